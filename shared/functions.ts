@@ -1,0 +1,83 @@
+/**
+ * The function catalogue: every Lambda of the product, where its handler lives, and which
+ * resources it uses. infra/ turns `uses` into environment variables and least-privilege grants;
+ * local/ uses it to wire the same handlers in-process.
+ */
+export type FunctionName =
+  | 'issue-user-token'
+  | 'sync-group'
+  | 'sync-group-worker'
+  | 'send-system-message'
+  | 'send-system-message-worker'
+  | 'health';
+
+export type Resource =
+  /** Calls the mesibo backend API: needs the app token secret and (in production) static egress. */
+  | 'mesibo'
+  | 'usersTable'
+  | 'groupsTable'
+  | 'idempotencyTable'
+  | 'webhookSecret'
+  /** Sends to the group-sync FIFO queue. */
+  | 'groupSyncQueue'
+  /** Sends to the fan-out queue. */
+  | 'fanoutQueue'
+  /** Creates one-time EventBridge Scheduler schedules that invoke send-system-message. */
+  | 'scheduler';
+
+export interface FunctionSpec {
+  name: FunctionName;
+  /** Handler module, relative to the repository root; exports `handler`. */
+  entry: string;
+  description: string;
+  uses: readonly Resource[];
+  /** The SQS queue this function consumes, if any. */
+  consumes?: 'groupSyncQueue' | 'fanoutQueue';
+}
+
+export const functionSpecs: readonly FunctionSpec[] = [
+  {
+    name: 'issue-user-token',
+    entry: 'functions/issue-user-token/handler.ts',
+    description: 'Issues, caches, revokes and deletes mesibo user tokens',
+    uses: ['mesibo', 'usersTable'],
+  },
+  {
+    name: 'sync-group',
+    entry: 'functions/sync-group/handler.ts',
+    description: 'Verifies signed group webhooks and enqueues them per group',
+    uses: ['webhookSecret', 'groupsTable', 'groupSyncQueue'],
+  },
+  {
+    name: 'sync-group-worker',
+    entry: 'functions/sync-group-worker/handler.ts',
+    description: 'Applies group changes to mesibo, only the difference',
+    uses: ['mesibo', 'groupsTable'],
+    consumes: 'groupSyncQueue',
+  },
+  {
+    name: 'send-system-message',
+    entry: 'functions/send-system-message/handler.ts',
+    description: 'Accepts system messages (HTTP and schedules) and fans them out',
+    uses: ['mesibo', 'usersTable', 'groupsTable', 'idempotencyTable', 'fanoutQueue', 'scheduler'],
+  },
+  {
+    name: 'send-system-message-worker',
+    entry: 'functions/send-system-message-worker/handler.ts',
+    description: 'Sends one fan-out batch to mesibo, exactly once per batch',
+    uses: ['mesibo', 'idempotencyTable'],
+    consumes: 'fanoutQueue',
+  },
+  {
+    name: 'health',
+    entry: 'functions/health/handler.ts',
+    description: 'Liveness; calls no dependency',
+    uses: [],
+  },
+];
+
+export const functionSpec = (name: FunctionName): FunctionSpec => {
+  const spec = functionSpecs.find((f) => f.name === name);
+  if (!spec) throw new Error(`unknown function ${name}`);
+  return spec;
+};

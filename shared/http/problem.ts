@@ -1,0 +1,80 @@
+/**
+ * RFC 9457 problem details. Every error response of the product is built here, so each has a stable
+ * `type`/`code`, a human `detail`, the field at fault when there is one, and never a stack or secret.
+ */
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { ZodError } from 'zod';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const TYPE_BASE = 'https://mesibo-serverless.dev/problems/';
+
+export interface ProblemField {
+  /** Dotted path of the field at fault, e.g. `audience.addresses.3`; `(body)` for the whole body. */
+  field: string;
+  message: string;
+}
+
+export interface ProblemInit {
+  status: number;
+  /** Stable machine-readable code, e.g. `invalid-request`, `mesibo-unavailable`. */
+  code: string;
+  title: string;
+  detail?: string;
+  errors?: ProblemField[];
+  /** Extra members (e.g. `mesiboError`), already safe to show. */
+  extensions?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+/** An error a use case throws to end the request with a specific problem response. */
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError';
+  constructor(readonly problem: ProblemInit) {
+    super(problem.detail ?? problem.title);
+  }
+}
+
+export const problem = (init: ProblemInit, instance?: string): APIGatewayProxyResultV2 => ({
+  statusCode: init.status,
+  headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...init.headers },
+  body: JSON.stringify({
+    type: `${TYPE_BASE}${init.code}`,
+    title: init.title,
+    status: init.status,
+    code: init.code,
+    ...(init.detail ? { detail: init.detail } : {}),
+    ...(init.errors?.length ? { errors: init.errors } : {}),
+    ...(instance ? { instance } : {}),
+    ...init.extensions,
+  }),
+});
+
+/** Turns zod issues into problem fields, paths joined with dots. */
+export const zodFields = (error: ZodError, prefix?: string): ProblemField[] =>
+  error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
+    const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const field = unknownKeys.length ? [path, unknownKeys[0]].filter(Boolean).join('.') : path;
+    return { field: field || '(body)', message: issue.message };
+  });
+
+export const invalidRequest = (errors: ProblemField[], detail?: string): ProblemError =>
+  new ProblemError({
+    status: 400,
+    code: 'invalid-request',
+    title: 'The request is not valid',
+    detail: detail ?? errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+    errors,
+  });
+
+export const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+export const noContent = (): APIGatewayProxyResultV2 => ({ statusCode: 204, headers: {} });

@@ -1,0 +1,35 @@
+/**
+ * A SecretSource backed by Secrets Manager through Powertools Parameters: one fetch per `maxAgeSeconds`
+ * per container, `forceRefresh` to pick up a rotation at once. The value is returned, never logged.
+ */
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretSource } from '../ports';
+
+export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
+
+let sharedProvider: SecretsProvider | undefined;
+
+/** One provider (and SDK client) per container; created on first use so cache-hit paths never load it. */
+const defaultProvider = (): SecretsProvider => {
+  sharedProvider ??= new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+  return sharedProvider;
+};
+
+export const secretsManagerSource = (
+  secretId: string,
+  options: { maxAgeSeconds?: number; provider?: SecretsProvider } = {},
+): SecretSource => {
+  const maxAge = options.maxAgeSeconds ?? DEFAULT_SECRET_MAX_AGE_SECONDS;
+  return async ({ forceRefresh } = {}) => {
+    const provider = options.provider ?? defaultProvider();
+    const value = await provider.get(secretId, { maxAge, forceFetch: forceRefresh === true });
+    if (typeof value !== 'string' || value === '') {
+      // Names the secret, never its content.
+      throw new Error(
+        `secret ${secretId} has no string value; set it with aws secretsmanager put-secret-value`,
+      );
+    }
+    return value;
+  };
+};
