@@ -1,0 +1,52 @@
+/**
+ * How a mesibo client is built. Everything that varies between production, the local stack and tests
+ * (URL, API style, timeouts, retry budget, randomness, sleeping, the HTTP dispatcher) is an option.
+ */
+import type { Dispatcher } from 'undici';
+import type { AppTokenSource } from './types';
+
+/** `json`: the current `/backend/` API (JSON body). `legacy`: the older `api.php` form API. */
+export type MesiboApiStyle = 'json' | 'legacy';
+
+/** The subset of a structured logger the client uses (Powertools Logger fits). */
+export interface MesiboLogger {
+  debug(message: string, attrs?: object): void;
+  info(message: string, attrs?: object): void;
+  warn(message: string, attrs?: object): void;
+}
+
+export interface MesiboClientOptions {
+  baseUrl: string;
+  style: MesiboApiStyle;
+  appToken: AppTokenSource;
+  /** TCP+TLS connect timeout per attempt (default 3000 ms). */
+  connectTimeoutMs?: number;
+  /** Total time per attempt, connect to last body byte (default 10000 ms). */
+  timeoutMs?: number;
+  /** Attempts per call for transient failures, first one included (default 3). */
+  maxAttempts?: number;
+  /** Backoff base: the n-th retry waits random() * min(maxDelayMs, baseDelayMs * 2^n) (default 100 ms). */
+  baseDelayMs?: number;
+  /** Backoff cap, also the cap on an honoured Retry-After (default 2000 ms). */
+  maxDelayMs?: number;
+  logger?: MesiboLogger;
+  /** Uniform [0, 1) source for the backoff jitter (default Math.random). */
+  random?: () => number;
+  /** Waits between attempts (default a timer); injectable for deterministic tests. */
+  sleep?: (ms: number) => Promise<void>;
+  /** HTTP dispatcher; by default the client owns a keep-alive undici Agent. */
+  dispatcher?: Dispatcher;
+}
+
+export const DEFAULTS = {
+  connectTimeoutMs: 3000,
+  timeoutMs: 10_000,
+  maxAttempts: 3,
+  baseDelayMs: 100,
+  maxDelayMs: 2000,
+} as const;
+
+export const DEFAULT_BASE_URL: Record<MesiboApiStyle, string> = {
+  json: 'https://api.mesibo.com/backend/',
+  legacy: 'https://api.mesibo.com/api.php',
+};

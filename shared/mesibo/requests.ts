@@ -1,0 +1,62 @@
+/**
+ * One typed value per mesibo call, independent of the wire format. Each transport maps it with its own
+ * per-op table (json-transport.ts, legacy-transport.ts), so the two APIs can differ in field names and
+ * shapes without leaking into the client.
+ */
+import type {
+  GroupAddInput,
+  GroupEditMembersInput,
+  GroupGetMembersInput,
+  GroupSetInput,
+  MessageInput,
+  UserAddInput,
+  UserRef,
+  UserSetInput,
+  UsersGetInput,
+} from './types';
+
+export type MesiboRequest =
+  | { op: 'useradd'; input: UserAddInput }
+  | { op: 'userset'; input: UserSetInput }
+  | { op: 'userdel'; input: UserRef }
+  | { op: 'usersget'; input: UsersGetInput }
+  | { op: 'groupadd'; input: GroupAddInput }
+  | { op: 'groupset'; input: GroupSetInput }
+  | { op: 'groupdel'; input: { gid: number } }
+  | { op: 'groupeditmembers'; input: GroupEditMembersInput }
+  | { op: 'groupgetmembers'; input: GroupGetMembersInput }
+  | { op: 'message'; input: MessageInput };
+
+export type MesiboOp = MesiboRequest['op'];
+
+/**
+ * Ops whose repetition changes the outcome. A retried `message` is a second message. Only these are
+ * held back from retrying once the request may have reached mesibo.
+ */
+export const NON_IDEMPOTENT_OPS: ReadonlySet<MesiboOp> = new Set<MesiboOp>(['message']);
+
+/** Rights for added members: all five are always sent, each defaulting to true. */
+export const fullPermissions = (p: GroupEditMembersInput['permissions'] = {}) => ({
+  send: p.send ?? true,
+  recv: p.recv ?? true,
+  pub: p.pub ?? true,
+  sub: p.sub ?? true,
+  list: p.list ?? true,
+});
+
+/** mesibo takes recipient lists as one comma-separated string in both APIs. */
+export const joinAddresses = (to: string | string[]): string => (Array.isArray(to) ? to.join(',') : to);
+
+/** An encoded request body, ready to POST. */
+export interface EncodedRequest {
+  contentType: string;
+  body: string;
+}
+
+export interface Envelope {
+  op: MesiboOp;
+  token: string;
+  id: number;
+}
+
+export type RequestEncoder = (request: MesiboRequest, envelope: Envelope) => EncodedRequest;
