@@ -1,0 +1,98 @@
+/**
+ * Field value rules shared by both transports, and the op-name table (canonical names and the
+ * aliases older clients use).
+ */
+import { z } from 'zod';
+import { badValue } from './failure';
+import type { OpName } from './state';
+
+/**
+ * Emulator rule, modelled on mesibo's address validation: 1..64 characters from
+ * `[A-Za-z0-9_.@+\-:]` (phone numbers, emails, internal ids). mesibo does not publish its exact
+ * rule; this one exists so the product's own 400 checks can be exercised against a server that
+ * refuses addresses too.
+ */
+export const ADDRESS_PATTERN = /^[A-Za-z0-9_.@+\-:]+$/;
+export const MAX_ADDRESS_LENGTH = 64;
+
+const addressText = z
+  .string()
+  .min(1, 'the address is empty')
+  .max(MAX_ADDRESS_LENGTH, `the address is longer than ${MAX_ADDRESS_LENGTH} characters`)
+  .regex(ADDRESS_PATTERN, 'the address has characters outside [A-Za-z0-9_.@+-:]');
+
+/** JSON clients may send a numeric address (their own numeric user id); it is stored as text. */
+export const addressValue = z.union([z.string(), z.number()]).transform(String).pipe(addressText);
+
+/** Integers arrive as JSON numbers or, from form/query clients, as numeric strings. */
+export const intValue = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*-?\d+\s*$/, 'expected an integer')
+      .transform(Number),
+  ])
+  .pipe(z.number().int('expected an integer').safe('the integer is out of range'));
+
+export const nonNegativeInt = intValue.pipe(z.number().min(0, 'must not be negative'));
+
+/** A positive id (uid, gid); 0 is mesibo's "none". */
+export const idValue = intValue.pipe(z.number().min(1, 'must be a positive id'));
+
+/** Booleans arrive as JSON booleans, or as 1/0 from the legacy API and older JSON clients. */
+export const boolValue = z
+  .union([z.boolean(), z.literal(0), z.literal(1), z.enum(['0', '1', 'true', 'false'])])
+  .transform((v) => v === true || v === 1 || v === '1' || v === 'true');
+
+/** Comma-separated addresses (`to`, `m`); blanks between commas are ignored. */
+export const addressList = z
+  .union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))])
+  .transform((v) =>
+    (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((a) => a.trim()).filter((a) => a !== ''),
+  )
+  .pipe(z.array(addressText).min(1, 'no address given'));
+
+/** Minutes; mesibo's default user token lifetime is one year. */
+export const DEFAULT_TOKEN_EXPIRY_MINUTES = 525_600;
+/** Seconds; mesibo's default message expiry is one year. */
+export const DEFAULT_MESSAGE_EXPIRY_SECONDS = 31_536_000;
+
+export type RequestedOp = OpName | 'deltoken';
+
+const OP_NAMES: Record<string, RequestedOp> = {
+  useradd: 'useradd',
+  userset: 'userset',
+  userdel: 'userdel',
+  /** Legacy messenger backend's name for userdel. */
+  deluser: 'userdel',
+  /** Legacy messenger backend's token removal (the JSON API uses userset + token.remove). */
+  deltoken: 'deltoken',
+  usersget: 'usersget',
+  /** The name the 2026 PHP sample uses. */
+  users: 'usersget',
+  groupadd: 'groupadd',
+  groupset: 'groupset',
+  groupdel: 'groupdel',
+  groupeditmembers: 'groupeditmembers',
+  groupgetmembers: 'groupgetmembers',
+  /** Legacy PHP helpers' name for groupgetmembers. */
+  getmembers: 'groupgetmembers',
+  message: 'message',
+};
+
+export const resolveOp = (name: string): RequestedOp | undefined =>
+  Object.hasOwn(OP_NAMES, name) ? OP_NAMES[name] : undefined;
+
+/** Parses with zod; a failure becomes BADVALUE naming each field at fault in the transport's spelling. */
+export const parseFields = <S extends z.ZodType>(
+  schema: S,
+  params: unknown,
+  fieldName: (path: readonly PropertyKey[]) => string,
+): z.output<S> => {
+  const parsed = schema.safeParse(params);
+  if (parsed.success) return parsed.data;
+  const properties = [...new Set(parsed.error.issues.map((issue) => fieldName(issue.path)))];
+  const cause = parsed.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`).join('; ');
+  throw badValue(cause, 'send the listed fields with valid values', { properties });
+};

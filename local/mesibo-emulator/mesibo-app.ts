@@ -1,0 +1,153 @@
+/**
+ * One emulated mesibo app: the model, the app token, the TOKENBREACH rule and the settings, with the
+ * request pipeline shared by both transports (auth → breach → op → fields → state). No HTTP here.
+ */
+import { randomBytes } from 'node:crypto';
+import type { EmulatorState } from './control';
+import { ApiFailure, type FailureEnvelope, failureEnvelope, type LogicalField } from './failure';
+import { type RequestedOp, resolveOp } from './fields';
+import { jsonFieldFor, readJsonRequest } from './json-api';
+import { legacyFieldFor, readLegacyRequest } from './legacy-api';
+import { applyOp, createModel, type MesiboModel, type OpContext, snapshotModel } from './state';
+import { TokenBreachGuard } from './token-breach';
+
+export type Transport = 'json' | 'legacy';
+
+export interface SuccessEnvelope {
+  op: string;
+  result: true;
+  id?: unknown;
+  [field: string]: unknown;
+}
+
+export interface CallOutcome {
+  op: string;
+  envelope: SuccessEnvelope | FailureEnvelope;
+}
+
+export interface MesiboAppOptions {
+  appToken: string;
+  tokenBreach: boolean;
+  maxList: number;
+  now: () => number;
+}
+
+/** Alphanumeric, ≥ 40 characters: older mesibo SDKs reject shorter tokens. */
+export const randomToken = (length = 48): string => {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const byte of bytes) out += alphabet[byte % alphabet.length];
+  return out;
+};
+
+const fieldSpeller: Record<Transport, (op: RequestedOp, field: LogicalField) => string> = {
+  json: jsonFieldFor,
+  legacy: legacyFieldFor,
+};
+
+/**
+ * The request id is echoed verbatim. Legacy parameters are all text, so an integer-looking legacy
+ * id is echoed as the number the client meant (JSON ids are echoed exactly as sent).
+ */
+const echoedId = (transport: Transport, id: unknown): unknown =>
+  transport === 'legacy' && typeof id === 'string' && /^-?\d{1,15}$/.test(id) ? Number(id) : id;
+
+export class MesiboApp {
+  readonly appToken: string;
+  model: MesiboModel = createModel();
+  readonly breach: TokenBreachGuard;
+  maxList: number;
+  private readonly ctx: OpContext;
+
+  constructor(options: MesiboAppOptions) {
+    this.appToken = options.appToken;
+    this.breach = new TokenBreachGuard(options.tokenBreach);
+    this.maxList = options.maxList;
+    const app = this;
+    this.ctx = {
+      now: options.now,
+      newToken: () => randomToken(),
+      get maxList() {
+        return app.maxList;
+      },
+    };
+  }
+
+  /** Forgets users, groups, messages and breach tracking; the app token and settings stay. */
+  reset(): void {
+    this.model = createModel();
+    this.breach.forget();
+  }
+
+  /** Handles one backend API call; every failure comes back as an envelope, never as a throw. */
+  call(transport: Transport, params: Record<string, unknown>, ip: string): CallOutcome {
+    const op = typeof params.op === 'string' ? params.op : '';
+    const id = echoedId(transport, params.id);
+    const fail = (failure: ApiFailure, properties = failure.properties): CallOutcome => ({
+      op,
+      envelope: failureEnvelope(op, failure, properties, id),
+    });
+
+    const token = params.token;
+    if (typeof token !== 'string' || token === '') {
+      return fail(
+        new ApiFailure({
+          error: 'AUTHFAIL',
+          code: 401,
+          cause: 'the app token is missing',
+          action: 'send the app token from the mesibo console as token',
+          properties: ['token'],
+        }),
+      );
+    }
+    if (token !== this.appToken) {
+      return fail(
+        new ApiFailure({
+          error: 'AUTHFAIL',
+          code: 401,
+          cause: 'the app token is not valid',
+          action: 'send the current app token from the mesibo console',
+          properties: ['token'],
+        }),
+      );
+    }
+    if (this.breach.breached(ip)) {
+      return fail(
+        new ApiFailure({
+          error: 'TOKENBREACH',
+          code: 403,
+          cause: 'the app token was used from more than 5 IP addresses; the app is disabled',
+          action: 'call the backend API only from your servers (a fixed set of IPs) and change the app token',
+          properties: ['token'],
+        }),
+      );
+    }
+    const requested = resolveOp(op);
+    if (!requested) {
+      return fail(
+        new ApiFailure({
+          error: 'BADOP',
+          code: 400,
+          cause: op === '' ? 'no op given' : `unknown op ${op}`,
+          action: 'send a supported op (useradd, userset, userdel, usersget, groupadd, ...)',
+          properties: ['op'],
+        }),
+      );
+    }
+    try {
+      const request =
+        transport === 'json' ? readJsonRequest(requested, params) : readLegacyRequest(requested, params);
+      const fields = applyOp(this.model, this.ctx, request);
+      return { op, envelope: { op, result: true, ...fields, ...(id === undefined ? {} : { id }) } };
+    } catch (error) {
+      if (!(error instanceof ApiFailure)) throw error;
+      const spell = fieldSpeller[transport];
+      return fail(error, [...error.properties, ...error.fields.map((field) => spell(requested, field))]);
+    }
+  }
+
+  state(includeTokens: boolean): EmulatorState {
+    return { ...snapshotModel(this.model, includeTokens), tokenBreach: this.breach.view() };
+  }
+}

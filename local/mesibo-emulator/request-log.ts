@@ -1,0 +1,47 @@
+/**
+ * Every mesibo request the emulator received, for `/_emulator/requests`. The app token never
+ * reaches the log: the top-level `token` parameter is replaced, and so is the token's text wherever
+ * else it appears (a leaked token in a name, an address, a message body).
+ */
+import type { EmulatorRequest } from './control';
+
+export const REDACTED = '[REDACTED]';
+
+/** Oldest entries are dropped past this, so a long benchmark run cannot exhaust memory. */
+export const MAX_LOGGED_REQUESTS = 200_000;
+
+const redactValue = (value: unknown, secret: string): unknown => {
+  if (typeof value === 'string') return value.includes(secret) ? value.replaceAll(secret, REDACTED) : value;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, secret));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secret)]));
+  }
+  return value;
+};
+
+export const redactParams = (params: Record<string, unknown>, appToken: string): Record<string, unknown> => {
+  const copy = redactValue(params, appToken) as Record<string, unknown>;
+  // Whatever was sent as the app token is secret, right or wrong (a rotated-out token still is).
+  if ('token' in copy) copy.token = REDACTED;
+  return copy;
+};
+
+export class RequestLog {
+  private entries: EmulatorRequest[] = [];
+  private nextSeq = 1;
+
+  record(entry: Omit<EmulatorRequest, 'seq'>): void {
+    this.entries.push({ seq: this.nextSeq++, ...entry });
+    if (this.entries.length > MAX_LOGGED_REQUESTS)
+      this.entries.splice(0, this.entries.length - MAX_LOGGED_REQUESTS);
+  }
+
+  list(op?: string): EmulatorRequest[] {
+    return op === undefined ? this.entries : this.entries.filter((e) => e.op === op);
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.nextSeq = 1;
+  }
+}
