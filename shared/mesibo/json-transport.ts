@@ -82,7 +82,8 @@ export const toJsonPayload = (request: MesiboRequest): Record<string, unknown> =
 };
 
 export const encodeJsonRequest = (request: MesiboRequest, envelope: Envelope): EncodedRequest => ({
+  op: request.op,
   contentType: 'application/json',
   // The envelope goes last so a payload can never shadow op/token/id.
-  body: JSON.stringify({ ...toJsonPayload(request), ...envelope }),
+  body: JSON.stringify({ ...toJsonPayload(request), op: request.op, token: envelope.token, id: envelope.id }),
 });

@@ -33,15 +33,11 @@ const mapRequest = (request: MesiboRequest): Flat => {
     }
     case 'userset': {
       const { name, active, removeToken } = request.input;
-      return {
-        ...userRef(request.input),
-        name,
-        active: flag(active),
-        // Token removal has no documented legacy field; `deltoken=1` (+ optional appid) mirrors the
-        // JSON `user.token.remove`.
-        deltoken: removeToken === undefined ? undefined : 1,
-        appid: typeof removeToken === 'object' ? removeToken.appid : undefined,
-      };
+      if (removeToken !== undefined) {
+        // Sent as op=deltoken (see legacyOpName); a profile change in the same call is split off by the client.
+        return { ...userRef(request.input), appid: removeToken === true ? undefined : removeToken.appid };
+      }
+      return { ...userRef(request.input), name, active: flag(active) };
     }
     case 'userdel':
       return userRef(request.input);
@@ -92,10 +88,18 @@ const mapRequest = (request: MesiboRequest): Flat => {
   }
 };
 
+/**
+ * The legacy API has no `userset` token removal: mesibo's own form clients remove a user's tokens with
+ * `op=deltoken` (uid or addr, optional appid), the counterpart of JSON `user.token.remove`.
+ */
+export const legacyOpName = (request: MesiboRequest): string =>
+  request.op === 'userset' && request.input.removeToken !== undefined ? 'deltoken' : request.op;
+
 /** The flat parameters of one request, without the envelope (exported for tests and debugging). */
 export const toLegacyParams = (request: MesiboRequest): Record<string, string> => {
   const params: Record<string, string> = {};
-  for (const [key, value] of Object.entries(mapRequest(request))) {
+  // `?? {}` keeps a forged op (tests of BADOP) encodable.
+  for (const [key, value] of Object.entries(mapRequest(request) ?? {})) {
     if (value === undefined) continue;
     params[key] = typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
   }
@@ -103,7 +107,12 @@ export const toLegacyParams = (request: MesiboRequest): Record<string, string> =
 };
 
 export const encodeLegacyRequest = (request: MesiboRequest, envelope: Envelope): EncodedRequest => {
-  const form = new URLSearchParams({ ...toLegacyParams(request), op: envelope.op, id: String(envelope.id) });
-  form.set('token', envelope.token);
-  return { contentType: 'application/x-www-form-urlencoded', body: form.toString() };
+  const op = legacyOpName(request);
+  const form = new URLSearchParams({
+    ...toLegacyParams(request),
+    op,
+    id: String(envelope.id),
+    token: envelope.token,
+  });
+  return { op, contentType: 'application/x-www-form-urlencoded', body: form.toString() };
 };

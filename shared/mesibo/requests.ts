@@ -49,12 +49,13 @@ export const joinAddresses = (to: string | string[]): string => (Array.isArray(t
 
 /** An encoded request body, ready to POST. */
 export interface EncodedRequest {
+  /** The op name on the wire (the legacy API names some operations differently). */
+  op: string;
   contentType: string;
   body: string;
 }
 
 export interface Envelope {
-  op: MesiboOp;
   token: string;
   id: number;
 }

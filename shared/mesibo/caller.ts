@@ -1,0 +1,140 @@
+/**
+ * Runs one mesibo call to completion: encode for the configured API style, POST, interpret the answer,
+ * retry transient failures with full-jitter backoff within the attempt budget, and refresh the app
+ * token once on AUTHFAIL. Nothing here knows the individual ops beyond their idempotency.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Dispatcher } from 'undici';
+import { type AttemptFailure, toMesiboError } from './failures';
+import { createAgent, postOnce } from './http';
+import { encodeJsonRequest } from './json-transport';
+import { encodeLegacyRequest } from './legacy-transport';
+import { DEFAULTS, type MesiboClientOptions } from './options';
+import { SecretScrubber } from './redact';
+import { type MesiboRequest, NON_IDEMPOTENT_OPS, type RequestEncoder } from './requests';
+import { badResponse, interpretResponse, ResponseShapeError } from './responses';
+import { isSafeToRepeat, retryDelay, shouldRetry } from './retry';
+import type { MessageCallOptions } from './types';
+
+export interface MesiboCaller {
+  execute<T>(request: MesiboRequest, parse: (body: unknown) => T, options?: MessageCallOptions): Promise<T>;
+  /** Closes the caller's own keep-alive connections (a dispatcher passed in options is left open). */
+  close(): Promise<void>;
+}
+
+const ENCODERS: Record<MesiboClientOptions['style'], RequestEncoder> = {
+  json: encodeJsonRequest,
+  legacy: encodeLegacyRequest,
+};
+
+const none = () => undefined;
+
+const callerAborted: AttemptFailure = {
+  kind: 'timeout',
+  error: 'ABORTED',
+  cause: 'the caller aborted the call',
+  transient: false,
+  mayHaveReachedServer: true,
+};
+
+export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller => {
+  const url = new URL(options.baseUrl);
+  const encode = ENCODERS[options.style];
+  if (!encode) throw new Error(`unknown mesibo API style: ${String(options.style)}`);
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULTS.maxAttempts);
+  const backoff = {
+    baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
+    maxDelayMs: options.maxDelayMs ?? DEFAULTS.maxDelayMs,
+  };
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const log = {
+    debug: options.logger?.debug.bind(options.logger) ?? none,
+    info: options.logger?.info.bind(options.logger) ?? none,
+    warn: options.logger?.warn.bind(options.logger) ?? none,
+  };
+  const ownAgent = options.dispatcher ? undefined : createAgent(connectTimeoutMs);
+  const dispatcher: Dispatcher = options.dispatcher ?? ownAgent!;
+  let lastId = 0;
+
+  const execute = async <T>(
+    request: MesiboRequest,
+    parse: (body: unknown) => T,
+    callOptions: MessageCallOptions = {},
+  ): Promise<T> => {
+    const { op } = request;
+    const id = callOptions.id ?? ++lastId;
+    const idempotent = !NON_IDEMPOTENT_OPS.has(op);
+    const retryUnsafe = callOptions.retryUnsafe === true;
+    const scrubber = new SecretScrubber();
+    const fail = (failure: AttemptFailure, attempts: number, safe: boolean) =>
+      toMesiboError(op, failure, attempts, safe, scrubber);
+    let token = await options.appToken();
+    scrubber.add(token);
+    let rotated = false;
+    let retries = 0;
+
+    for (let attempts = 1; ; attempts++) {
+      const encoded = encode(request, { token, id });
+      log.debug('mesibo request', { op: encoded.op, id, attempt: attempts, style: options.style });
+      const sent = await postOnce(dispatcher, url, encoded, timeoutMs, callOptions.signal);
+      let failure: AttemptFailure;
+      if (sent.ok) {
+        const answer = interpretResponse(sent.response);
+        if (answer.ok) {
+          const echoed = answer.envelope.id;
+          if (echoed !== undefined && echoed !== id) {
+            log.warn('mesibo echoed a different request id', { op, id, echoedId: echoed });
+          }
+          try {
+            return parse(answer.body);
+          } catch (err) {
+            if (!(err instanceof ResponseShapeError)) throw err;
+            failure = badResponse(`unexpected ${op} response: ${err.message}`, sent.response.status);
+          }
+        } else {
+          failure = answer.failure;
+        }
+      } else {
+        failure = sent.failure;
+      }
+
+      // AUTHFAIL means nothing was applied, so one retry with a refreshed token is safe for every op.
+      if (failure.kind === 'api' && failure.error === 'AUTHFAIL' && !rotated) {
+        rotated = true;
+        const fresh = await options.appToken({ forceRefresh: true });
+        scrubber.add(fresh);
+        if (fresh !== token) {
+          log.info('mesibo rejected the app token; retrying once with a refreshed one', { op, id });
+          token = fresh;
+          continue;
+        }
+      }
+
+      if (!shouldRetry(failure, { idempotent, retryUnsafe, attempts, maxAttempts })) {
+        throw fail(failure, attempts, isSafeToRepeat(failure, idempotent, retryUnsafe));
+      }
+      const waitMs = retryDelay(retries++, backoff, random, failure.retryAfterMs);
+      log.warn('mesibo call failed; retrying', {
+        op,
+        id,
+        attempt: attempts,
+        kind: failure.kind,
+        error: failure.kind === 'api' ? scrubber.scrub(failure.error) : failure.error,
+        httpStatus: failure.httpStatus,
+        delayMs: waitMs,
+      });
+      await sleep(waitMs);
+      if (callOptions.signal?.aborted) throw fail(callerAborted, attempts, false);
+    }
+  };
+
+  return {
+    execute,
+    close: async () => {
+      await ownAgent?.close();
+    },
+  };
+};

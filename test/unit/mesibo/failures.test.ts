@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { MesiboError } from '../../../shared/mesibo/errors';
+import { toMesiboError, transportFailure } from '../../../shared/mesibo/failures';
+import { SecretScrubber } from '../../../shared/mesibo/redact';
+
+const withCode = (message: string, code: string, wrap = false): Error => {
+  const inner = Object.assign(new Error(message), { code });
+  return wrap ? new TypeError('fetch failed', { cause: inner }) : inner;
+};
+
+describe('transportFailure', () => {
+  const idle = { timedOut: false, callerAborted: false };
+
+  it('marks a refused connection as never sent', () => {
+    const f = transportFailure(withCode('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED', true), idle);
+    expect(f).toMatchObject({
+      kind: 'network',
+      error: 'NETWORK',
+      transient: true,
+      mayHaveReachedServer: false,
+    });
+  });
+
+  it('marks a connect timeout as a timeout that was never sent', () => {
+    const f = transportFailure(withCode('Connect Timeout Error', 'UND_ERR_CONNECT_TIMEOUT'), idle);
+    expect(f).toMatchObject({
+      kind: 'timeout',
+      error: 'TIMEOUT',
+      transient: true,
+      mayHaveReachedServer: false,
+    });
+  });
+
+  it('treats a reset as possibly delivered', () => {
+    const f = transportFailure(withCode('other side closed', 'UND_ERR_SOCKET'), idle);
+    expect(f).toMatchObject({ kind: 'network', transient: true, mayHaveReachedServer: true });
+  });
+
+  it('does not retry certificate failures', () => {
+    const f = transportFailure(withCode('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT'), idle);
+    expect(f.transient).toBe(false);
+  });
+
+  it('reports the per-attempt timeout and a caller abort distinctly', () => {
+    expect(transportFailure(new Error('aborted'), { timedOut: true, callerAborted: false })).toMatchObject({
+      kind: 'timeout',
+      error: 'TIMEOUT',
+      transient: true,
+    });
+    expect(transportFailure(new Error('aborted'), { timedOut: true, callerAborted: true })).toMatchObject({
+      kind: 'timeout',
+      error: 'ABORTED',
+      transient: false,
+    });
+  });
+});
+
+describe('toMesiboError', () => {
+  it('scrubs secrets from copied text but keeps the client’s own codes intact', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.add('NET');
+    const error = toMesiboError(
+      'useradd',
+      {
+        kind: 'network',
+        error: 'NETWORK',
+        cause: 'socket NET closed',
+        transient: true,
+        mayHaveReachedServer: true,
+      },
+      2,
+      true,
+      scrubber,
+    );
+    expect(error).toBeInstanceOf(MesiboError);
+    expect(error.error).toBe('NETWORK');
+    expect(error.cause).toBe('socket [REDACTED] closed');
+    expect(error.attempts).toBe(2);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('is not retryable when repeating is unsafe', () => {
+    const error = toMesiboError(
+      'message',
+      { kind: 'http', error: 'HTTP_503', transient: true, mayHaveReachedServer: true, httpStatus: 503 },
+      1,
+      false,
+      new SecretScrubber(),
+    );
+    expect(error.retryable).toBe(false);
+  });
+});
