@@ -1,0 +1,153 @@
+/**
+ * issue-user-token: the four user token routes. Reads the caller's identity from the API Gateway
+ * authorizer context, validates the input, calls one use case and maps its result or error.
+ */
+import type {
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyResultV2,
+  Context,
+} from 'aws-lambda';
+import { z } from 'zod';
+import { parseJsonBody } from '../../shared/http/body';
+import { invalidRequest, json, noContent, ProblemError, problem } from '../../shared/http/problem';
+import { addressProblem } from '../../shared/token/address';
+import { type TokenDeps, tokenDepsFromEnv } from '../../shared/token/deps';
+import type { TokenRecord } from '../../shared/token/token-cache';
+import { requestSchemas } from './schema';
+
+export type TokenEvent = APIGatewayProxyEventV2WithJWTAuthorizer | APIGatewayProxyEventV2WithIAMAuthorizer;
+export type TokenHandler = (event: TokenEvent, context?: Context) => Promise<APIGatewayProxyResultV2>;
+
+const JwtAuthorizer = z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) });
+const IamAuthorizer = z.object({ iam: z.object({}).loose() });
+
+const unauthorized = (detail: string) =>
+  new ProblemError({
+    status: 401,
+    code: 'unauthorized',
+    title: 'Authentication is required',
+    detail,
+    headers: { 'www-authenticate': 'Bearer' },
+  });
+
+/** The token response holds a credential: never cached by a browser or proxy. */
+const tokenResponse = (record: TokenRecord) =>
+  json(
+    200,
+    {
+      address: record.address,
+      uid: record.uid,
+      token: record.token,
+      appid: record.appid,
+      expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
+    },
+    { 'cache-control': 'no-store' },
+  );
+
+const checkedAddress = (address: string, field: string, hint = ''): string => {
+  const reason = addressProblem(address);
+  if (reason) throw invalidRequest([{ field, message: `${reason}${hint}` }]);
+  return address;
+};
+
+export const createHandler = (deps: TokenDeps): TokenHandler => {
+  const { config, service, logger, metrics } = deps;
+  const schemas = requestSchemas(config);
+
+  /** The mesibo address of an end user: the configured claim of the verified JWT, never the body. */
+  const callerAddress = (event: TokenEvent): string => {
+    const authorizer = JwtAuthorizer.safeParse(event.requestContext.authorizer);
+    if (!authorizer.success) throw unauthorized('This route needs a verified end-user JWT');
+    const claim = authorizer.data.jwt.claims[config.addressClaim];
+    if ((typeof claim !== 'string' && typeof claim !== 'number') || String(claim) === '') {
+      throw unauthorized(`The token has no usable "${config.addressClaim}" claim`);
+    }
+    const hint = ` (taken from the token's "${config.addressClaim}" claim)`;
+    return checkedAddress(`${config.addressPrefix}${claim}`, 'address', hint);
+  };
+
+  /** The address in the path of a backend (IAM-signed) call. */
+  const backendAddress = (event: TokenEvent): string => {
+    if (!IamAuthorizer.safeParse(event.requestContext.authorizer).success) {
+      throw unauthorized('This route needs an IAM (SigV4) signed request');
+    }
+    const raw = event.pathParameters?.address ?? '';
+    let address = raw;
+    try {
+      // `%` is not an address character, so a percent sign can only be URL encoding.
+      if (raw.includes('%')) address = decodeURIComponent(raw);
+    } catch {
+      throw invalidRequest([{ field: 'address', message: 'is not validly URL-encoded' }]);
+    }
+    return checkedAddress(address, 'address');
+  };
+
+  const route = async (event: TokenEvent): Promise<APIGatewayProxyResultV2> => {
+    switch (event.routeKey) {
+      case 'POST /v1/users/me/token': {
+        const address = callerAddress(event);
+        const body = parseJsonBody(event, schemas.self, { emptyAs: {} });
+        const appid = body.appid ?? config.defaultAppid;
+        const { token, source } = await service.issue({
+          address,
+          appid,
+          expiryMinutes: config.expiryMinutes.default,
+        });
+        logger.info('token issued', { appid, uid: token.uid, source });
+        return tokenResponse(token);
+      }
+      case 'DELETE /v1/users/me/token': {
+        await service.revoke(callerAddress(event));
+        logger.info('tokens revoked');
+        return noContent();
+      }
+      case 'POST /v1/users/{address}/token': {
+        const address = backendAddress(event);
+        const body = parseJsonBody(event, schemas.backend, { emptyAs: {} });
+        const appid = body.appid ?? config.defaultAppid;
+        const { token, source } = await service.issue({
+          address,
+          appid,
+          expiryMinutes: body.expiryMinutes ?? config.expiryMinutes.default,
+          ...(body.name === undefined ? {} : { name: body.name }),
+        });
+        logger.info('token issued', { appid, uid: token.uid, source });
+        return tokenResponse(token);
+      }
+      case 'DELETE /v1/users/{address}': {
+        await service.deleteUser(backendAddress(event));
+        logger.info('user deleted');
+        return noContent();
+      }
+      default:
+        return problem({ status: 404, code: 'not-found', title: 'No such route', detail: event.routeKey });
+    }
+  };
+
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    logger.appendKeys({ requestId: event.requestContext.requestId, route: event.routeKey });
+    try {
+      return await route(event);
+    } catch (e) {
+      if (e instanceof ProblemError) {
+        logger.info('request refused', { status: e.problem.status, code: e.problem.code });
+        return problem(e.problem);
+      }
+      logger.error('token request failed', { error: e instanceof Error ? e : String(e) });
+      return problem({ status: 500, code: 'internal-error', title: 'Something went wrong on our side' });
+    } finally {
+      metrics.flush();
+      logger.resetKeys();
+    }
+  };
+};
+
+let wired: TokenHandler | undefined;
+
+/** The Lambda entry point: wired from the environment on the first invocation, then reused. */
+export const handler: TokenHandler = (event, context) => {
+  wired ??= createHandler(tokenDepsFromEnv(process.env));
+  return wired(event, context);
+};

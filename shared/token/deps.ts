@@ -1,0 +1,106 @@
+/**
+ * Wiring for the issue-user-token function. `tokenDepsFromEnv` builds the AWS adapters; the local stack
+ * and the tests call `buildTokenDeps` with their own DynamoDB client, mesibo client and clock.
+ *
+ * Only the DynamoDB client is built up front: a cache hit needs nothing else. The mesibo client and the
+ * Secrets Manager client (and their modules) are loaded on the first cache miss.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mesiboOptionsFromEnv } from '../mesibo/env';
+import type { MesiboLogger } from '../mesibo/options';
+import type { MesiboClient } from '../mesibo/types';
+import { createLogger } from '../observability/logger';
+import { type Clock, systemClock } from '../ports';
+import { type TokenConfig, tokenConfigFromEnv } from './config';
+import { createTokenService, type TokenService } from './issue-token';
+import { powertoolsTokenMetrics, type TokenMetrics } from './metrics';
+import { dynamoTokenStore } from './token-cache';
+
+export const SERVICE_NAME = 'issue-user-token';
+
+export interface TokenDeps {
+  config: TokenConfig;
+  service: TokenService;
+  logger: Logger;
+  metrics: TokenMetrics;
+}
+
+export interface BuildTokenDepsInput {
+  config: TokenConfig;
+  doc: DynamoDBDocumentClient;
+  /** A client, or a factory called on the first cache miss (and only once). */
+  mesibo: MesiboClient | (() => Promise<MesiboClient>);
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: TokenMetrics;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= make().catch((e: unknown) => {
+      value = undefined; // a failed build is retried by the next request
+      throw e;
+    });
+    return value;
+  };
+};
+
+/** Powertools' variadic signatures do not match MesiboLogger's optional one; adapt rather than cast. */
+const mesiboLogger = (logger: Logger): MesiboLogger => ({
+  debug: (message, attrs) => logger.debug(message, { ...attrs }),
+  info: (message, attrs) => logger.info(message, { ...attrs }),
+  warn: (message, attrs) => logger.warn(message, { ...attrs }),
+});
+
+const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export const buildTokenDeps = (input: BuildTokenDepsInput): TokenDeps => {
+  const logger = input.logger ?? createLogger(SERVICE_NAME);
+  const metrics = input.metrics ?? powertoolsTokenMetrics();
+  const { mesibo } = input;
+  const service = createTokenService(
+    {
+      store: dynamoTokenStore(input.doc, input.config.usersTable),
+      mesibo: typeof mesibo === 'function' ? once(mesibo) : async () => mesibo,
+      clock: input.clock ?? systemClock,
+      sleep: input.sleep ?? timer,
+      random: input.random ?? Math.random,
+      newId: randomUUID,
+      metrics,
+      logger,
+    },
+    {
+      refreshWindow: input.config.refreshWindow,
+      leaseMs: input.config.leaseMs,
+      appids: input.config.appids,
+    },
+  );
+  return { config: input.config, service, logger, metrics };
+};
+
+/** Reads and checks every setting now (cold start); clients that only a cache miss needs come later. */
+export const tokenDepsFromEnv = (env: Record<string, string | undefined> = process.env): TokenDeps => {
+  const config = tokenConfigFromEnv(env);
+  const endpoint = mesiboOptionsFromEnv(env);
+  const logger = createLogger(SERVICE_NAME);
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const mesibo = async (): Promise<MesiboClient> => {
+    const [{ createMesiboClient }, { secretsManagerSource }] = await Promise.all([
+      import('../mesibo/index'),
+      import('../secrets/secrets-manager'),
+    ]);
+    const appToken = secretsManagerSource(config.appTokenSecretId, {
+      maxAgeSeconds: config.appTokenMaxAgeSeconds,
+    });
+    return createMesiboClient({ ...endpoint, appToken, logger: mesiboLogger(logger) });
+  };
+  return buildTokenDeps({ config, doc, mesibo, logger });
+};
