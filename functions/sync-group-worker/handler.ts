@@ -1,0 +1,78 @@
+/**
+ * sync-group-worker: consumes the group-sync FIFO queue and applies each event to mesibo. Partial batch
+ * failures with FIFO semantics: after a failure, later messages of the same group fail too (order is
+ * kept), other groups go on. A message that keeps failing moves to the dead-letter queue.
+ */
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ApplyOutcome } from '../../shared/group-sync/apply';
+import type { GroupSyncMetricName } from '../../shared/group-sync/metrics';
+import { type GroupSyncWorkerDeps, groupSyncWorkerFromEnv } from '../../shared/group-sync/worker-deps';
+
+export type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+const OUTCOME_METRIC: Record<ApplyOutcome['status'], GroupSyncMetricName> = {
+  applied: 'DeliveryApplied',
+  stale: 'DeliveryStale',
+  duplicate: 'DeliveryDuplicate',
+  rejected: 'DeliveryRejected',
+};
+
+export const createHandler = ({
+  messageSchema,
+  apply,
+  logger,
+  metrics,
+}: GroupSyncWorkerDeps): WorkerHandler => {
+  const applyRecord = async (record: SQSRecord): Promise<void> => {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      throw new Error(`message ${record.messageId} is not JSON`);
+    }
+    const message = messageSchema.parse(body);
+    try {
+      const outcome = await apply(message);
+      metrics.count(OUTCOME_METRIC[outcome.status]);
+      if (outcome.created) metrics.count('GroupCreated');
+      if (outcome.edits) {
+        metrics.count('MemberEdits', outcome.edits);
+        metrics.count('MembersAdded', outcome.added);
+        metrics.count('MembersRemoved', outcome.removed);
+      }
+      logger.info('group event processed', { ...outcome, messageId: record.messageId });
+    } catch (e) {
+      metrics.count('DeliveryFailed');
+      logger.error('group event failed; SQS will redeliver it', {
+        deliveryId: message.deliveryId,
+        key: message.event.group.key,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: e instanceof Error ? e : String(e),
+      });
+      throw e;
+    }
+  };
+
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    try {
+      // A processor per invocation: it holds the batch's state, and invocations may overlap locally.
+      return await processPartialResponse(event, applyRecord, new SqsFifoPartialProcessorAsync(), {
+        ...(context ? { context } : {}),
+        skipGroupOnError: true,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      metrics.flush();
+    }
+  };
+};
+
+let wired: WorkerHandler | undefined;
+
+/** The Lambda entry point: wired from the environment on the first invocation, then reused. */
+export const handler: WorkerHandler = (event, context) => {
+  wired ??= createHandler(groupSyncWorkerFromEnv(process.env));
+  return wired(event, context);
+};

@@ -1,0 +1,54 @@
+/**
+ * sync-group: `POST /v1/webhooks/groups`. Verifies the HMAC signature over the raw body, validates the
+ * event, enqueues it on the group's FIFO lane and answers 202 at once; the worker applies it.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { type WebhookReceiverDeps, webhookReceiverFromEnv } from '../../shared/group-sync/receiver-deps';
+import { json, ProblemError, problem } from '../../shared/http/problem';
+
+export type WebhookHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyResultV2>;
+
+const ACK_METRIC = { queued: 'WebhookQueued', stale: 'WebhookStale' } as const;
+
+/** HTTP API already lower-cases header names; other callers (tests, proxies) may not. */
+const lowerCaseHeaders = (headers: APIGatewayProxyEventV2['headers']): Record<string, string | undefined> =>
+  Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+
+export const createHandler = ({ receive, logger, metrics }: WebhookReceiverDeps): WebhookHandler => {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    logger.appendKeys({ requestId: event.requestContext?.requestId });
+    try {
+      const ack = await receive({
+        body: event.body,
+        isBase64Encoded: event.isBase64Encoded,
+        headers: lowerCaseHeaders(event.headers),
+      });
+      if (ack.duplicate) metrics.count('WebhookDuplicate');
+      else if (ack.status === 'queued' || ack.status === 'stale') metrics.count(ACK_METRIC[ack.status]);
+      return json(202, ack);
+    } catch (e) {
+      if (e instanceof ProblemError) {
+        if (e.problem.status < 500) metrics.count('WebhookRefused', 1, { code: e.problem.code });
+        logger.info('webhook refused', { status: e.problem.status, code: e.problem.code });
+        return problem(e.problem);
+      }
+      logger.error('webhook failed', { error: e instanceof Error ? e : String(e) });
+      return problem({ status: 500, code: 'internal-error', title: 'Something went wrong on our side' });
+    } finally {
+      metrics.flush();
+      logger.resetKeys();
+    }
+  };
+};
+
+let wired: WebhookHandler | undefined;
+
+/** The Lambda entry point: wired from the environment on the first invocation, then reused. */
+export const handler: WebhookHandler = (event, context) => {
+  wired ??= createHandler(webhookReceiverFromEnv(process.env));
+  return wired(event, context);
+};

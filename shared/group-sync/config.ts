@@ -1,0 +1,108 @@
+/**
+ * Group-sync settings, read once at cold start. The environment carries names and numbers only; the
+ * webhook secrets and the mesibo app token are fetched from Secrets Manager at run time.
+ */
+import { z } from 'zod';
+import { ENV } from '../config/env';
+import { DEFAULT_TOLERANCE_SECONDS } from '../webhook/signature';
+
+/** Every variable group sync reads; `infra/` sets the required ones from the function catalogue. */
+export const GROUP_SYNC_ENV_VARS = {
+  GROUPS_TABLE: ENV.GROUPS_TABLE,
+  WEBHOOK_SECRET_ID: ENV.WEBHOOK_SECRET_ID,
+  GROUP_SYNC_QUEUE_URL: ENV.GROUP_SYNC_QUEUE_URL,
+  MESIBO_APP_TOKEN_SECRET_ID: ENV.MESIBO_APP_TOKEN_SECRET_ID,
+  /** Optional: largest member list accepted, and largest group the worker builds (default 20000). */
+  GROUP_MAX_MEMBERS: 'GROUP_MAX_MEMBERS',
+  /** Optional: addresses per groupeditmembers call (default 100). */
+  GROUP_SYNC_CHUNK_SIZE: 'GROUP_SYNC_CHUNK_SIZE',
+  /** Optional: accepted clock skew of a webhook signature, seconds (default 300). */
+  WEBHOOK_TOLERANCE_SECONDS: 'WEBHOOK_TOLERANCE_SECONDS',
+  /** Optional: days delivery records and group tombstones are kept (default 30). */
+  GROUP_SYNC_RECORD_TTL_DAYS: 'GROUP_SYNC_RECORD_TTL_DAYS',
+} as const;
+
+export const GROUP_SYNC_DEFAULTS = {
+  maxMembers: 20_000,
+  chunkSize: 100,
+  toleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
+  recordTtlDays: 30,
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+const blankAsUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
+const positiveInt = (fallback: number, max: number) =>
+  z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
+
+const SharedSchema = z.object({
+  GROUPS_TABLE: required,
+  GROUP_MAX_MEMBERS: positiveInt(GROUP_SYNC_DEFAULTS.maxMembers, 1_000_000),
+  GROUP_SYNC_RECORD_TTL_DAYS: positiveInt(GROUP_SYNC_DEFAULTS.recordTtlDays, 3650),
+});
+
+const ReceiverSchema = SharedSchema.extend({
+  WEBHOOK_SECRET_ID: required,
+  GROUP_SYNC_QUEUE_URL: required,
+  WEBHOOK_TOLERANCE_SECONDS: positiveInt(GROUP_SYNC_DEFAULTS.toleranceSeconds, 86_400),
+});
+
+const WorkerSchema = SharedSchema.extend({
+  MESIBO_APP_TOKEN_SECRET_ID: required,
+  GROUP_SYNC_CHUNK_SIZE: positiveInt(GROUP_SYNC_DEFAULTS.chunkSize, 10_000),
+});
+
+const parseEnv = <S extends z.ZodType>(schema: S, env: Env, what: string): z.output<S> => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new Error(`invalid ${what} configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+};
+
+/** Settings of the webhook route (sync-group). */
+export interface ReceiverConfig {
+  groupsTable: string;
+  webhookSecretId: string;
+  queueUrl: string;
+  maxMembers: number;
+  toleranceSeconds: number;
+  recordTtlSeconds: number;
+}
+
+/** Settings of the worker (sync-group-worker); the mesibo endpoint comes from mesiboOptionsFromEnv. */
+export interface WorkerConfig {
+  groupsTable: string;
+  appTokenSecretId: string;
+  maxMembers: number;
+  chunkSize: number;
+  recordTtlSeconds: number;
+}
+
+const DAY_SECONDS = 86_400;
+
+export const receiverConfigFromEnv = (env: Env = process.env): ReceiverConfig => {
+  const e = parseEnv(ReceiverSchema, env, 'sync-group');
+  return {
+    groupsTable: e.GROUPS_TABLE,
+    webhookSecretId: e.WEBHOOK_SECRET_ID,
+    queueUrl: e.GROUP_SYNC_QUEUE_URL,
+    maxMembers: e.GROUP_MAX_MEMBERS,
+    toleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
+    recordTtlSeconds: e.GROUP_SYNC_RECORD_TTL_DAYS * DAY_SECONDS,
+  };
+};
+
+export const workerConfigFromEnv = (env: Env = process.env): WorkerConfig => {
+  const e = parseEnv(WorkerSchema, env, 'sync-group-worker');
+  return {
+    groupsTable: e.GROUPS_TABLE,
+    appTokenSecretId: e.MESIBO_APP_TOKEN_SECRET_ID,
+    maxMembers: e.GROUP_MAX_MEMBERS,
+    chunkSize: e.GROUP_SYNC_CHUNK_SIZE,
+    recordTtlSeconds: e.GROUP_SYNC_RECORD_TTL_DAYS * DAY_SECONDS,
+  };
+};

@@ -1,0 +1,190 @@
+/**
+ * The webhook route's use case: check size, signature, then the body; record the delivery; enqueue it
+ * on the group's FIFO lane; acknowledge. Nothing is parsed before the signature is verified, and nothing
+ * is enqueued for a request that fails any check.
+ */
+import { MAX_BODY_BYTES } from '../http/body';
+import { invalidRequest, ProblemError, zodFields } from '../http/problem';
+import type { Clock, QueuePublisher } from '../ports';
+import { SQS_MAX_PAYLOAD_BYTES } from '../queue/limits';
+import type { WebhookSecretsLoader } from '../webhook/secrets';
+import { SIGNATURE_HEADER, type VerifyFailure, verifySignature } from '../webhook/signature';
+import type { GroupSyncLogger } from './logging';
+import { deliveryIdSchema, type GroupEvent, type GroupSyncMessage, webhookBodySchema } from './schema';
+import type { DeliveryRecord, DeliveryStatus, GroupStateStore } from './state';
+
+export const DELIVERY_ID_HEADER = 'x-delivery-id';
+
+export interface WebhookRequest {
+  /** The body exactly as API Gateway passed it. */
+  body: string | undefined;
+  isBase64Encoded?: boolean;
+  /** Header names in lower case (API Gateway HTTP API delivers them so). */
+  headers: Record<string, string | undefined>;
+}
+
+export interface WebhookAck {
+  deliveryId: string;
+  status: DeliveryStatus;
+  /** The delivery id was seen before; nothing new was applied because of this request. */
+  duplicate?: true;
+}
+
+export interface ReceiveDeps {
+  secrets: WebhookSecretsLoader;
+  store: GroupStateStore;
+  queue: QueuePublisher;
+  clock: Clock;
+  logger: GroupSyncLogger;
+  config: { maxMembers: number; toleranceSeconds: number };
+}
+
+const SIGNATURE_PROBLEMS: Record<VerifyFailure, { code: string; detail: string }> = {
+  missing: { code: 'signature-missing', detail: 'The X-Mesibo-Signature header is missing' },
+  malformed: {
+    code: 'signature-malformed',
+    detail: 'X-Mesibo-Signature must be t=<unix seconds>,v1=<hex HMAC-SHA256>',
+  },
+  'timestamp-out-of-tolerance': {
+    code: 'signature-expired',
+    detail: 'The signature timestamp is outside the accepted window; sign each delivery attempt afresh',
+  },
+  mismatch: { code: 'signature-invalid', detail: 'The signature does not match the body' },
+};
+
+const unauthorized = (reason: VerifyFailure) =>
+  new ProblemError({
+    status: 401,
+    title: 'The webhook signature was not accepted',
+    ...SIGNATURE_PROBLEMS[reason],
+  });
+
+const payloadTooLarge = (detail: string) =>
+  new ProblemError({
+    status: 413,
+    code: 'payload-too-large',
+    title: 'The request body is too large',
+    detail,
+    errors: [{ field: '(body)', message: detail }],
+  });
+
+export const createWebhookReceiver = (deps: ReceiveDeps) => {
+  const { secrets, store, queue, clock, logger, config } = deps;
+  const bodySchema = webhookBodySchema(config.maxMembers);
+
+  const verify = async (header: string | undefined, raw: Buffer): Promise<void> => {
+    const check = (active: readonly string[]) =>
+      verifySignature({
+        header,
+        body: raw,
+        secrets: active,
+        nowSeconds: Math.floor(clock.now() / 1000),
+        toleranceSeconds: config.toleranceSeconds,
+      });
+    let result = check(await secrets.load());
+    if (!result.ok && result.reason === 'mismatch') {
+      // The cached secrets may predate a rotation.
+      const fresh = await secrets.refreshAfterMismatch();
+      if (fresh) result = check(fresh);
+    }
+    if (!result.ok) {
+      logger.warn('webhook signature rejected', { reason: result.reason });
+      throw unauthorized(result.reason);
+    }
+  };
+
+  const parse = (raw: Buffer) => {
+    let data: unknown;
+    try {
+      data = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw invalidRequest([{ field: '(body)', message: 'the body is not valid JSON' }]);
+    }
+    const parsed = bodySchema.safeParse(data);
+    if (!parsed.success) throw invalidRequest(zodFields(parsed.error));
+    return parsed.data;
+  };
+
+  const deliveryIdOf = (headerValue: string | undefined, bodyId: string | undefined): string => {
+    if (headerValue !== undefined) {
+      const parsed = deliveryIdSchema.safeParse(headerValue);
+      if (!parsed.success) throw invalidRequest(zodFields(parsed.error, 'X-Delivery-Id'));
+      return parsed.data;
+    }
+    if (bodyId !== undefined) return bodyId;
+    throw invalidRequest([
+      { field: 'id', message: 'required: give "id" in the body or an X-Delivery-Id header' },
+    ]);
+  };
+
+  const enqueue = async (message: GroupSyncMessage, body: string): Promise<void> => {
+    try {
+      await queue.publish([{ body, groupId: message.event.group.key, deduplicationId: message.deliveryId }]);
+    } catch (e) {
+      logger.error('group sync message not enqueued', { deliveryId: message.deliveryId, error: e });
+      throw new ProblemError({
+        status: 503,
+        code: 'queue-unavailable',
+        title: 'The event could not be queued',
+        detail: 'Nothing was applied; deliver the same event again later',
+        headers: { 'retry-after': '5' },
+      });
+    }
+  };
+
+  return async (request: WebhookRequest): Promise<WebhookAck> => {
+    const raw = Buffer.from(request.body ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
+    if (raw.byteLength > MAX_BODY_BYTES) throw payloadTooLarge(`The body is over ${MAX_BODY_BYTES} bytes`);
+    await verify(request.headers[SIGNATURE_HEADER], raw);
+    const { id, ...event } = parse(raw);
+    const deliveryId = deliveryIdOf(request.headers[DELIVERY_ID_HEADER], id);
+    const groupEvent: GroupEvent = event;
+    const { key, version } = groupEvent.group;
+
+    const message: GroupSyncMessage = { deliveryId, receivedAt: clock.now(), event: groupEvent };
+    const body = JSON.stringify(message);
+    if (Buffer.byteLength(body) > SQS_MAX_PAYLOAD_BYTES) {
+      throw payloadTooLarge(
+        `The event is over the queue's limit of ${SQS_MAX_PAYLOAD_BYTES} bytes once enveloped`,
+      );
+    }
+
+    const meta = await store.getMeta(key);
+    const stale = meta?.appliedVersion !== undefined && meta.appliedVersion >= version;
+    const record: DeliveryRecord = {
+      id: deliveryId,
+      status: stale ? 'stale' : 'queued',
+      key,
+      type: groupEvent.type,
+      version,
+      receivedAt: message.receivedAt,
+      ...(stale ? { detail: `version ${version} is not newer than applied ${meta?.appliedVersion}` } : {}),
+    };
+    const existing = await store.createDelivery(record);
+    const log = { deliveryId, key, version, type: groupEvent.type };
+
+    if (existing) {
+      if (existing.key !== key || existing.version !== version || existing.type !== groupEvent.type) {
+        throw new ProblemError({
+          status: 409,
+          code: 'delivery-id-conflict',
+          title: 'The delivery id was used for a different event',
+          detail: `Delivery ${deliveryId} was ${existing.type} of ${existing.key} at version ${existing.version}`,
+        });
+      }
+      // Still queued: the first enqueue may have been lost; SQS drops the copy if it was not.
+      if (existing.status === 'queued') await enqueue(message, body);
+      logger.info('group webhook repeated', { ...log, status: existing.status });
+      return { deliveryId, status: existing.status, duplicate: true };
+    }
+    if (stale) {
+      logger.info('group webhook stale', { ...log, appliedVersion: meta?.appliedVersion });
+      return { deliveryId, status: 'stale' };
+    }
+    await enqueue(message, body);
+    logger.info('group webhook queued', log);
+    return { deliveryId, status: 'queued' };
+  };
+};
+
+export type WebhookReceiver = ReturnType<typeof createWebhookReceiver>;

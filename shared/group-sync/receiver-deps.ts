@@ -1,0 +1,67 @@
+/**
+ * Wiring for the webhook route (sync-group). `webhookReceiverFromEnv` builds the AWS adapters from the
+ * environment; the local stack and the tests call `buildWebhookReceiver` with their own DynamoDB
+ * client, secret source, queue and clock. Kept apart from the worker's wiring so the route's bundle
+ * never loads the mesibo client.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createLogger } from '../observability/logger';
+import { type Clock, type QueuePublisher, type SecretSource, systemClock } from '../ports';
+import { createSqsPublisher } from '../queue/sqs-publisher';
+import { secretsManagerSource } from '../secrets/secrets-manager';
+import { webhookSecretsLoader } from '../webhook/secrets';
+import { documentClient, type Env } from './aws';
+import { type ReceiverConfig, receiverConfigFromEnv } from './config';
+import { dynamoGroupState } from './dynamo-state';
+import { powertoolsLogger } from './logging';
+import { type GroupSyncMetrics, powertoolsGroupSyncMetrics } from './metrics';
+import { createWebhookReceiver, type WebhookReceiver } from './receive';
+
+export const RECEIVER_SERVICE = 'sync-group';
+
+export interface BuildReceiverInput {
+  config: Omit<ReceiverConfig, 'webhookSecretId' | 'queueUrl'>;
+  doc: DynamoDBDocumentClient;
+  /** SecretString JSON `{"current","previous"}`; the source caches it in memory. */
+  webhookSecrets: SecretSource;
+  queue: QueuePublisher;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: GroupSyncMetrics;
+}
+
+export interface WebhookReceiverDeps {
+  receive: WebhookReceiver;
+  logger: Logger;
+  metrics: GroupSyncMetrics;
+}
+
+export const buildWebhookReceiver = (input: BuildReceiverInput): WebhookReceiverDeps => {
+  const clock = input.clock ?? systemClock;
+  const logger = input.logger ?? createLogger(RECEIVER_SERVICE);
+  const receive = createWebhookReceiver({
+    secrets: webhookSecretsLoader(input.webhookSecrets, { clock }),
+    store: dynamoGroupState({
+      doc: input.doc,
+      tableName: input.config.groupsTable,
+      clock,
+      recordTtlSeconds: input.config.recordTtlSeconds,
+    }),
+    queue: input.queue,
+    clock,
+    logger: powertoolsLogger(logger),
+    config: input.config,
+  });
+  return { receive, logger, metrics: input.metrics ?? powertoolsGroupSyncMetrics(RECEIVER_SERVICE) };
+};
+
+export const webhookReceiverFromEnv = (env: Env = process.env): WebhookReceiverDeps => {
+  const config = receiverConfigFromEnv(env);
+  return buildWebhookReceiver({
+    config,
+    doc: documentClient(),
+    webhookSecrets: secretsManagerSource(config.webhookSecretId),
+    queue: createSqsPublisher({ queueUrl: config.queueUrl }),
+  });
+};

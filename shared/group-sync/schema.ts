@@ -1,0 +1,132 @@
+/**
+ * The group webhook contract (docs/group-sync.md) and the queue message the route hands the worker.
+ * Both are validated with the same strict schemas, so the worker never trusts what it dequeues.
+ */
+import { z } from 'zod';
+
+/**
+ * Group keys and delivery ids double as SQS MessageGroupId / MessageDeduplicationId, so they follow
+ * SQS's rule: 1-128 printable ASCII characters, no spaces.
+ */
+const SQS_ID = /^[\x21-\x7e]{1,128}$/;
+const SQS_ID_MESSAGE = 'must be 1-128 printable ASCII characters without spaces';
+
+export const groupKeySchema = z.string().regex(SQS_ID, SQS_ID_MESSAGE);
+export const deliveryIdSchema = z.string().regex(SQS_ID, SQS_ID_MESSAGE);
+
+/** mesibo takes member lists as comma-separated text, so an address can hold no comma (and no blanks). */
+const addressSchema = z
+  .string()
+  .regex(/^[^\s,]{1,128}$/, 'must be 1-128 characters without commas or whitespace');
+
+const versionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const memberPermissionsSchema = z.strictObject({
+  send: z.boolean().optional(),
+  recv: z.boolean().optional(),
+  pub: z.boolean().optional(),
+  sub: z.boolean().optional(),
+  list: z.boolean().optional(),
+});
+
+const memberSchema = z.strictObject({
+  address: addressSchema,
+  permissions: memberPermissionsSchema.optional(),
+});
+const memberRefSchema = z.strictObject({ address: addressSchema });
+
+export type WebhookMember = z.infer<typeof memberSchema>;
+
+/** Flags repeated addresses at the later occurrence, naming the earlier one. */
+const noDuplicateAddresses = (members: readonly { address: string }[], ctx: z.RefinementCtx): void => {
+  const seen = new Map<string, number>();
+  for (const [index, { address }] of members.entries()) {
+    const first = seen.get(address);
+    if (first === undefined) seen.set(address, index);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'address'],
+        message: `duplicate address (also members.${first})`,
+      });
+    }
+  }
+};
+
+const memberList = <M extends z.ZodType<{ address: string }>>(member: M, maxMembers: number, min: number) =>
+  z
+    .array(member)
+    .min(min, min ? 'must list at least one member' : undefined)
+    .max(maxMembers, `must list at most ${maxMembers} members`)
+    .superRefine(noDuplicateAddresses);
+
+/** The event types and their `group` payloads; `maxMembers` is GROUP_MAX_MEMBERS. */
+export const groupEventSchemas = (maxMembers: number) => {
+  const upsert = z.strictObject({
+    type: z.literal('group.upsert'),
+    group: z.strictObject({
+      key: groupKeySchema,
+      name: z.string().min(1).max(256).optional(),
+      members: memberList(memberSchema, maxMembers, 0),
+      version: versionSchema,
+    }),
+  });
+  const membersAdd = z.strictObject({
+    type: z.literal('group.members.add'),
+    group: z.strictObject({
+      key: groupKeySchema,
+      members: memberList(memberSchema, maxMembers, 1),
+      version: versionSchema,
+    }),
+  });
+  const membersRemove = z.strictObject({
+    type: z.literal('group.members.remove'),
+    group: z.strictObject({
+      key: groupKeySchema,
+      members: memberList(memberRefSchema, maxMembers, 1),
+      version: versionSchema,
+    }),
+  });
+  const remove = z.strictObject({
+    type: z.literal('group.delete'),
+    group: z.strictObject({ key: groupKeySchema, version: versionSchema }),
+  });
+  return [upsert, membersAdd, membersRemove, remove] as const;
+};
+
+export const GROUP_EVENT_TYPES = [
+  'group.upsert',
+  'group.members.add',
+  'group.members.remove',
+  'group.delete',
+] as const;
+export type GroupEventType = (typeof GROUP_EVENT_TYPES)[number];
+
+/** Names the accepted types when `type` is missing or unknown, instead of a bare union error. */
+const unknownType = { error: `must be one of ${GROUP_EVENT_TYPES.join(', ')}` } as const;
+
+/** The webhook body: the event plus an optional delivery `id` (an X-Delivery-Id header wins over it). */
+export const webhookBodySchema = (maxMembers: number) => {
+  const [upsert, membersAdd, membersRemove, remove] = groupEventSchemas(maxMembers);
+  const id = { id: deliveryIdSchema.optional() };
+  return z.discriminatedUnion(
+    'type',
+    [upsert.extend(id), membersAdd.extend(id), membersRemove.extend(id), remove.extend(id)],
+    unknownType,
+  );
+};
+
+export type WebhookBody = z.infer<ReturnType<typeof webhookBodySchema>>;
+export type GroupEvent = z.infer<ReturnType<typeof groupEventSchemas>[number]>;
+
+/** What the route enqueues for the worker. `receivedAt` is epoch ms. */
+export const groupSyncMessageSchema = (maxMembers: number) => {
+  const [a, b, c, d] = groupEventSchemas(maxMembers);
+  return z.strictObject({
+    deliveryId: deliveryIdSchema,
+    receivedAt: z.number().int().nonnegative(),
+    event: z.discriminatedUnion('type', [a, b, c, d]),
+  });
+};
+
+export type GroupSyncMessage = z.infer<ReturnType<typeof groupSyncMessageSchema>>;

@@ -1,0 +1,84 @@
+/**
+ * Wiring for the worker (sync-group-worker). `groupSyncWorkerFromEnv` builds the mesibo client and the
+ * DynamoDB client from the environment; the local stack, the tests and the benchmarks call
+ * `buildGroupSyncWorker` with their own.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createMesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
+import { createLogger } from '../observability/logger';
+import { type Clock, systemClock } from '../ports';
+import { secretsManagerSource } from '../secrets/secrets-manager';
+import {
+  type ApplyOutcome,
+  applyGroupSyncMessage,
+  DEFAULT_CREATION_LEASE_MS,
+  type GroupMesibo,
+} from './apply';
+import { documentClient, type Env } from './aws';
+import { type WorkerConfig, workerConfigFromEnv } from './config';
+import { dynamoGroupState } from './dynamo-state';
+import { powertoolsLogger } from './logging';
+import { type GroupSyncMetrics, powertoolsGroupSyncMetrics } from './metrics';
+import { type GroupSyncMessage, groupSyncMessageSchema } from './schema';
+
+export const WORKER_SERVICE = 'sync-group-worker';
+
+export interface BuildWorkerInput {
+  config: Omit<WorkerConfig, 'appTokenSecretId'>;
+  doc: DynamoDBDocumentClient;
+  mesibo: GroupMesibo;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: GroupSyncMetrics;
+  newId?: () => string;
+  creationLeaseMs?: number;
+}
+
+export interface GroupSyncWorkerDeps {
+  /** Validates a dequeued message body (already JSON-parsed). */
+  messageSchema: ReturnType<typeof groupSyncMessageSchema>;
+  apply(message: GroupSyncMessage): Promise<ApplyOutcome>;
+  logger: Logger;
+  metrics: GroupSyncMetrics;
+}
+
+export const buildGroupSyncWorker = (input: BuildWorkerInput): GroupSyncWorkerDeps => {
+  const clock = input.clock ?? systemClock;
+  const logger = input.logger ?? createLogger(WORKER_SERVICE);
+  const deps = {
+    store: dynamoGroupState({
+      doc: input.doc,
+      tableName: input.config.groupsTable,
+      clock,
+      recordTtlSeconds: input.config.recordTtlSeconds,
+    }),
+    mesibo: input.mesibo,
+    clock,
+    newId: input.newId ?? (() => randomUUID()),
+    logger: powertoolsLogger(logger),
+    config: {
+      chunkSize: input.config.chunkSize,
+      maxMembers: input.config.maxMembers,
+      creationLeaseMs: input.creationLeaseMs ?? DEFAULT_CREATION_LEASE_MS,
+    },
+  };
+  return {
+    messageSchema: groupSyncMessageSchema(input.config.maxMembers),
+    apply: (message: GroupSyncMessage) => applyGroupSyncMessage(deps, message),
+    logger,
+    metrics: input.metrics ?? powertoolsGroupSyncMetrics(WORKER_SERVICE),
+  };
+};
+
+export const groupSyncWorkerFromEnv = (env: Env = process.env): GroupSyncWorkerDeps => {
+  const config = workerConfigFromEnv(env);
+  const logger = createLogger(WORKER_SERVICE);
+  const mesibo = createMesiboClient({
+    ...mesiboOptionsFromEnv(env),
+    appToken: secretsManagerSource(config.appTokenSecretId),
+    logger: powertoolsLogger(logger),
+  });
+  return buildGroupSyncWorker({ config, doc: documentClient(), mesibo, logger });
+};

@@ -1,0 +1,4 @@
+/** SQS limits every publisher and producer checks against. */
+export const SQS_MAX_BATCH_ENTRIES = 10;
+/** SQS's payload limit, both per message and per batch (raised from 256 KiB to 1 MiB in 2025). */
+export const SQS_MAX_PAYLOAD_BYTES = 1024 * 1024;
