@@ -233,10 +233,10 @@ export const startMesiboEmulator = async (options: MesiboEmulatorOptions = {}): 
     const canonical = resolveOp(op);
     const fault = faults.pick(canonical && canonical !== op ? [op, canonical] : [op]);
 
-    const respond = () => {
+    const respond = (tag: { fault?: 'latency' } = {}) => {
       const { envelope } = app.call(transport, params, ip);
       sendJson(res, 200, envelope);
-      record(200, envelope.result, envelope.result ? {} : { error: String(envelope.error) });
+      record(200, envelope.result, { ...tag, ...(envelope.result ? {} : { error: String(envelope.error) }) });
     };
 
     switch (fault?.kind) {
@@ -249,7 +249,7 @@ export const startMesiboEmulator = async (options: MesiboEmulatorOptions = {}): 
           // The emulator is closing: the request is dropped unanswered and not applied.
           return record(0, false, { fault: 'latency' });
         }
-        return respond();
+        return respond({ fault: 'latency' });
       case 'status':
       case 'status-after-apply': {
         if (fault.kind === 'status-after-apply') app.call(transport, params, ip);
