@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import {
+  GROUP_SYNC_ENV_VARS,
+  receiverConfigFromEnv,
+  workerConfigFromEnv,
+} from '../../../shared/group-sync/config';
+
+const base = {
+  GROUPS_TABLE: 'groups',
+  WEBHOOK_SECRET_ID: 'webhook-secret',
+  GROUP_SYNC_QUEUE_URL: 'https://sqs.local/q.fifo',
+  MESIBO_APP_TOKEN_SECRET_ID: 'app-token',
+};
+
+describe('group-sync config', () => {
+  it('applies the documented defaults', () => {
+    expect(receiverConfigFromEnv(base)).toEqual({
+      groupsTable: 'groups',
+      webhookSecretId: 'webhook-secret',
+      queueUrl: 'https://sqs.local/q.fifo',
+      maxMembers: 20_000,
+      toleranceSeconds: 300,
+      recordTtlSeconds: 30 * 86_400,
+    });
+    expect(workerConfigFromEnv(base)).toEqual({
+      groupsTable: 'groups',
+      appTokenSecretId: 'app-token',
+      maxMembers: 20_000,
+      chunkSize: 100,
+      recordTtlSeconds: 30 * 86_400,
+    });
+  });
+
+  it('reads the optional knobs', () => {
+    const env = {
+      ...base,
+      GROUP_MAX_MEMBERS: '500',
+      GROUP_SYNC_CHUNK_SIZE: '25',
+      WEBHOOK_TOLERANCE_SECONDS: '60',
+    };
+    expect(receiverConfigFromEnv(env)).toMatchObject({ maxMembers: 500, toleranceSeconds: 60 });
+    expect(workerConfigFromEnv(env)).toMatchObject({ maxMembers: 500, chunkSize: 25 });
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => receiverConfigFromEnv({ GROUP_MAX_MEMBERS: 'lots' })).toThrow(
+      /GROUPS_TABLE is required.*GROUP_MAX_MEMBERS.*WEBHOOK_SECRET_ID is required.*GROUP_SYNC_QUEUE_URL is required/,
+    );
+    expect(() => workerConfigFromEnv({ ...base, GROUP_SYNC_CHUNK_SIZE: '0' })).toThrow(
+      /GROUP_SYNC_CHUNK_SIZE/,
+    );
+  });
+
+  it('exports the variable names the stack must set', () => {
+    expect(Object.values(GROUP_SYNC_ENV_VARS)).toEqual(
+      expect.arrayContaining([
+        'GROUPS_TABLE',
+        'WEBHOOK_SECRET_ID',
+        'GROUP_SYNC_QUEUE_URL',
+        'GROUP_MAX_MEMBERS',
+      ]),
+    );
+  });
+});
