@@ -1,0 +1,258 @@
+/**
+ * Stage configuration: one JSON file per stage (`infra/config/<stage>.json`), chosen with
+ * `-c stage=<name>` (default from cdk.json), validated with zod at synth so a bad value fails before
+ * anything is deployed, with one message that names every problem.
+ */
+import { readFileSync } from 'node:fs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+import { type FunctionName, functionSpecs } from '../shared/functions';
+import { routes } from '../shared/routes';
+import { fromRoot } from './paths';
+import {
+  DEFAULT_FANOUT_MAX_ATTEMPTS,
+  FANOUT_MAX_ATTEMPTS_SETTING,
+  STACK_OWNED_ENV,
+  settingNamesFor,
+  validateSchedulePayload,
+} from './settings';
+
+const functionNames = functionSpecs.map((f) => f.name) as [FunctionName, ...FunctionName[]];
+const retentionDays = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === 'number'));
+const timeZones = new Set<string>([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+
+const FunctionConfigSchema = z.strictObject({
+  memoryMb: z.int().min(128).max(10_240).optional(),
+  timeoutSeconds: z.int().min(1).max(900).optional(),
+  /** Caps how many instances may call mesibo at once; leave unset in small accounts (dev). */
+  reservedConcurrency: z.int().min(1).optional(),
+  /** Function-specific environment (names from the function's own config module). */
+  settings: z.record(z.string(), z.string()).default({}),
+});
+
+const QueueConfigSchema = z.strictObject({
+  batchSize: z.int().min(1).max(10).default(10),
+  /** Deliveries before a message moves to the DLQ. */
+  maxReceiveCount: z.int().min(1).max(1000).default(5),
+  /** Event source mapping cap on concurrent consumer invocations (SQS allows 2..1000). */
+  maxConcurrency: z.int().min(2).max(1000).optional(),
+});
+
+const ScheduleSchema = z.strictObject({
+  /** Schedule name, unique within the schedule group. */
+  name: z.string().regex(/^[0-9a-zA-Z-_.]{1,64}$/, 'must be 1-64 of [0-9a-zA-Z-_.]'),
+  /** `rate(...)` or `cron(...)`. */
+  expression: z.string().regex(/^(rate|cron)\(.+\)$/, 'must be rate(...) or cron(...)'),
+  timeZone: z.string().refine((tz) => timeZones.has(tz), 'must be an IANA time zone, e.g. Europe/Berlin'),
+  description: z.string().max(512).optional(),
+  enabled: z.boolean().default(true),
+  /** The system message to send; validated by send-system-message's own schedule input schema. */
+  payload: z.record(z.string(), z.unknown()),
+});
+
+export const StageConfigSchema = z
+  .strictObject({
+    stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and dashes'),
+    /** Production safety switches: deletion protection on tables, stricter defaults. */
+    production: z.boolean(),
+    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/),
+    mesibo: z.strictObject({
+      apiStyle: z.enum(['json', 'legacy']).default('json'),
+      /** Defaults (in the function) to api.mesibo.com for the chosen style. */
+      apiUrl: z.url({ protocol: /^https$/ }).optional(),
+    }),
+    jwt: z.strictObject({
+      /** OIDC issuer URL (Cognito: https://cognito-idp.<region>.amazonaws.com/<pool id>). */
+      issuer: z.url({ protocol: /^https$/ }),
+      /** Accepted `aud` (or Cognito access-token `client_id`) values. */
+      audience: z.array(z.string().min(1)).min(1),
+      /** The claim that carries the caller's mesibo address (e.g. sub, email, phone_number). */
+      addressClaim: z.string().min(1),
+    }),
+    api: z.strictObject({
+      throttling: z.strictObject({
+        rateLimit: z.number().positive(),
+        burstLimit: z.int().positive(),
+      }),
+    }),
+    egress: z.strictObject({
+      /** Mesibo-calling functions in private subnets behind NAT gateways with Elastic IPs. */
+      enabled: z.boolean(),
+      /** One NAT gateway (and Elastic IP) per AZ; mesibo tolerates at most 5 caller IPs. */
+      natGateways: z.int().min(1).max(5).default(1),
+      /** Pre-allocated Elastic IPs to reuse (keeps the IPs stable across stack re-creation). */
+      eipAllocationIds: z
+        .array(z.string().regex(/^eipalloc-[0-9a-f]+$/))
+        .max(5)
+        .optional(),
+    }),
+    data: z.strictObject({
+      /** Customer-managed KMS key for tables, secrets and the alarm topic (default: AWS-managed). */
+      customerManagedKey: z.boolean().default(false),
+    }),
+    observability: z.strictObject({
+      tracing: z.boolean().default(false),
+      logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+      logRetentionDays: z
+        .int()
+        .refine((d) => retentionDays.has(d), 'must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, ...)'),
+      metricsNamespace: z.string().min(1).default('MesiboServerless'),
+      /** Subscribed to the alarm topic when set (confirm the e-mail AWS sends). */
+      alarmEmail: z.email().optional(),
+    }),
+    functionDefaults: z.strictObject({
+      memoryMb: z.int().min(128).max(10_240),
+      timeoutSeconds: z.int().min(1).max(900),
+    }),
+    functions: z.partialRecord(z.enum(functionNames), FunctionConfigSchema).default({}),
+    queues: z.strictObject({
+      groupSync: QueueConfigSchema,
+      fanout: QueueConfigSchema,
+    }),
+    schedules: z.array(ScheduleSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const httpFunctions = new Set(routes.map((r) => r.function));
+    for (const [name, fn] of Object.entries(config.functions)) {
+      const fnName = name as FunctionName;
+      const allowed = settingNamesFor(fnName);
+      for (const key of Object.keys(fn?.settings ?? {})) {
+        const path = ['functions', name, 'settings', key];
+        if (STACK_OWNED_ENV.has(key) || key.startsWith('AWS_')) {
+          ctx.addIssue({ code: 'custom', path, message: 'is set by the stack, not by stage config' });
+        } else if (!allowed.includes(key)) {
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `is not a setting of ${name} (known: ${allowed.join(', ') || 'none'})`,
+          });
+        }
+      }
+      const timeout = fn?.timeoutSeconds ?? config.functionDefaults.timeoutSeconds;
+      if (httpFunctions.has(fnName) && timeout > 29) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['functions', name, 'timeoutSeconds'],
+          message: 'an HTTP API integration times out after 30 s; keep HTTP functions at 29 s or less',
+        });
+      }
+    }
+    if (config.functionDefaults.timeoutSeconds > 29) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['functionDefaults', 'timeoutSeconds'],
+        message: 'HTTP functions use the default; keep it at 29 s or less',
+      });
+    }
+    // A consumer capped below its event source's concurrency gets throttled, and throttled batches
+    // count as receives: messages would reach the DLQ without ever failing.
+    for (const [queue, source] of [
+      ['groupSync', 'groupSyncQueue'],
+      ['fanout', 'fanoutQueue'],
+    ] as const) {
+      const name = functionSpecs.find((f) => f.consumes === source)?.name;
+      if (!name) continue;
+      const reserved = config.functions[name]?.reservedConcurrency;
+      const max = config.queues[queue].maxConcurrency;
+      if (reserved !== undefined && (max === undefined || max > reserved)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['queues', queue, 'maxConcurrency'],
+          message: `must be set and at most ${name}'s reservedConcurrency (${reserved})`,
+        });
+      }
+    }
+    // The fan-out worker retries a batch itself; SQS must not dead-letter it before the worker gives up.
+    const fanoutWorker = functionSpecs.find((f) => f.consumes === 'fanoutQueue')?.name;
+    const attemptsSetting =
+      fanoutWorker && config.functions[fanoutWorker]?.settings[FANOUT_MAX_ATTEMPTS_SETTING];
+    const attempts = !attemptsSetting ? DEFAULT_FANOUT_MAX_ATTEMPTS : Number(attemptsSetting);
+    if (config.queues.fanout.maxReceiveCount <= attempts) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queues', 'fanout', 'maxReceiveCount'],
+        message: `must exceed the worker's ${FANOUT_MAX_ATTEMPTS_SETTING} (${attempts})`,
+      });
+    }
+    const ids = config.egress.eipAllocationIds;
+    if (ids && ids.length > 0 && ids.length !== config.egress.natGateways) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['egress', 'eipAllocationIds'],
+        message: `needs one allocation id per NAT gateway (${config.egress.natGateways})`,
+      });
+    }
+    const seen = new Set<string>();
+    config.schedules.forEach((schedule, i) => {
+      if (seen.has(schedule.name)) {
+        ctx.addIssue({ code: 'custom', path: ['schedules', i, 'name'], message: 'is not unique' });
+      }
+      seen.add(schedule.name);
+      const problem = validateSchedulePayload(schedule.name, schedule.payload);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'payload'], message: problem });
+    });
+  });
+
+export type StageConfig = z.infer<typeof StageConfigSchema>;
+export type ScheduleConfig = StageConfig['schedules'][number];
+
+/** Memory, timeout, reserved concurrency and settings of one function, defaults applied. */
+export interface ResolvedFunctionConfig {
+  memoryMb: number;
+  timeoutSeconds: number;
+  reservedConcurrency?: number;
+  settings: Record<string, string>;
+}
+
+export const functionConfig = (config: StageConfig, name: FunctionName): ResolvedFunctionConfig => {
+  const fn = config.functions[name];
+  return {
+    memoryMb: fn?.memoryMb ?? config.functionDefaults.memoryMb,
+    timeoutSeconds: fn?.timeoutSeconds ?? config.functionDefaults.timeoutSeconds,
+    ...(fn?.reservedConcurrency === undefined ? {} : { reservedConcurrency: fn.reservedConcurrency }),
+    settings: fn?.settings ?? {},
+  };
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a parsed config object; throws one ConfigError listing every problem. */
+export const parseStageConfig = (raw: unknown, source: string): StageConfig => {
+  const parsed = StageConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid stage config ${source}:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+};
+
+export const configPath = (stage: string): string => fromRoot(`infra/config/${stage}.json`);
+
+/** Reads and validates `infra/config/<stage>.json`. */
+export const loadStageConfig = (stage: string): StageConfig => {
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
+    throw new ConfigError(`invalid stage name "${stage}": use lower-case letters, digits and dashes`);
+  }
+  const file = configPath(stage);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(
+      `no config for stage "${stage}": create infra/config/${stage}.json (copy dev.json)`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`infra/config/${stage}.json is not valid JSON: ${(e as Error).message}`);
+  }
+  const config = parseStageConfig(raw, `infra/config/${stage}.json`);
+  if (config.stage !== stage) {
+    throw new ConfigError(`infra/config/${stage}.json declares stage "${config.stage}"; they must match`);
+  }
+  return config;
+};

@@ -1,0 +1,117 @@
+/**
+ * The HTTP API, built from the one route table (shared/routes.ts): each route's auth kind picks its
+ * authorizer, so the deployed API cannot drift from the local gateway. One explicit `$default` stage
+ * carries throttling and JSON access logs.
+ */
+import { CfnOutput, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionName } from '../../shared/functions';
+import { type AuthKind, type Route, routeKey, routes } from '../../shared/routes';
+
+export interface ApiProps {
+  functions: Record<FunctionName, lambda.IFunction>;
+  jwt: { issuer: string; audience: readonly string[] };
+  throttling: { rateLimit: number; burstLimit: number };
+  logRetention: logs.RetentionDays;
+}
+
+/** Access log line: no headers, no bodies, no token claims; the IAM caller ARN is not a secret. */
+export const ACCESS_LOG_FIELDS: Record<string, string> = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTimeEpoch',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  iamCaller: '$context.identity.userArn',
+};
+
+/** Why a route has no gateway authorizer (cdk-nag APIG4 acknowledgement). */
+const OPEN_ROUTE_REASON: Partial<Record<AuthKind, string>> = {
+  hmac: 'Webhook from the customer system: the function verifies the HMAC signature (current/previous secret) before anything else; a gateway authorizer cannot check a body signature.',
+  none: 'Liveness probe: public by design, calls no dependency and returns no configuration or secret.',
+};
+
+export class Api extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+  /** Route key (`METHOD /path`) → route, for tests and operations. */
+  readonly routes = new Map<string, apigw.HttpRoute>();
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'mesibo-serverless: user tokens, system messages, group sync',
+      createDefaultStage: false,
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttling,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    const jwt = new HttpJwtAuthorizer('EndUserJwt', props.jwt.issuer, {
+      authorizerName: 'end-user-jwt',
+      jwtAudience: [...props.jwt.audience],
+    });
+    const iam = new HttpIamAuthorizer();
+    const authorizerFor = (auth: AuthKind): apigw.IHttpRouteAuthorizer | undefined =>
+      auth === 'jwt' ? jwt : auth === 'iam' ? iam : undefined;
+
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    const integrationFor = (name: FunctionName): HttpLambdaIntegration => {
+      let integration = integrations.get(name);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${name}-integration`, props.functions[name]);
+        integrations.set(name, integration);
+      }
+      return integration;
+    };
+
+    for (const route of routes)
+      this.addRoute(route, integrationFor(route.function), authorizerFor(route.auth));
+
+    new CfnOutput(this, 'Url', { key: 'ApiUrl', value: this.stage.url, description: 'HTTP API base URL' });
+    new CfnOutput(this, 'Id', { key: 'ApiId', value: this.httpApi.apiId, description: 'HTTP API id' });
+  }
+
+  private addRoute(
+    route: Route,
+    integration: HttpLambdaIntegration,
+    authorizer: apigw.IHttpRouteAuthorizer | undefined,
+  ): void {
+    const [httpRoute] = this.httpApi.addRoutes({
+      path: route.path,
+      methods: [apigw.HttpMethod[route.method]],
+      integration,
+      ...(authorizer ? { authorizer } : {}),
+    });
+    if (!httpRoute) throw new Error(`no route created for ${routeKey(route)}`);
+    const reason = OPEN_ROUTE_REASON[route.auth];
+    if (reason) Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+    this.routes.set(routeKey(route), httpRoute);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * What each function accepts beyond the stack-owned environment, taken from the function's own config
+ * module, so stage config cannot set a name the function never reads (a typo fails synth, not a call).
+ */
+import { ENV } from '../shared/config/env';
+import type { FunctionName } from '../shared/functions';
+import { GROUP_SYNC_ENV_VARS } from '../shared/group-sync/config';
+import { NOTIFY_ENV, NOTIFY_ENV_VARS } from '../shared/notify/config';
+import { recurringScheduleInput } from '../shared/notify/schedule-input';
+import { TOKEN_ENV, TOKEN_ENV_VARS } from '../shared/token/config';
+
+/** The setting of issue-user-token fed from `jwt.addressClaim`, so authorizer and function agree. */
+export const ADDRESS_CLAIM_SETTING = TOKEN_ENV.TOKEN_ADDRESS_CLAIM;
+/** The fan-out worker dead-letters poison batches itself; the stack sets the DLQ's URL. */
+export const FANOUT_DLQ_URL_SETTING = NOTIFY_ENV.FANOUT_DLQ_URL;
+/** Deliveries the fan-out worker attempts itself before dead-lettering (its default). */
+export const FANOUT_MAX_ATTEMPTS_SETTING = NOTIFY_ENV.FANOUT_MAX_ATTEMPTS;
+export const DEFAULT_FANOUT_MAX_ATTEMPTS = 5;
+
+/** Names the stack sets from its own resources or from typed config: never from `settings`. */
+export const STACK_OWNED_ENV: ReadonlySet<string> = new Set<string>([
+  ...Object.values(ENV),
+  ADDRESS_CLAIM_SETTING,
+  FANOUT_DLQ_URL_SETTING,
+  'NODE_OPTIONS',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_METRICS_NAMESPACE',
+]);
+
+const groupSync = Object.values(GROUP_SYNC_ENV_VARS);
+const readBy: Record<FunctionName, readonly string[]> = {
+  'issue-user-token': TOKEN_ENV_VARS,
+  'sync-group': groupSync,
+  'sync-group-worker': groupSync,
+  'send-system-message': [
+    ...NOTIFY_ENV_VARS['send-system-message'].required,
+    ...NOTIFY_ENV_VARS['send-system-message'].optional,
+  ],
+  'send-system-message-worker': [
+    ...NOTIFY_ENV_VARS['send-system-message-worker'].required,
+    ...NOTIFY_ENV_VARS['send-system-message-worker'].optional,
+  ],
+  health: [],
+};
+
+/** Settings stage config may give a function: what it reads, minus what the stack owns. */
+export const settingNamesFor = (name: FunctionName): readonly string[] =>
+  readBy[name].filter((n) => !STACK_OWNED_ENV.has(n));
+
+/** Returns a problem description, or undefined when the recurring-schedule payload is valid. */
+export const validateSchedulePayload = (name: string, payload: unknown): string | undefined => {
+  try {
+    recurringScheduleInput(name, payload);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+};
+
+/** The Scheduler target `Input` of a recurring schedule, as send-system-message parses it. */
+export const scheduleTargetInput = (name: string, payload: unknown): string =>
+  recurringScheduleInput(name, payload);
