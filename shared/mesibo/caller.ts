@@ -37,6 +37,26 @@ const callerAborted: AttemptFailure = {
   mayHaveReachedServer: true,
 };
 
+/** A caller's abort ends the backoff wait at once instead of after it. */
+const sleepUnlessAborted = async (
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> => {
+  if (!signal) return sleep(ms);
+  if (signal.aborted) return;
+  let onAbort = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([sleep(ms), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+};
+
 export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller => {
   const url = new URL(options.baseUrl);
   const encode = ENCODERS[options.style];
@@ -126,7 +146,7 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
         httpStatus: failure.httpStatus,
         delayMs: waitMs,
       });
-      await sleep(waitMs);
+      await sleepUnlessAborted(sleep, waitMs, callOptions.signal);
       if (callOptions.signal?.aborted) throw fail(callerAborted, attempts, false);
     }
   };

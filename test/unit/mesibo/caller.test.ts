@@ -117,4 +117,23 @@ describe('mesibo call loop', () => {
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'network', error: 'NETWORK', attempts: 1, retryable: false });
   });
+
+  it('stops waiting for the next attempt when the caller aborts', async () => {
+    intercept().reply(503, 'busy');
+    const controller = new AbortController();
+    const waiting = createMesiboClient({
+      baseUrl: `${ORIGIN}/backend/`,
+      style: 'json',
+      appToken: async () => TOKEN,
+      dispatcher: agent,
+      random: () => 0.5,
+      // A wait that never ends on its own: only the abort can finish the call.
+      sleep: () => {
+        setTimeout(() => controller.abort(), 10);
+        return new Promise<void>(() => {});
+      },
+    });
+    const error = await waiting.usersget({}, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'timeout', error: 'ABORTED', attempts: 1, retryable: false });
+  });
 });
