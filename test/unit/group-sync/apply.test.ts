@@ -70,13 +70,10 @@ describe('applyGroupSyncMessage', () => {
       removed: 5,
       edits: 1,
     });
+    const withReadOnly = [...members(addresses(5, 50)), { address: 'u50', permissions: { send: false } }];
     const readOnly = message({
       type: 'group.upsert',
-      group: {
-        key: 'team',
-        version: 4,
-        members: [...members(addresses(5, 50)), { address: 'u50', permissions: { send: false } }],
-      },
+      group: { key: 'team', version: 4, members: withReadOnly },
     });
     expect(await applyGroupSyncMessage(deps, readOnly)).toMatchObject({ added: 1, removed: 0, edits: 1 });
     expect(mesibo.calls.at(-1)?.input).toMatchObject({
@@ -85,8 +82,8 @@ describe('applyGroupSyncMessage', () => {
     });
     const renamed = message({
       type: 'group.upsert',
-      group: { key: 'team', version: 5, name: 'Team 2', members: readOnly.event.group.members },
-    } as GroupEvent);
+      group: { key: 'team', version: 5, name: 'Team 2', members: withReadOnly },
+    });
     expect(await applyGroupSyncMessage(deps, renamed)).toMatchObject({ renamed: true, edits: 0 });
 
     expect(mesibo.calls.slice(base).map((c) => c.op)).toEqual([

@@ -163,5 +163,10 @@ export const silentLogger = (): GroupSyncLogger & {
 
 export const fixedClock = (start = Date.UTC(2026, 0, 1)) => {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 };

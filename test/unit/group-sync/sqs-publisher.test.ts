@@ -1,12 +1,12 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSqsPublisher, QueuePublishError } from '../../../shared/queue/sqs-publisher';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/group-sync.fifo';
 
 describe('SQS publisher', () => {
-  let sqs: ReturnType<typeof mockClient<SQSClient>>;
+  let sqs: AwsClientStub<SQSClient>;
   let client: SQSClient;
   const sleeps: number[] = [];
 
