@@ -52,7 +52,7 @@ const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
 };
 
 /** Powertools' variadic signatures do not match MesiboLogger's optional one; adapt rather than cast. */
-const mesiboLogger = (logger: Logger): MesiboLogger => ({
+export const mesiboLoggerFrom = (logger: Logger): MesiboLogger => ({
   debug: (message, attrs) => logger.debug(message, { ...attrs }),
   info: (message, attrs) => logger.info(message, { ...attrs }),
   warn: (message, attrs) => logger.warn(message, { ...attrs }),
@@ -100,7 +100,7 @@ export const tokenDepsFromEnv = (env: Record<string, string | undefined> = proce
     const appToken = secretsManagerSource(config.appTokenSecretId, {
       maxAgeSeconds: config.appTokenMaxAgeSeconds,
     });
-    return createMesiboClient({ ...endpoint, appToken, logger: mesiboLogger(logger) });
+    return createMesiboClient({ ...endpoint, appToken, logger: mesiboLoggerFrom(logger) });
   };
   return buildTokenDeps({ config, doc, mesibo, logger });
 };

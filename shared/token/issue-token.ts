@@ -63,7 +63,7 @@ export interface IssuedToken {
 /** First wait of a request that lost the lease; doubles per poll up to the cap, with jitter. */
 const FIRST_POLL_MS = 20;
 const MAX_POLL_MS = 250;
-/** How long a failed mesibo call is shared with waiting and new requests before someone tries again. */
+/** How long a failed mesibo call stays on the lease for the requests that waited on it to read. */
 const FAILURE_HOLD_MS = 1000;
 
 /** A mesibo failure already counted and logged, carrying its classification. */

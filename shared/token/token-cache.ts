@@ -50,7 +50,7 @@ export interface TokenStore {
    * revoked after `startedAt` (when this token's mesibo call began). Returns whether it was stored.
    */
   put(record: TokenRecord, guard: { startedAt: number }): Promise<boolean>;
-  /** Takes the lease when nobody holds it or the holder's lease has run out. */
+  /** Takes the lease when nobody holds it, the holder's lease has run out, or the holder failed. */
   tryAcquireLease(
     address: string,
     appid: string,
@@ -60,7 +60,7 @@ export interface TokenStore {
   getLease(address: string, appid: string): Promise<Lease | undefined>;
   /** Gives the lease up (only if still ours). */
   releaseLease(address: string, appid: string, owner: string): Promise<void>;
-  /** Keeps the lease until `until` with the failure on it, so waiting requests stop waiting (only if ours). */
+  /** Marks the lease failed until `until`, so the requests waiting on it stop waiting (only if ours). */
   failLease(
     address: string,
     appid: string,
@@ -186,7 +186,10 @@ export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string)
               expiresAt: lease.expiresAt,
               ttl: epochSeconds(lease.expiresAt) + LEASE_TTL_SECONDS,
             },
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            // A failed lease only informs the requests that waited on it; a newcomer may try again at once.
+            ConditionExpression:
+              'attribute_not_exists(pk) OR expiresAt <= :now OR attribute_exists(#failure)',
+            ExpressionAttributeNames: { '#failure': 'failure' },
             ExpressionAttributeValues: { ':now': now },
           }),
         ),

@@ -39,7 +39,7 @@ export class MemoryTokenStore implements TokenStore {
     await this.tick();
     const key = this.key(address, appid);
     const held = this.leases.get(key);
-    if (held && held.expiresAt > now) return false;
+    if (held && held.expiresAt > now && !held.failure) return false;
     this.leases.set(key, { ...lease });
     this.writes.push(`lease ${key}`);
     return true;

@@ -1,0 +1,144 @@
+/**
+ * The issue-user-token handler wired as in production, but every dependency on loopback: dynalite
+ * through the real DynamoDB client, the mesibo emulator over HTTP through the real mesibo client, and
+ * the app token through Powertools SecretsProvider and the real Secrets Manager client (stub server).
+ * Shared by the integration tests and the token benchmark (measure.ts).
+ */
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createHandler, type TokenHandler } from '../../../../functions/issue-user-token/handler';
+import {
+  createTables,
+  LOCAL_AWS,
+  type LocalDynamo,
+  startDynalite,
+  uniqueTableNames,
+} from '../../../../local/dynamo';
+import { type EmulatorControl, emulatorControl } from '../../../../local/mesibo-emulator/control';
+import { type RunningEmulator, startMesiboEmulator } from '../../../../local/mesibo-emulator/server';
+import { createMesiboClient, type MesiboClientOptions } from '../../../../shared/mesibo';
+import { createLogger } from '../../../../shared/observability/logger';
+import type { Clock } from '../../../../shared/ports';
+import { secretsManagerSource } from '../../../../shared/secrets/secrets-manager';
+import { tokenConfigFromEnv } from '../../../../shared/token/config';
+import { buildTokenDeps, mesiboLoggerFrom, SERVICE_NAME } from '../../../../shared/token/deps';
+import type { TokenMetricName, TokenMetrics } from '../../../../shared/token/metrics';
+import { type SecretsManagerStub, startSecretsManagerStub } from './secrets-manager-stub';
+
+export const SECRET_ID = 'mesibo/app-token';
+export const APPIDS = ['com.example.app', 'com.example.web'] as const;
+
+export interface HarnessOptions {
+  /** Extra or overriding settings, as the function would read them from its environment. */
+  env?: Record<string, string>;
+  /** mesibo client tuning (timeouts, attempts) for fault tests. */
+  mesibo?: Partial<Pick<MesiboClientOptions, 'timeoutMs' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>>;
+  /** The value Secrets Manager holds at start (default: the emulator's app token). */
+  secretValue?: string;
+  metrics?: TokenMetrics;
+  clock?: Clock;
+}
+
+export interface TokenHarness {
+  handler: TokenHandler;
+  emulator: RunningEmulator;
+  control: EmulatorControl;
+  dynamo: LocalDynamo;
+  secrets: SecretsManagerStub;
+  usersTable: string;
+  /** DynamoDB operations sent by the handler, by command name (GetItemCommand, PutItemCommand, ...). */
+  dynamoCalls: Map<string, number>;
+  /** Every item of the users table. */
+  items(): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** Metrics kept in memory: nothing printed, everything assertable. */
+export class CountingMetrics implements TokenMetrics {
+  readonly counted: { name: TokenMetricName; op?: string; errorCode?: string }[] = [];
+  count(name: TokenMetricName, detail: { op?: string; errorCode?: string } = {}) {
+    this.counted.push({ name, ...detail });
+  }
+  flush() {}
+  total(name: TokenMetricName) {
+    return this.counted.filter((c) => c.name === name).length;
+  }
+}
+
+export const startTokenHarness = async (options: HarnessOptions = {}): Promise<TokenHarness> => {
+  const tables = uniqueTableNames();
+  const config = tokenConfigFromEnv({
+    USERS_TABLE: tables.usersTable,
+    MESIBO_APP_TOKEN_SECRET_ID: SECRET_ID,
+    TOKEN_APPIDS: APPIDS.join(','),
+    TOKEN_LEASE_MS: '3000',
+    ...options.env,
+  });
+  const [dynamo, emulator] = await Promise.all([startDynalite(), startMesiboEmulator({ port: 0 })]);
+  const secrets = await startSecretsManagerStub({ [SECRET_ID]: options.secretValue ?? emulator.appToken });
+  await createTables(dynamo.client, tables);
+
+  // The handler gets its own client, so only its commands are counted.
+  const handlerDynamo = new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
+  const doc = DynamoDBDocumentClient.from(handlerDynamo, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const dynamoCalls = new Map<string, number>();
+  doc.middlewareStack.add(
+    (next, context) => (args) => {
+      const name = String(context.commandName);
+      dynamoCalls.set(name, (dynamoCalls.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countTokenCommands' },
+  );
+
+  const logger = createLogger(SERVICE_NAME);
+  logger.setLogLevel('DEBUG');
+  const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, ...LOCAL_AWS });
+  const appToken = secretsManagerSource(config.appTokenSecretId, {
+    maxAgeSeconds: config.appTokenMaxAgeSeconds,
+    provider: new SecretsProvider({ awsSdkV3Client: secretsClient }),
+  });
+  const mesibo = createMesiboClient({
+    baseUrl: emulator.backendUrl,
+    style: 'json',
+    appToken,
+    logger: mesiboLoggerFrom(logger),
+    timeoutMs: 2000,
+    maxAttempts: 2,
+    baseDelayMs: 10,
+    maxDelayMs: 50,
+    ...options.mesibo,
+  });
+  const deps = buildTokenDeps({
+    config,
+    doc,
+    mesibo,
+    logger,
+    metrics: options.metrics ?? new CountingMetrics(),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+
+  return {
+    handler: createHandler(deps),
+    emulator,
+    control: emulatorControl(emulator.url),
+    dynamo,
+    secrets,
+    usersTable: tables.usersTable,
+    dynamoCalls,
+    items: async () => {
+      const { Items } = await dynamo.doc.send(new ScanCommand({ TableName: tables.usersTable }));
+      return Items ?? [];
+    },
+    close: async () => {
+      await mesibo.close();
+      secretsClient.destroy();
+      handlerDynamo.destroy();
+      await Promise.all([emulator.close(), dynamo.close(), secrets.close()]);
+    },
+  };
+};
