@@ -92,7 +92,7 @@ export interface FaultSpec {
   ms?: number;
   status?: number;
   /** Only requests for these ops (default: every op). */
-  ops?: string[];
+  ops?: readonly string[];
   /** Let this many matching requests pass untouched first. */
   skip?: number;
   /** Affect at most this many matching requests (default: unlimited). */
