@@ -147,7 +147,7 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
 let wired: TokenHandler | undefined;
 
 /** The Lambda entry point: wired from the environment on the first invocation, then reused. */
-export const handler: TokenHandler = (event, context) => {
+export const handler: TokenHandler = async (event, context) => {
   wired ??= createHandler(tokenDepsFromEnv(process.env));
   return wired(event, context);
 };

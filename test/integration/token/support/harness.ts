@@ -25,6 +25,7 @@ import { secretsManagerSource } from '../../../../shared/secrets/secrets-manager
 import { tokenConfigFromEnv } from '../../../../shared/token/config';
 import { buildTokenDeps, mesiboLoggerFrom, SERVICE_NAME } from '../../../../shared/token/deps';
 import type { TokenMetricName, TokenMetrics } from '../../../../shared/token/metrics';
+import { type CapturedOutput, captureOutput } from './capture-output';
 import { type SecretsManagerStub, startSecretsManagerStub } from './secrets-manager-stub';
 
 export const SECRET_ID = 'mesibo/app-token';
@@ -50,6 +51,8 @@ export interface TokenHarness {
   usersTable: string;
   /** DynamoDB operations sent by the handler, by command name (GetItemCommand, PutItemCommand, ...). */
   dynamoCalls: Map<string, number>;
+  /** Everything written to stdout/stderr since start (logs, EMF), kept out of the test report. */
+  output: CapturedOutput;
   /** Every item of the users table. */
   items(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -95,6 +98,7 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
     { step: 'initialize', name: 'countTokenCommands' },
   );
 
+  const output = captureOutput();
   const logger = createLogger(SERVICE_NAME);
   logger.setLogLevel('DEBUG');
   const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, ...LOCAL_AWS });
@@ -130,6 +134,7 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
     secrets,
     usersTable: tables.usersTable,
     dynamoCalls,
+    output,
     items: async () => {
       const { Items } = await dynamo.doc.send(new ScanCommand({ TableName: tables.usersTable }));
       return Items ?? [];
@@ -139,6 +144,7 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
       secretsClient.destroy();
       handlerDynamo.destroy();
       await Promise.all([emulator.close(), dynamo.close(), secrets.close()]);
+      output.restore();
     },
   };
 };

@@ -1,0 +1,59 @@
+/**
+ * The Lambda entry point as deployed: `handler` wires itself from the environment on its first call,
+ * with the SDK clients finding their (loopback) endpoints the way they find AWS ones.
+ */
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../../local/dynamo';
+import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
+import { type CapturedOutput, captureOutput } from './support/capture-output';
+import { jwtEvent, lambdaContext } from './support/events';
+import { type SecretsManagerStub, startSecretsManagerStub } from './support/secrets-manager-stub';
+
+let dynamo: LocalDynamo;
+let emulator: RunningEmulator;
+let secrets: SecretsManagerStub;
+let output: CapturedOutput;
+const savedEnv = { ...process.env };
+const tables = uniqueTableNames();
+
+beforeAll(async () => {
+  [dynamo, emulator] = await Promise.all([startDynalite(), startMesiboEmulator({ port: 0 })]);
+  secrets = await startSecretsManagerStub({ 'prod/mesibo-app-token': emulator.appToken });
+  await createTables(dynamo.client, tables);
+  output = captureOutput();
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    MESIBO_API_URL: emulator.backendUrl,
+    MESIBO_APP_TOKEN_SECRET_ID: 'prod/mesibo-app-token',
+    TOKEN_APPIDS: 'com.example.app',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+});
+
+afterAll(async () => {
+  output.restore();
+  process.env = savedEnv;
+  await Promise.all([dynamo.close(), emulator.close(), secrets.close()]);
+});
+
+describe('handler (wired from env)', () => {
+  it('fails the first call with a message naming the missing variable, then wires once it is set', async () => {
+    const { handler } = await import('../../../functions/issue-user-token/handler');
+    const event = () => jwtEvent({ method: 'POST', claims: { sub: 'alice' } });
+    await expect(handler(event(), lambdaContext())).rejects.toThrow('USERS_TABLE is required');
+
+    process.env.USERS_TABLE = tables.usersTable;
+    const first = (await handler(event(), lambdaContext())) as APIGatewayProxyStructuredResultV2;
+    expect(first.statusCode).toBe(200);
+    expect(secrets.reads).toBe(1);
+
+    const second = (await handler(event(), lambdaContext())) as APIGatewayProxyStructuredResultV2;
+    expect(second.body).toBe(first.body);
+    expect(secrets.reads).toBe(1);
+  });
+});
