@@ -1,0 +1,270 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API, built from the route table and the same zod schemas the
+ * handlers validate with, so the published contract cannot drift from the code. `npm run openapi`
+ * writes it to docs/openapi.json; a test fails when the committed file is out of date.
+ */
+import { z } from 'zod';
+import { requestSchemas } from '../../functions/issue-user-token/schema';
+import { GROUP_SYNC_DEFAULTS } from '../group-sync/config';
+import { webhookBodySchema } from '../group-sync/schema';
+import { NotificationSchema } from '../notify/schema';
+import { type AuthKind, type Route, routes } from '../routes';
+import { tokenConfigFromEnv } from '../token/config';
+
+type JsonSchema = Record<string, unknown>;
+
+const schemaOf = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return rest;
+};
+
+/** Documented with the default settings; each deployment's appids and bounds come from its config. */
+const tokenSchemas = requestSchemas(
+  tokenConfigFromEnv({
+    USERS_TABLE: 'users',
+    MESIBO_APP_TOKEN_SECRET_ID: 'secret',
+    TOKEN_APPIDS: 'com.example.app',
+  }),
+);
+
+const problemRef = { $ref: '#/components/schemas/Problem' };
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemRef } },
+});
+const jsonBody = (schema: JsonSchema, required = true) => ({
+  required,
+  content: { 'application/json': { schema } },
+});
+const jsonResponse = (description: string, schema: JsonSchema) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const tokenResponse = jsonResponse('A mesibo user access token', { $ref: '#/components/schemas/UserToken' });
+const gatewayDenied = {
+  401: { description: 'Missing or invalid credentials (answered by API Gateway)' },
+  403: { description: 'Not allowed (answered by API Gateway)' },
+};
+
+/** What each route accepts and answers, beyond what the route table says. */
+const operations: Record<string, Record<string, unknown>> = {
+  'POST /v1/users/me/token': {
+    operationId: 'issueOwnToken',
+    requestBody: jsonBody(schemaOf(tokenSchemas.self), false),
+    responses: {
+      200: tokenResponse,
+      400: problemResponse('Invalid body (the `errors` member names the field)'),
+      401: problemResponse('The verified token carries no usable address claim'),
+      502: problemResponse('mesibo rejected the request (its error code is in `mesiboError`)'),
+      503: problemResponse('mesibo is unavailable and no valid cached token exists; see Retry-After'),
+    },
+  },
+  'DELETE /v1/users/me/token': {
+    operationId: 'revokeOwnTokens',
+    responses: {
+      204: { description: "The caller's tokens are revoked and their cache dropped" },
+      401: problemResponse('The verified token carries no usable address claim'),
+      502: problemResponse('mesibo rejected the request'),
+      503: problemResponse('mesibo is unavailable; see Retry-After'),
+    },
+  },
+  'POST /v1/users/{address}/token': {
+    operationId: 'issueUserToken',
+    requestBody: jsonBody(schemaOf(tokenSchemas.backend), false),
+    responses: {
+      200: tokenResponse,
+      400: problemResponse('Invalid address or body (the `errors` member names the field)'),
+      502: problemResponse('mesibo rejected the request'),
+      503: problemResponse('mesibo is unavailable and no valid cached token exists; see Retry-After'),
+    },
+  },
+  'DELETE /v1/users/{address}': {
+    operationId: 'deleteUser',
+    responses: {
+      204: { description: 'The user is deleted at mesibo with every cached record (also when unknown)' },
+      400: problemResponse('Invalid address'),
+      502: problemResponse('mesibo rejected the request'),
+      503: problemResponse('mesibo is unavailable; see Retry-After'),
+    },
+  },
+  'POST /v1/webhooks/groups': {
+    operationId: 'groupWebhook',
+    parameters: [
+      {
+        name: 'X-Mesibo-Signature',
+        in: 'header',
+        required: true,
+        description: 'HMAC-SHA256 of `<t>.<raw body>`: `t=<unix seconds>,v1=<hex>`',
+        schema: { type: 'string' },
+      },
+      {
+        name: 'X-Delivery-Id',
+        in: 'header',
+        required: false,
+        description: 'Identifies the delivery; wins over the body `id`',
+        schema: { type: 'string' },
+      },
+    ],
+    requestBody: jsonBody(schemaOf(webhookBodySchema(GROUP_SYNC_DEFAULTS.maxMembers))),
+    responses: {
+      202: jsonResponse('Verified and enqueued (or a repeat of a known delivery)', {
+        type: 'object',
+        required: ['deliveryId', 'status'],
+        properties: {
+          deliveryId: { type: 'string' },
+          status: { enum: ['queued', 'applied', 'stale', 'rejected'] },
+          duplicate: { const: true },
+        },
+      }),
+      400: problemResponse('Invalid payload (the `errors` member names the problem)'),
+      401: problemResponse('Missing or bad signature, or a timestamp outside the tolerance window'),
+      413: problemResponse('Body over 1 MiB'),
+    },
+  },
+  'POST /v1/system-messages': {
+    operationId: 'sendSystemMessage',
+    requestBody: jsonBody(schemaOf(NotificationSchema)),
+    responses: {
+      202: jsonResponse('Sent now (recipients counted) or scheduled for `sendAt`', {
+        oneOf: [
+          {
+            type: 'object',
+            required: ['notificationId', 'scheduledFor'],
+            properties: {
+              notificationId: { type: 'string' },
+              scheduledFor: { type: 'string', format: 'date-time' },
+            },
+          },
+          {
+            type: 'object',
+            required: ['notificationId', 'recipients'],
+            properties: { notificationId: { type: 'string' }, recipients: { type: 'integer' } },
+          },
+        ],
+      }),
+      400: problemResponse('Invalid payload (the `errors` member names the field)'),
+      404: problemResponse('Unknown group key'),
+      413: problemResponse('Too large to schedule'),
+    },
+  },
+  'GET /v1/health': {
+    operationId: 'health',
+    responses: {
+      200: jsonResponse('Alive', {
+        type: 'object',
+        required: ['status'],
+        properties: { status: { const: 'ok' } },
+      }),
+    },
+  },
+};
+
+const security: Record<AuthKind, Record<string, string[]>[] | undefined> = {
+  jwt: [{ userJwt: [] }],
+  iam: [{ awsSigV4: [] }],
+  hmac: [{ webhookSignature: [] }],
+  none: [],
+};
+
+const pathParameters = (path: string) =>
+  [...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+
+const operationFor = (route: Route) => {
+  const key = `${route.method} ${route.path}`;
+  const extra = operations[key];
+  if (!extra) throw new Error(`the OpenAPI document does not describe ${key}`);
+  const params = [...pathParameters(route.path), ...((extra.parameters as unknown[]) ?? [])];
+  const responses = {
+    ...(extra.responses as object),
+    ...(route.auth === 'jwt' || route.auth === 'iam' ? gatewayDenied : {}),
+  };
+  return {
+    summary: route.summary,
+    'x-function': route.function,
+    security: security[route.auth],
+    ...extra,
+    ...(params.length ? { parameters: params } : {}),
+    responses,
+  };
+};
+
+export const openApiDocument = () => {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = operationFor(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'mesibo-serverless',
+      version: '1',
+      description:
+        'A mesibo backend on AWS: user tokens, system messages and group sync. Errors are RFC 9457 problem details.',
+    },
+    servers: [{ url: 'http://127.0.0.1:3000', description: 'Local stack (npm start)' }],
+    paths,
+    components: {
+      securitySchemes: {
+        userJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'End-user JWT verified by the API Gateway JWT authorizer (issuer and audience from config)',
+        },
+        awsSigV4: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'AWS Signature Version 4 (API Gateway IAM authorization)',
+        },
+        webhookSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Mesibo-Signature',
+          description: 'HMAC-SHA256 over `<t>.<raw body>` with a webhook secret; verified by the function',
+        },
+      },
+      schemas: {
+        UserToken: {
+          type: 'object',
+          required: ['address', 'uid', 'token', 'appid', 'expiresAt'],
+          properties: {
+            address: { type: 'string' },
+            uid: { type: 'integer' },
+            token: { type: 'string', description: 'The mesibo user access token' },
+            appid: { type: 'string' },
+            expiresAt: { type: ['string', 'null'], format: 'date-time', description: 'null: never expires' },
+          },
+        },
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'code'],
+          properties: {
+            type: { type: 'string', format: 'uri' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            code: { type: 'string' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['field', 'message'],
+                properties: { field: { type: 'string' }, message: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+};
