@@ -50,8 +50,10 @@ export class MesiboServerlessStack extends Stack {
       ...props,
     });
     const { config } = props;
-    Tags.of(this).add('project', 'mesibo-serverless');
-    Tags.of(this).add('stage', config.stage);
+    // The CloudFormation registry schema cfn-lint validates against has no Tags on dashboards.
+    const tagging = { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] };
+    Tags.of(this).add('project', 'mesibo-serverless', tagging);
+    Tags.of(this).add('stage', config.stage, tagging);
     warnAboutExampleValues(this, config);
 
     const retention = config.observability.logRetentionDays as logs.RetentionDays;

@@ -1,0 +1,174 @@
+/** Stage config validation: committed configs are valid, and every kind of mistake fails with a clear message. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  configPath,
+  loadStageConfig,
+  parseStageConfig,
+  type StageConfig,
+} from '../../infra/config';
+import { STACK_OWNED_ENV, settingNamesFor } from '../../infra/settings';
+import { functionSpecs } from '../../shared/functions';
+
+/** The committed JSON, loosely typed so a test can break one field. */
+interface RawConfig {
+  jwt: Record<string, unknown>;
+  egress: Record<string, unknown>;
+  functions: Record<
+    string,
+    { settings?: Record<string, string>; timeoutSeconds?: number; reservedConcurrency?: number }
+  >;
+  queues: Record<string, Record<string, unknown>>;
+  observability: Record<string, unknown>;
+  schedules: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
+const raw = (stage: string): RawConfig => JSON.parse(readFileSync(configPath(stage), 'utf8')) as RawConfig;
+
+/** dev.json with a change applied, validated. */
+const parseWith = (change: (c: RawConfig) => void): StageConfig => {
+  const c = structuredClone(raw('dev'));
+  change(c);
+  return parseStageConfig(c, 'test');
+};
+
+const problems = (change: (c: RawConfig) => void): string => {
+  try {
+    parseWith(change);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the config to be rejected');
+};
+
+describe('committed stage configs', () => {
+  it.each(['dev', 'prod'])('%s.json is valid and names its own stage', (stage) => {
+    const config = loadStageConfig(stage);
+    expect(config.stage).toBe(stage);
+  });
+
+  it('prod: production switches, static egress, tracing, capped workers', () => {
+    const prod = loadStageConfig('prod');
+    expect(prod.production).toBe(true);
+    expect(prod.egress.enabled).toBe(true);
+    expect(prod.egress.natGateways).toBe(1);
+    expect(prod.observability.tracing).toBe(true);
+    expect(prod.functions['sync-group-worker']?.reservedConcurrency).toBeGreaterThan(0);
+    expect(prod.functions['send-system-message-worker']?.reservedConcurrency).toBeGreaterThan(0);
+  });
+
+  it('dev: cheap (no NAT, no deletion protection)', () => {
+    const dev = loadStageConfig('dev');
+    expect(dev.production).toBe(false);
+    expect(dev.egress.enabled).toBe(false);
+  });
+});
+
+describe('config errors', () => {
+  it('names a missing stage file and how to create it', () => {
+    expect(() => loadStageConfig('nope')).toThrow(
+      /no config for stage "nope": create infra\/config\/nope.json/,
+    );
+  });
+
+  it('rejects an invalid stage name before touching the file system', () => {
+    expect(() => loadStageConfig('../etc')).toThrow(/invalid stage name/);
+  });
+
+  it('lists every missing required value with its path', () => {
+    const message = problems((c) => {
+      delete c.jwt.issuer;
+      delete c.jwt.audience;
+    });
+    expect(message).toMatch(/jwt\.issuer/);
+    expect(message).toMatch(/jwt\.audience/);
+  });
+
+  it('rejects a non-https issuer', () => {
+    expect(problems((c) => (c.jwt.issuer = 'http://issuer.example.com'))).toMatch(/jwt\.issuer/);
+  });
+
+  it('rejects more than 5 NAT gateways (mesibo allows at most 5 caller IPs)', () => {
+    expect(problems((c) => (c.egress = { enabled: true, natGateways: 6 }))).toMatch(/egress\.natGateways/);
+  });
+
+  it('needs one Elastic IP allocation per NAT gateway', () => {
+    expect(
+      problems((c) => (c.egress = { enabled: true, natGateways: 2, eipAllocationIds: ['eipalloc-0abc'] })),
+    ).toMatch(/egress\.eipAllocationIds/);
+  });
+
+  it('rejects a setting the function does not read (typo)', () => {
+    const message = problems((c) => (c.functions['issue-user-token']!.settings!.TOKEN_APPID = 'x'));
+    expect(message).toMatch(/functions\.issue-user-token\.settings\.TOKEN_APPID: is not a setting/);
+  });
+
+  it('rejects settings the stack owns (table names, secret ids, the address claim)', () => {
+    for (const key of ['USERS_TABLE', 'MESIBO_APP_TOKEN_SECRET_ID', 'TOKEN_ADDRESS_CLAIM', 'AWS_REGION']) {
+      expect(problems((c) => (c.functions['issue-user-token']!.settings![key] = 'x'))).toMatch(
+        /set by the stack/,
+      );
+    }
+  });
+
+  it('offers every function its own settings, never a stack-owned name', () => {
+    for (const spec of functionSpecs) {
+      for (const name of settingNamesFor(spec.name)) expect(STACK_OWNED_ENV.has(name)).toBe(false);
+    }
+    expect(settingNamesFor('issue-user-token')).toContain('TOKEN_APPIDS');
+    expect(settingNamesFor('sync-group-worker')).toContain('GROUP_SYNC_CHUNK_SIZE');
+    expect(settingNamesFor('send-system-message')).toContain('FANOUT_BATCH_SIZE');
+    expect(settingNamesFor('health')).toEqual([]);
+  });
+
+  it('keeps HTTP functions under the 30 s integration timeout', () => {
+    expect(problems((c) => (c.functions['issue-user-token']!.timeoutSeconds = 60))).toMatch(/29 s or less/);
+  });
+
+  it('rejects a reserved concurrency below the event source cap (throttled batches would reach the DLQ)', () => {
+    expect(
+      problems((c) => {
+        c.functions['sync-group-worker']!.reservedConcurrency = 2;
+        c.queues.groupSync!.maxConcurrency = 5;
+      }),
+    ).toMatch(/queues\.groupSync\.maxConcurrency/);
+  });
+
+  it("keeps the fan-out queue's maxReceiveCount above the worker's own attempts", () => {
+    expect(problems((c) => (c.queues.fanout!.maxReceiveCount = 5))).toMatch(
+      /queues\.fanout\.maxReceiveCount/,
+    );
+    expect(
+      problems((c) => {
+        c.functions['send-system-message-worker']!.settings = { FANOUT_MAX_ATTEMPTS: '12' };
+      }),
+    ).toMatch(/FANOUT_MAX_ATTEMPTS \(12\)/);
+  });
+
+  it('rejects a log retention CloudWatch does not offer', () => {
+    expect(problems((c) => (c.observability.logRetentionDays = 10))).toMatch(/logRetentionDays/);
+  });
+
+  it('rejects unknown keys (typos in the file)', () => {
+    expect(problems((c) => (c.egres = { enabled: true }))).toMatch(/egres/);
+  });
+
+  it('validates recurring schedules: expression, time zone, unique names, payload', () => {
+    const schedule = raw('dev').schedules[0]!;
+    expect(problems((c) => (c.schedules = [{ ...schedule, expression: 'every monday' }]))).toMatch(
+      /schedules\.0\.expression/,
+    );
+    expect(problems((c) => (c.schedules = [{ ...schedule, timeZone: 'Mars/Olympus' }]))).toMatch(
+      /schedules\.0\.timeZone/,
+    );
+    expect(problems((c) => (c.schedules = [schedule, schedule]))).toMatch(
+      /schedules\.1\.name: is not unique/,
+    );
+    expect(problems((c) => (c.schedules = [{ ...schedule, payload: { message: { text: 'hi' } } }]))).toMatch(
+      /schedules\.0\.payload.*audience/,
+    );
+  });
+});
