@@ -1,0 +1,64 @@
+/**
+ * `POST /v1/system-messages`: one notification per notificationId. Without `sendAt` it is fanned out
+ * now; with it, a one-time Scheduler schedule named after the id is created to invoke this function
+ * at that time. A repeat of the same id with the same payload gets the first answer again and
+ * changes nothing; with a different payload it is a conflict.
+ */
+import { invalidRequest, ProblemError } from '../http/problem';
+import type { Clock, OneTimeScheduler } from '../ports';
+import { MAX_SCHEDULE_INPUT_BYTES } from '../scheduler/eventbridge-scheduler';
+import { type FanOutDeps, type FanOutSummary, fanOut, resolveAudience } from './fan-out';
+import type { OnceGate } from './ports';
+import { oneTimeScheduleInput } from './schedule-input';
+import { audienceOf, type Notification } from './schema';
+
+export interface AcceptDeps extends FanOutDeps {
+  clock: Clock;
+  newId: () => string;
+  gate: OnceGate;
+  /** A scheduler whose schedules invoke `targetArn` (this function, from the invocation context). */
+  schedulerFor: (targetArn: string) => OneTimeScheduler;
+}
+
+export type Accepted =
+  | { notificationId: string; scheduledFor: string }
+  | ({ notificationId: string } & FanOutSummary);
+
+export const SUBMISSION_SCOPE = 'notify.submission';
+
+/** A schedule carries the whole notification, and Scheduler caps what it carries. */
+const scheduleTooLarge = () =>
+  new ProblemError({
+    status: 413,
+    code: 'payload-too-large',
+    title: 'The notification is too large to schedule',
+    detail: `A scheduled notification must fit in ${MAX_SCHEDULE_INPUT_BYTES} bytes; send it now, or address a group`,
+    errors: [{ field: 'audience.addresses', message: 'too large for a scheduled notification' }],
+  });
+
+export const acceptNotification = async (
+  deps: AcceptDeps,
+  notification: Notification,
+  invocation: { functionArn: string },
+): Promise<Accepted> => {
+  const notificationId = notification.notificationId ?? deps.newId();
+  const { sendAt, ...rest } = notification;
+  return deps.gate.once(SUBMISSION_SCOPE, notificationId, notification, async (): Promise<Accepted> => {
+    if (sendAt === undefined) {
+      const summary = await fanOut(deps, { ...rest, notificationId });
+      deps.metrics.count('NotificationsAccepted');
+      return { notificationId, ...summary };
+    }
+    const at = new Date(sendAt);
+    if (at.getTime() <= deps.clock.now()) {
+      throw invalidRequest([{ field: 'sendAt', message: 'must be in the future' }]);
+    }
+    // An unknown group key is refused now rather than discovered when the schedule fires.
+    await resolveAudience(deps.findGid, audienceOf(rest.audience));
+    const payload = oneTimeScheduleInput(notificationId, { ...rest, notificationId });
+    if (Buffer.byteLength(JSON.stringify(payload)) > MAX_SCHEDULE_INPUT_BYTES) throw scheduleTooLarge();
+    await deps.schedulerFor(invocation.functionArn).create({ name: notificationId, at, payload });
+    deps.metrics.count('NotificationsScheduled');
+    return { notificationId, scheduledFor: at.toISOString() };
+  });
+};

@@ -1,0 +1,167 @@
+/**
+ * Typed configuration of send-system-message and its worker, parsed once from the environment.
+ * NOTIFY_ENV_VARS tells the stack which variables each function reads (the mesibo client's own
+ * variables come from shared/mesibo).
+ */
+import { z } from 'zod';
+import { ENV } from '../config/env';
+import { AddressSchema } from './schema';
+
+/** Variables owned by this feature (beyond the shared ones in shared/config/env.ts). */
+export const NOTIFY_ENV = {
+  /** Sender of system messages when a payload names none (default `system`). */
+  SYSTEM_SENDER_ADDRESS: 'SYSTEM_SENDER_ADDRESS',
+  /** Recipients per mesibo `message` call (comma-separated `to`), 1..500, default 50. */
+  FANOUT_BATCH_SIZE: 'FANOUT_BATCH_SIZE',
+  /** Items per users-table Scan page for `{ allUsers: true }`, default 500. */
+  USERS_SCAN_PAGE_SIZE: 'USERS_SCAN_PAGE_SIZE',
+  /** How long notification ids and batch outcomes are remembered, in days (default 30). */
+  NOTIFY_RETENTION_DAYS: 'NOTIFY_RETENTION_DAYS',
+  /** Deliveries of one batch before it goes to the DLQ (default 5); keep the queue's maxReceiveCount above it. */
+  FANOUT_MAX_ATTEMPTS: 'FANOUT_MAX_ATTEMPTS',
+  /** First retry delay in seconds, doubled per attempt with jitter, capped at 900 (default 10). */
+  FANOUT_RETRY_BASE_SECONDS: 'FANOUT_RETRY_BASE_SECONDS',
+  /** How long a started send is presumed alive; longer than one mesibo call can take (default 120). */
+  FANOUT_SEND_LEASE_SECONDS: 'FANOUT_SEND_LEASE_SECONDS',
+  /** URL of the fan-out queue's dead-letter queue; the worker puts records there with a reason. */
+  FANOUT_DLQ_URL: 'FANOUT_DLQ_URL',
+} as const;
+
+/** Which variables each function reads, for the stack (mesibo variables not included). */
+export const NOTIFY_ENV_VARS = {
+  'send-system-message': {
+    required: [
+      ENV.MESIBO_APP_TOKEN_SECRET_ID,
+      ENV.USERS_TABLE,
+      ENV.GROUPS_TABLE,
+      ENV.IDEMPOTENCY_TABLE,
+      ENV.FANOUT_QUEUE_URL,
+      ENV.SCHEDULE_GROUP_NAME,
+      ENV.SCHEDULER_ROLE_ARN,
+      ENV.SCHEDULER_DLQ_ARN,
+    ],
+    optional: [
+      NOTIFY_ENV.SYSTEM_SENDER_ADDRESS,
+      NOTIFY_ENV.FANOUT_BATCH_SIZE,
+      NOTIFY_ENV.USERS_SCAN_PAGE_SIZE,
+      NOTIFY_ENV.NOTIFY_RETENTION_DAYS,
+    ],
+  },
+  'send-system-message-worker': {
+    required: [ENV.MESIBO_APP_TOKEN_SECRET_ID, ENV.IDEMPOTENCY_TABLE, NOTIFY_ENV.FANOUT_DLQ_URL],
+    optional: [
+      NOTIFY_ENV.NOTIFY_RETENTION_DAYS,
+      NOTIFY_ENV.FANOUT_MAX_ATTEMPTS,
+      NOTIFY_ENV.FANOUT_RETRY_BASE_SECONDS,
+      NOTIFY_ENV.FANOUT_SEND_LEASE_SECONDS,
+    ],
+  },
+} as const;
+
+/**
+ * 50 recipients per call: mesibo documents no limit for a comma-separated `to`, so stay well below
+ * anything a proxy could truncate (~13 KB of addresses at most), and keep small what one
+ * unknown-outcome batch or one rejected recipient costs (at most 2n-1 calls to isolate it).
+ */
+export const DEFAULT_BATCH_SIZE = 50;
+export const MAX_BATCH_SIZE = 500;
+
+const intVar = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const required = z.string().min(1, 'is required');
+
+const retentionSeconds = intVar(30, 1, 3650).transform((days) => days * 86_400);
+
+const SendConfigSchema = z.object({
+  [ENV.MESIBO_APP_TOKEN_SECRET_ID]: required,
+  [ENV.USERS_TABLE]: required,
+  [ENV.GROUPS_TABLE]: required,
+  [ENV.IDEMPOTENCY_TABLE]: required,
+  [ENV.FANOUT_QUEUE_URL]: required,
+  [ENV.SCHEDULE_GROUP_NAME]: required,
+  [ENV.SCHEDULER_ROLE_ARN]: required,
+  [ENV.SCHEDULER_DLQ_ARN]: required,
+  [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: AddressSchema.default('system'),
+  [NOTIFY_ENV.FANOUT_BATCH_SIZE]: intVar(DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
+  [NOTIFY_ENV.USERS_SCAN_PAGE_SIZE]: intVar(500, 1, 10_000),
+  [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionSeconds,
+});
+
+const WorkerConfigSchema = z.object({
+  [ENV.MESIBO_APP_TOKEN_SECRET_ID]: required,
+  [ENV.IDEMPOTENCY_TABLE]: required,
+  [NOTIFY_ENV.FANOUT_DLQ_URL]: required,
+  [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionSeconds,
+  [NOTIFY_ENV.FANOUT_MAX_ATTEMPTS]: intVar(5, 1, 100),
+  [NOTIFY_ENV.FANOUT_RETRY_BASE_SECONDS]: intVar(10, 0, 900),
+  [NOTIFY_ENV.FANOUT_SEND_LEASE_SECONDS]: intVar(120, 1, 43_200),
+});
+
+export interface SendConfig {
+  appTokenSecretId: string;
+  usersTable: string;
+  groupsTable: string;
+  idempotencyTable: string;
+  fanoutQueueUrl: string;
+  schedule: { groupName: string; roleArn: string; dlqArn: string };
+  systemSender: string;
+  batchSize: number;
+  usersPageSize: number;
+  retentionSeconds: number;
+}
+
+export interface WorkerConfig {
+  appTokenSecretId: string;
+  idempotencyTable: string;
+  fanoutDlqUrl: string;
+  retentionSeconds: number;
+  maxAttempts: number;
+  retryBaseSeconds: number;
+  leaseSeconds: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const parseEnv = <S extends z.ZodType>(schema: S, env: Env, fn: string): z.output<S> => {
+  // Blank variables count as unset, so defaults apply.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
+    throw new Error(`${fn}: invalid configuration: ${problems}`);
+  }
+  return result.data;
+};
+
+export const sendConfigFromEnv = (env: Env): SendConfig => {
+  const c = parseEnv(SendConfigSchema, env, 'send-system-message');
+  return {
+    appTokenSecretId: c.MESIBO_APP_TOKEN_SECRET_ID,
+    usersTable: c.USERS_TABLE,
+    groupsTable: c.GROUPS_TABLE,
+    idempotencyTable: c.IDEMPOTENCY_TABLE,
+    fanoutQueueUrl: c.FANOUT_QUEUE_URL,
+    schedule: {
+      groupName: c.SCHEDULE_GROUP_NAME,
+      roleArn: c.SCHEDULER_ROLE_ARN,
+      dlqArn: c.SCHEDULER_DLQ_ARN,
+    },
+    systemSender: c.SYSTEM_SENDER_ADDRESS,
+    batchSize: c.FANOUT_BATCH_SIZE,
+    usersPageSize: c.USERS_SCAN_PAGE_SIZE,
+    retentionSeconds: c.NOTIFY_RETENTION_DAYS,
+  };
+};
+
+export const workerConfigFromEnv = (env: Env): WorkerConfig => {
+  const c = parseEnv(WorkerConfigSchema, env, 'send-system-message-worker');
+  return {
+    appTokenSecretId: c.MESIBO_APP_TOKEN_SECRET_ID,
+    idempotencyTable: c.IDEMPOTENCY_TABLE,
+    fanoutDlqUrl: c.FANOUT_DLQ_URL,
+    retentionSeconds: c.NOTIFY_RETENTION_DAYS,
+    maxAttempts: c.FANOUT_MAX_ATTEMPTS,
+    retryBaseSeconds: c.FANOUT_RETRY_BASE_SECONDS,
+    leaseSeconds: c.FANOUT_SEND_LEASE_SECONDS,
+  };
+};

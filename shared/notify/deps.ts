@@ -1,0 +1,191 @@
+/**
+ * Wiring of the two functions from adapters. `build*` take ready adapters (the local stack and the
+ * tests pass local ones); `*FromEnv` build the AWS ones from the environment.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { createMesiboClient, type MesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
+import { createLogger } from '../observability/logger';
+import { type Clock, type OneTimeScheduler, type QueuePublisher, systemClock } from '../ports';
+import { createSqsPublisher } from '../queue/sqs-publisher';
+import { eventBridgeOneTimeScheduler } from '../scheduler/eventbridge-scheduler';
+import { secretsManagerSource } from '../secrets/secrets-manager';
+import { mesiboLoggerFrom } from '../token/deps';
+import type { AcceptDeps } from './accept';
+import { type SendConfig, sendConfigFromEnv, type WorkerConfig, workerConfigFromEnv } from './config';
+import { dynamoBatchLedger } from './dynamo-batch-ledger';
+import { groupGidLookup } from './group-lookup';
+import { emfNotifyMetrics } from './metrics';
+import type { OccurrenceDeps } from './occurrence';
+import type { DeadLetters, FindGid, NotifyMetrics, OnceGate, RedeliveryDelay } from './ports';
+import { powertoolsOnceGate } from './powertools-once-gate';
+import type { WorkerDeps } from './send-batch';
+import { senderRegistry } from './sender-registry';
+import { queueDeadLetters, queueUrlFromArn, sqsRedeliveryDelay } from './sqs-adapters';
+import { scanUserAddresses } from './user-addresses';
+
+type Env = Record<string, string | undefined>;
+
+export const SEND_SERVICE = 'send-system-message';
+export const WORKER_SERVICE = 'send-system-message-worker';
+
+/** Per-invocation hooks the handlers call; adapters without such needs leave them out. */
+export interface InvocationHooks {
+  beginInvocation?(context: Context): void;
+  endInvocation?(): void;
+}
+
+export type SendSystemMessageDeps = AcceptDeps & OccurrenceDeps & InvocationHooks;
+export type SendSystemMessageWorkerDeps = WorkerDeps & InvocationHooks;
+
+export interface NotifyAdapters {
+  config: SendConfig;
+  dynamo: { client: DynamoDBClient; doc: DynamoDBDocumentClient };
+  mesibo: MesiboClient;
+  /** The fan-out queue. */
+  queue: QueuePublisher;
+  /** Where Scheduler invocations that can never be sent are recorded (the scheduler DLQ). */
+  deadLetters: DeadLetters;
+  /** Scheduler adapter whose schedules invoke the given function ARN. */
+  schedulerFor: (targetArn: string) => OneTimeScheduler;
+  findGid: FindGid;
+  clock?: Clock;
+  newId?: () => string;
+  logger?: Logger;
+  metrics?: NotifyMetrics & { flush?(): void };
+  gate?: OnceGate & { registerInvocation?(context: Context): void };
+}
+
+export const buildNotifyDeps = (a: NotifyAdapters): SendSystemMessageDeps => {
+  const clock = a.clock ?? systemClock;
+  const { config } = a;
+  const metrics = a.metrics ?? emfNotifyMetrics(SEND_SERVICE);
+  const gate =
+    a.gate ??
+    powertoolsOnceGate({
+      client: a.dynamo.client,
+      tableName: config.idempotencyTable,
+      retentionSeconds: config.retentionSeconds,
+    });
+  return {
+    clock,
+    newId: a.newId ?? randomUUID,
+    gate,
+    schedulerFor: a.schedulerFor,
+    queue: a.queue,
+    findGid: a.findGid,
+    userAddressPages: scanUserAddresses({
+      doc: a.dynamo.doc,
+      tableName: config.usersTable,
+      pageSize: config.usersPageSize,
+    }),
+    sender: senderRegistry({
+      mesibo: a.mesibo,
+      doc: a.dynamo.doc,
+      tableName: config.idempotencyTable,
+      clock,
+    }),
+    metrics,
+    systemSender: config.systemSender,
+    batchSize: config.batchSize,
+    deadLetters: a.deadLetters,
+    logger: a.logger ?? createLogger(SEND_SERVICE),
+    beginInvocation: (context) => gate.registerInvocation?.(context),
+    endInvocation: () => metrics.flush?.(),
+  };
+};
+
+export interface WorkerAdapters {
+  config: WorkerConfig;
+  doc: DynamoDBDocumentClient;
+  mesibo: MesiboClient;
+  /** The fan-out DLQ, for records with a reason. */
+  deadLetters: DeadLetters;
+  redelivery: RedeliveryDelay;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+  metrics?: NotifyMetrics & { flush?(): void };
+}
+
+export const buildWorkerDeps = (a: WorkerAdapters): SendSystemMessageWorkerDeps => {
+  const clock = a.clock ?? systemClock;
+  const metrics = a.metrics ?? emfNotifyMetrics(WORKER_SERVICE);
+  return {
+    mesibo: a.mesibo,
+    ledger: dynamoBatchLedger({
+      doc: a.doc,
+      tableName: a.config.idempotencyTable,
+      clock,
+      retentionSeconds: a.config.retentionSeconds,
+    }),
+    deadLetters: a.deadLetters,
+    redelivery: a.redelivery,
+    metrics,
+    logger: a.logger ?? createLogger(WORKER_SERVICE),
+    clock,
+    random: a.random ?? Math.random,
+    maxAttempts: a.config.maxAttempts,
+    retryBaseSeconds: a.config.retryBaseSeconds,
+    leaseSeconds: a.config.leaseSeconds,
+    endInvocation: () => metrics.flush?.(),
+  };
+};
+
+const documentClients = () => {
+  const client = new DynamoDBClient({});
+  return {
+    client,
+    doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+  };
+};
+
+const mesiboFromEnv = (env: Env, appTokenSecretId: string, logger: Logger): MesiboClient =>
+  createMesiboClient({
+    ...mesiboOptionsFromEnv(env),
+    appToken: secretsManagerSource(appTokenSecretId),
+    logger: mesiboLoggerFrom(logger),
+  });
+
+export const sendSystemMessageDepsFromEnv = (env: Env): SendSystemMessageDeps => {
+  const config = sendConfigFromEnv(env);
+  const logger = createLogger(SEND_SERVICE);
+  const dynamo = documentClients();
+  const scheduler = new SchedulerClient({});
+  return buildNotifyDeps({
+    config,
+    dynamo,
+    mesibo: mesiboFromEnv(env, config.appTokenSecretId, logger),
+    queue: createSqsPublisher({ queueUrl: config.fanoutQueueUrl }),
+    deadLetters: queueDeadLetters(createSqsPublisher({ queueUrl: queueUrlFromArn(config.schedule.dlqArn) })),
+    schedulerFor: (targetArn) =>
+      eventBridgeOneTimeScheduler({
+        client: scheduler,
+        groupName: config.schedule.groupName,
+        roleArn: config.schedule.roleArn,
+        deadLetterArn: config.schedule.dlqArn,
+        targetArn,
+      }),
+    findGid: groupGidLookup({ doc: dynamo.doc, tableName: config.groupsTable }),
+    logger,
+  });
+};
+
+export const sendSystemMessageWorkerDepsFromEnv = (env: Env): SendSystemMessageWorkerDeps => {
+  const config = workerConfigFromEnv(env);
+  const logger = createLogger(WORKER_SERVICE);
+  const sqs = new SQSClient({});
+  return buildWorkerDeps({
+    config,
+    doc: documentClients().doc,
+    mesibo: mesiboFromEnv(env, config.appTokenSecretId, logger),
+    deadLetters: queueDeadLetters(createSqsPublisher({ queueUrl: config.fanoutDlqUrl, client: sqs })),
+    redelivery: sqsRedeliveryDelay(sqs),
+    logger,
+  });
+};

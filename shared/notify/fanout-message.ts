@@ -1,0 +1,49 @@
+/**
+ * What travels on the fan-out queue: one batch of one notification, self-contained so the worker
+ * needs nothing but mesibo and the batch ledger. (notificationId, batch) is the batch's identity.
+ */
+import { z } from 'zod';
+import { AddressSchema, DeliverySchema, MessageSchema } from './schema';
+
+export const FanoutBatchSchema = z
+  .strictObject({
+    v: z.literal(1),
+    /** Ids derived for recurring schedules may be longer than client-given ones. */
+    notificationId: z.string().min(1).max(200),
+    batch: z.number().int().min(0),
+    from: AddressSchema,
+    delivery: DeliverySchema,
+    message: MessageSchema,
+    to: z.array(AddressSchema).min(1).optional(),
+    gid: z.number().int().positive().optional(),
+  })
+  .refine((b) => (b.to === undefined) !== (b.gid === undefined), 'a batch has either to or gid');
+export type FanoutBatch = z.infer<typeof FanoutBatchSchema>;
+
+/** Why a record was put on a dead-letter queue by our code (rather than by SQS redrive). */
+export type DeadLetterReason =
+  /** A fan-out message that is not a valid batch; retrying cannot help. */
+  | 'invalid-batch'
+  /** A batch still failing retryably after the configured number of attempts. */
+  | 'attempts-exhausted'
+  /** mesibo may or may not have sent the batch, and the notification is at-most-once. */
+  | 'outcome-unknown'
+  /** A Scheduler invocation whose input is not a valid schedule input. */
+  | 'invalid-schedule-input'
+  /** A valid schedule input that cannot be sent (e.g. its group key no longer exists). */
+  | 'schedule-not-sendable';
+
+export interface DeadLetterRecord {
+  reason: DeadLetterReason;
+  detail: string;
+  notificationId?: string;
+  /** The batch's key: its number, with `.0`/`.1` suffixes for the halves of a split batch. */
+  batch?: string;
+  /** The batch or schedule input as received, for a manual replay. */
+  original: unknown;
+  /** Secret-free error details (e.g. a MesiboError's JSON). */
+  error?: unknown;
+  attempts?: number;
+  /** ISO 8601. */
+  at: string;
+}

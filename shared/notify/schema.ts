@@ -1,0 +1,102 @@
+/**
+ * The system-message payload: one strict schema for the HTTP body, for the input of the Scheduler
+ * schedules that invoke send-system-message, and (reshaped into batches) for the fan-out queue.
+ * The wire shape is kept as is after parsing, so a payload can be stored in a schedule and parsed again.
+ */
+import { z } from 'zod';
+
+/** Also the one-time schedule's name, so it obeys Scheduler's name rules (≤ 64, `[0-9A-Za-z._-]`). */
+export const NOTIFICATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const MAX_ADDRESSES = 10_000;
+export const MAX_TEXT_LENGTH = 8_000;
+
+/** `to` is sent to mesibo comma-separated, so an address may hold neither commas nor whitespace. */
+export const AddressSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256)
+  .regex(/^[^,\s]+$/, 'must not contain commas or whitespace');
+
+export const NotificationIdSchema = z
+  .string()
+  .regex(
+    NOTIFICATION_ID_PATTERN,
+    'must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit',
+  );
+
+export const DeliverySchema = z.enum(['at-most-once', 'at-least-once']);
+export type Delivery = z.infer<typeof DeliverySchema>;
+export const DEFAULT_DELIVERY: Delivery = 'at-most-once';
+
+export const MessageSchema = z.strictObject({
+  text: z
+    .string()
+    .max(MAX_TEXT_LENGTH)
+    .refine((s) => s.trim() !== '', 'must not be empty'),
+  title: z.string().min(1).max(256).optional(),
+  url: z.url().max(2048).optional(),
+  /** App-defined message type (mesibo `type`). */
+  type: z.number().int().min(0).max(2_147_483_647).optional(),
+  /** mesibo `expiry`, in seconds; 0 = deliver only to users online now. */
+  expirySeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(10 * 365 * 24 * 3600)
+    .optional(),
+});
+export type NotificationMessage = z.infer<typeof MessageSchema>;
+
+const GroupRefSchema = z
+  .strictObject({
+    /** The customer's own group key, mapped to a mesibo gid by group sync. */
+    key: z.string().min(1).max(256).optional(),
+    gid: z.number().int().positive().optional(),
+  })
+  .refine((g) => (g.key === undefined) !== (g.gid === undefined), 'give exactly one of key or gid');
+
+export const AudienceSchema = z
+  .strictObject({
+    addresses: z.array(AddressSchema).min(1).max(MAX_ADDRESSES).optional(),
+    group: GroupRefSchema.optional(),
+    allUsers: z.literal(true).optional(),
+  })
+  .refine(
+    (a) => [a.addresses, a.group, a.allUsers].filter((kind) => kind !== undefined).length === 1,
+    'give exactly one of addresses, group or allUsers',
+  );
+export type AudienceInput = z.infer<typeof AudienceSchema>;
+
+export const NotificationSchema = z.strictObject({
+  notificationId: NotificationIdSchema.optional(),
+  /** Sender address; defaults to the configured system sender. */
+  from: AddressSchema.optional(),
+  audience: AudienceSchema,
+  message: MessageSchema,
+  delivery: DeliverySchema.optional(),
+  /** ISO 8601 with a zone (`Z` or an offset); must be in the future (checked against the clock). */
+  sendAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type Notification = z.infer<typeof NotificationSchema>;
+
+/** What a schedule carries: the notification without `sendAt` (its time is the schedule's). */
+export const ScheduledNotificationSchema = NotificationSchema.omit({ sendAt: true });
+export type ScheduledNotification = z.infer<typeof ScheduledNotificationSchema>;
+
+/** Recurring schedules derive a fresh id for every occurrence, so they carry none. */
+export const RecurringNotificationSchema = ScheduledNotificationSchema.omit({ notificationId: true });
+
+/** The audience as the use cases work with it. */
+export type Audience =
+  | { kind: 'addresses'; addresses: string[] }
+  | { kind: 'groupKey'; key: string }
+  | { kind: 'gid'; gid: number }
+  | { kind: 'allUsers' };
+
+/** Narrows a validated audience (the schema guarantees exactly one kind). */
+export const audienceOf = (a: AudienceInput): Audience => {
+  if (a.addresses) return { kind: 'addresses', addresses: a.addresses };
+  if (a.group?.key !== undefined) return { kind: 'groupKey', key: a.group.key };
+  if (a.group?.gid !== undefined) return { kind: 'gid', gid: a.group.gid };
+  return { kind: 'allUsers' };
+};

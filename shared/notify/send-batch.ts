@@ -1,0 +1,273 @@
+/**
+ * The fan-out worker's use case: send one batch to mesibo at most once per our own retries.
+ *
+ * Every batch (and every half of a split batch) has a record in the batch ledger. An attempt is
+ * claimed before calling mesibo and settled afterwards, so a redelivered SQS message finds the batch
+ * already `sent` and does nothing. A claim whose lease ran out without an outcome means a worker died
+ * mid-call: mesibo may or may not have sent it. `at-most-once` notifications then report it (metric,
+ * log, DLQ record) and never resend; `at-least-once` ones send again.
+ *
+ * mesibo refusing a multi-recipient batch in a way that may be about a recipient splits it in halves,
+ * recursively, so the bad recipients are isolated, counted and reported while the others get the
+ * message; a refusal is never retried.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MesiboClient, MessageInput } from '../mesibo/types';
+import type { Clock } from '../ports';
+import { classifyFailure, failureDetail, mayBlameRecipients } from './failure';
+import { type DeadLetterReason, type FanoutBatch, FanoutBatchSchema } from './fanout-message';
+import type { BatchLedger, BatchState, DeadLetters, NotifyMetrics, RedeliveryDelay } from './ports';
+import { retryDelaySeconds } from './retry';
+
+export interface WorkerDeps {
+  mesibo: MesiboClient;
+  ledger: BatchLedger;
+  deadLetters: DeadLetters;
+  redelivery: RedeliveryDelay;
+  metrics: NotifyMetrics;
+  logger: Logger;
+  clock: Clock;
+  random: () => number;
+  /** Deliveries of one batch before it is dead-lettered. */
+  maxAttempts: number;
+  retryBaseSeconds: number;
+  /** How long a started attempt is presumed alive. */
+  leaseSeconds: number;
+}
+
+/** One SQS message of the fan-out queue. */
+export interface BatchDelivery {
+  body: string;
+  /** SQS ApproximateReceiveCount: 1 on the first delivery. */
+  receiveCount: number;
+  receiptHandle: string;
+  eventSourceARN: string;
+}
+
+/** Thrown to have the SQS message delivered again later (reported as a batch item failure). */
+export class RetryLater extends Error {
+  override readonly name = 'RetryLater';
+}
+
+type Target = { to: string[] } | { gid: number };
+type PartOutcome = { retry?: { detail: string; error?: unknown } };
+
+export const batchLedgerKey = (notificationId: string, part: string): string =>
+  `notify.batch#${notificationId}#${part}`;
+
+export const deliverBatch = async (deps: WorkerDeps, delivery: BatchDelivery): Promise<void> => {
+  const batch = parseBatch(delivery.body);
+  if (!batch.ok) {
+    await deadLetter(deps, 'invalid-batch', batch.detail, { original: delivery.body });
+    return;
+  }
+  const { data } = batch;
+  const target: Target = data.to ? { to: data.to } : { gid: data.gid! };
+  let outcome: PartOutcome;
+  try {
+    outcome = await sendPart(deps, data, String(data.batch), target);
+  } catch (e) {
+    // Ledger or queue trouble: nothing is known to be wrong with the batch itself.
+    outcome = {
+      retry: { detail: 'the attempt failed before its outcome was recorded', error: failureDetail(e) },
+    };
+  }
+  if (!outcome.retry) return;
+
+  const context = { notificationId: data.notificationId, batch: String(data.batch), original: data };
+  if (delivery.receiveCount >= deps.maxAttempts) {
+    await deadLetter(deps, 'attempts-exhausted', outcome.retry.detail, {
+      ...context,
+      error: outcome.retry.error,
+      attempts: delivery.receiveCount,
+    });
+    return;
+  }
+  const seconds = retryDelaySeconds(delivery.receiveCount, deps.retryBaseSeconds, deps.random);
+  try {
+    await deps.redelivery.delay(delivery, seconds);
+  } catch (e) {
+    // The queue's own visibility timeout still brings it back, only sooner or later than planned.
+    deps.logger.warn('could not delay the retry of a batch', { ...context, original: undefined, error: e });
+  }
+  deps.metrics.count('BatchesRetried');
+  deps.logger.warn('batch will be retried', {
+    notificationId: data.notificationId,
+    batch: data.batch,
+    attempt: delivery.receiveCount,
+    delaySeconds: seconds,
+    detail: outcome.retry.detail,
+    error: outcome.retry.error,
+  });
+  throw new RetryLater(outcome.retry.detail);
+};
+
+const parseBatch = (body: string): { ok: true; data: FanoutBatch } | { ok: false; detail: string } => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, detail: 'the message body is not JSON' };
+  }
+  const parsed = FanoutBatchSchema.safeParse(json);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  return {
+    ok: false,
+    detail: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+  };
+};
+
+const sendPart = async (deps: WorkerDeps, batch: FanoutBatch, part: string, target: Target) => {
+  const key = batchLedgerKey(batch.notificationId, part);
+  const leaseUntil = () => deps.clock.now() + deps.leaseSeconds * 1000;
+  const claim = await deps.ledger.claim(key, leaseUntil());
+  if (claim.claimed) return attemptSend(deps, batch, part, target, key, claim.attempts);
+
+  const { record } = claim;
+  const lookAgain: PartOutcome = { retry: { detail: 'the batch record changed meanwhile; looking again' } };
+  if (!record) return lookAgain;
+  switch (record.state) {
+    case 'split':
+      return sendHalves(deps, batch, part, target);
+    case 'retry':
+      return lookAgain;
+    case 'sending': {
+      if (record.leaseUntil > deps.clock.now()) {
+        return { retry: { detail: 'another attempt at this batch is under way' } };
+      }
+      // The attempt that claimed it ended without an outcome (a crash or timeout mid-call).
+      if (batch.delivery === 'at-most-once') {
+        const reason = 'an earlier attempt ended without recording whether mesibo sent it';
+        if (!(await deps.ledger.settle(key, record.attempts, 'unknown', { reason }))) return lookAgain;
+        await reportUnknown(deps, batch, part, target, reason);
+        return {};
+      }
+      const attempts = await deps.ledger.takeOver(key, record.attempts, leaseUntil());
+      if (attempts === undefined) return lookAgain;
+      deps.metrics.count('BatchesResentAfterUnknownOutcome');
+      return attemptSend(deps, batch, part, target, key, attempts);
+    }
+    default:
+      deps.metrics.count('BatchesDuplicateSuppressed');
+      deps.logger.info('batch already handled; not sent again', {
+        notificationId: batch.notificationId,
+        batch: part,
+        state: record.state,
+      });
+      return {};
+  }
+};
+
+const attemptSend = async (
+  deps: WorkerDeps,
+  batch: FanoutBatch,
+  part: string,
+  target: Target,
+  key: string,
+  attempts: number,
+): Promise<PartOutcome> => {
+  const { message } = batch;
+  const input: MessageInput = {
+    from: batch.from,
+    ...('to' in target ? { to: target.to } : { gid: target.gid }),
+    message: message.text,
+    title: message.title,
+    url: message.url,
+    type: message.type,
+    expirySeconds: message.expirySeconds,
+  };
+  const settle = async (state: Exclude<BatchState, 'sending'>, detail: Record<string, unknown>) => {
+    if (!(await deps.ledger.settle(key, attempts, state, detail))) {
+      deps.logger.warn('batch outcome not recorded: the attempt was taken over', {
+        notificationId: batch.notificationId,
+        batch: part,
+        state,
+      });
+    }
+  };
+  deps.metrics.count('MesiboMessageCalls');
+  try {
+    const result = await deps.mesibo.message(input, { retryUnsafe: batch.delivery === 'at-least-once' });
+    await settle('sent', { mid: result.mid });
+    deps.metrics.count('BatchesSent');
+    if ('to' in target) deps.metrics.count('RecipientsSent', target.to.length);
+    return {};
+  } catch (e) {
+    const failure = classifyFailure(e);
+    const error = failureDetail(e);
+    if (failure === 'rejected') {
+      if ('to' in target && target.to.length > 1 && mayBlameRecipients(e)) {
+        await settle('split', { error });
+        deps.metrics.count('BatchesSplit');
+        return sendHalves(deps, batch, part, target);
+      }
+      await settle('rejected', { error });
+      if ('to' in target) deps.metrics.count('RecipientsRejected', target.to.length);
+      else deps.metrics.count('BatchesRejected');
+      deps.logger.warn('mesibo refused a batch; not retried', {
+        notificationId: batch.notificationId,
+        batch: part,
+        ...target,
+        error,
+      });
+      return {};
+    }
+    if (failure === 'not-sent' || batch.delivery === 'at-least-once') {
+      await settle('retry', { error });
+      return { retry: { detail: `mesibo message failed (${failure})`, error } };
+    }
+    await settle('unknown', { error });
+    await reportUnknown(deps, batch, part, target, 'mesibo may or may not have sent it', error);
+    return {};
+  }
+};
+
+const sendHalves = async (
+  deps: WorkerDeps,
+  batch: FanoutBatch,
+  part: string,
+  target: Target,
+): Promise<PartOutcome> => {
+  if (!('to' in target)) return {};
+  const middle = Math.ceil(target.to.length / 2);
+  const first = await sendPart(deps, batch, `${part}.0`, { to: target.to.slice(0, middle) });
+  const second = await sendPart(deps, batch, `${part}.1`, { to: target.to.slice(middle) });
+  return first.retry ? first : second;
+};
+
+const reportUnknown = async (
+  deps: WorkerDeps,
+  batch: FanoutBatch,
+  part: string,
+  target: Target,
+  detail: string,
+  error?: unknown,
+) => {
+  deps.metrics.count('BatchesOutcomeUnknown');
+  const { to: _to, gid: _gid, ...rest } = batch;
+  const extra = {
+    notificationId: batch.notificationId,
+    batch: part,
+    original: { ...rest, ...target },
+    error,
+  };
+  try {
+    await deadLetter(deps, 'outcome-unknown', `${detail}; not resent (at-most-once)`, extra);
+  } catch (e) {
+    // The outcome is already final in the ledger, so a retry would not report again: keep it in the log.
+    deps.logger.error('could not write the dead-letter record', { ...extra, detail, error: e });
+  }
+};
+
+const deadLetter = async (
+  deps: WorkerDeps,
+  reason: DeadLetterReason,
+  detail: string,
+  extra: { notificationId?: string; batch?: string; original: unknown; error?: unknown; attempts?: number },
+) => {
+  const record = { reason, detail, ...extra, at: new Date(deps.clock.now()).toISOString() };
+  // A failure here fails the SQS message, so the queue's own redrive still catches it.
+  await deps.deadLetters.put(record);
+  deps.metrics.count('BatchesDeadLettered');
+  deps.logger.error('batch dead-lettered', { ...record, original: undefined });
+};
