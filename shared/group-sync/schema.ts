@@ -3,6 +3,8 @@
  * Both are validated with the same strict schemas, so the worker never trusts what it dequeues.
  */
 import { z } from 'zod';
+// One address rule for the whole product; it also keeps commas (mesibo's list separator) out.
+import { addressSchema } from '../token/address';
 
 /**
  * Group keys and delivery ids double as SQS MessageGroupId / MessageDeduplicationId, so they follow
@@ -13,11 +15,6 @@ const SQS_ID_MESSAGE = 'must be 1-128 printable ASCII characters without spaces'
 
 export const groupKeySchema = z.string().regex(SQS_ID, SQS_ID_MESSAGE);
 export const deliveryIdSchema = z.string().regex(SQS_ID, SQS_ID_MESSAGE);
-
-/** mesibo takes member lists as comma-separated text, so an address can hold no comma (and no blanks). */
-const addressSchema = z
-  .string()
-  .regex(/^[^\s,]{1,128}$/, 'must be 1-128 characters without commas or whitespace');
 
 const versionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 

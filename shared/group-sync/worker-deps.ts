@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createMesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
+import { mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
 import { type Clock, systemClock } from '../ports';
 import { secretsManagerSource } from '../secrets/secrets-manager';
@@ -20,6 +20,7 @@ import { documentClient, type Env } from './aws';
 import { type WorkerConfig, workerConfigFromEnv } from './config';
 import { dynamoGroupState } from './dynamo-state';
 import { powertoolsLogger } from './logging';
+import { createGroupSyncMesibo } from './mesibo';
 import { type GroupSyncMetrics, powertoolsGroupSyncMetrics } from './metrics';
 import { type GroupSyncMessage, groupSyncMessageSchema } from './schema';
 
@@ -75,7 +76,7 @@ export const buildGroupSyncWorker = (input: BuildWorkerInput): GroupSyncWorkerDe
 export const groupSyncWorkerFromEnv = (env: Env = process.env): GroupSyncWorkerDeps => {
   const config = workerConfigFromEnv(env);
   const logger = createLogger(WORKER_SERVICE);
-  const mesibo = createMesiboClient({
+  const mesibo = createGroupSyncMesibo({
     ...mesiboOptionsFromEnv(env),
     appToken: secretsManagerSource(config.appTokenSecretId),
     logger: powertoolsLogger(logger),

@@ -1,0 +1,281 @@
+/**
+ * Group sync over real sockets, in one process: the mesibo emulator over HTTP, dynalite through the
+ * real AWS SDK, both handlers wired as the local stack wires them. The queue is an in-test
+ * QueuePublisher whose messages are handed to the worker as SQS-shaped events (checked against the
+ * Powertools SqsSchema); messages the worker reports as failed stay queued, as SQS would redeliver them.
+ * Shared by the integration tests and the group-sync measurements.
+ */
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
+import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createHandler as createWebhookHandler } from '../../../functions/sync-group/handler';
+import { createHandler as createWorkerHandler } from '../../../functions/sync-group-worker/handler';
+import {
+  createTables,
+  LOCAL_AWS,
+  type LocalDynamo,
+  startDynalite,
+  uniqueTableNames,
+} from '../../../local/dynamo';
+import { type EmulatorControl, emulatorControl } from '../../../local/mesibo-emulator/control';
+import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
+import { GROUP_SYNC_DEFAULTS } from '../../../shared/group-sync/config';
+import { dynamoGroupState } from '../../../shared/group-sync/dynamo-state';
+import { createGroupSyncMesibo, type GroupSyncMesibo } from '../../../shared/group-sync/mesibo';
+import { noGroupSyncMetrics } from '../../../shared/group-sync/metrics';
+import { buildWebhookReceiver } from '../../../shared/group-sync/receiver-deps';
+import type { GroupStateStore } from '../../../shared/group-sync/state';
+import { buildGroupSyncWorker } from '../../../shared/group-sync/worker-deps';
+import type { QueueMessage, QueuePublisher } from '../../../shared/ports';
+import { signPayload } from '../../../shared/webhook/signature';
+
+export const WEBHOOK_SECRET = 'whsec_integration_current_0001';
+export const PREVIOUS_WEBHOOK_SECRET = 'whsec_integration_previous_0001';
+
+export interface HarnessOptions {
+  chunkSize?: number;
+  maxMembers?: number;
+  /** mesibo client attempts per call (default 3, the client's default). */
+  mesiboAttempts?: number;
+  mesiboTimeoutMs?: number;
+  /** Called before every DynamoDB command the worker sends; throw to simulate a crash. */
+  beforeWorkerWrite?: (command: string) => void;
+}
+
+class CapturingQueue implements QueuePublisher {
+  pending: QueueMessage[] = [];
+  sent = 0;
+  async publish(messages: QueueMessage[]) {
+    this.pending.push(...messages);
+    this.sent += messages.length;
+  }
+}
+
+/** A clock tests move by hand; starts at the real time so dynalite TTL values look sane. */
+const manualClock = () => {
+  let now = Date.now();
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+};
+
+export interface WebhookCall {
+  body: unknown;
+  /** Sign with this secret (default the current one); `null` sends no signature. */
+  secret?: string | null;
+  /** Signature timestamp, unix seconds (default: the harness clock). */
+  t?: number;
+  headers?: Record<string, string>;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface GroupSyncHarness {
+  emulator: RunningEmulator;
+  control: EmulatorControl;
+  dynamo: LocalDynamo;
+  mesibo: GroupSyncMesibo;
+  clock: ReturnType<typeof manualClock>;
+  queue: CapturingQueue;
+  /** What the worker recorded (read through the same store it uses). */
+  state: GroupStateStore;
+  post(call: WebhookCall): Promise<WebhookResponse>;
+  /** Delivers every queued message to the worker in batches of `batchSize`; failures stay queued. */
+  drain(options?: { batchSize?: number }): Promise<SQSBatchResponse[]>;
+  /** The members mesibo has for a gid, as address → permissions. */
+  membersAtMesibo(gid: number): Promise<Map<string, Record<string, boolean>>>;
+  close(): Promise<void>;
+}
+
+const silentLogger = () => new Logger({ logLevel: 'SILENT' });
+
+export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promise<GroupSyncHarness> => {
+  const emulator = await startMesiboEmulator({ port: 0 });
+  const control = emulatorControl(emulator.url);
+  const dynamo = await startDynalite();
+  const tables = uniqueTableNames();
+  await createTables(dynamo.client, tables);
+  const clock = manualClock();
+  const queue = new CapturingQueue();
+
+  const mesibo = createGroupSyncMesibo({
+    baseUrl: emulator.backendUrl,
+    style: 'json',
+    appToken: async () => emulator.appToken,
+    maxAttempts: options.mesiboAttempts ?? 3,
+    timeoutMs: options.mesiboTimeoutMs ?? 10_000,
+    sleep: async () => {},
+  });
+
+  // The worker gets its own SDK client so a simulated crash touches only its writes.
+  const workerDynamo = new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
+  workerDynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      options.beforeWorkerWrite?.(context.commandName ?? '');
+      return next(args);
+    },
+    { step: 'initialize', name: 'simulatedCrash' },
+  );
+  const workerDoc = DynamoDBDocumentClient.from(workerDynamo, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+
+  const maxMembers = options.maxMembers ?? GROUP_SYNC_DEFAULTS.maxMembers;
+  const recordTtlSeconds = GROUP_SYNC_DEFAULTS.recordTtlDays * 86_400;
+  const webhook = createWebhookHandler(
+    buildWebhookReceiver({
+      config: { groupsTable: tables.groupsTable, maxMembers, toleranceSeconds: 300, recordTtlSeconds },
+      doc: dynamo.doc,
+      webhookSecrets: async () =>
+        JSON.stringify({ current: WEBHOOK_SECRET, previous: PREVIOUS_WEBHOOK_SECRET }),
+      queue,
+      clock,
+      logger: silentLogger(),
+      metrics: noGroupSyncMetrics,
+    }),
+  );
+  const worker = createWorkerHandler(
+    buildGroupSyncWorker({
+      config: {
+        groupsTable: tables.groupsTable,
+        maxMembers,
+        chunkSize: options.chunkSize ?? GROUP_SYNC_DEFAULTS.chunkSize,
+        recordTtlSeconds,
+      },
+      doc: workerDoc,
+      mesibo,
+      clock,
+      logger: silentLogger(),
+      metrics: noGroupSyncMetrics,
+    }),
+  );
+
+  let sequence = 0;
+  const sqsEvent = (messages: QueueMessage[]): SQSEvent =>
+    SqsSchema.parse({
+      Records: messages.map((m) => ({
+        messageId: randomUUID(),
+        receiptHandle: randomUUID(),
+        body: m.body,
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(clock.now()),
+          SenderId: 'AROAEXAMPLE',
+          ApproximateFirstReceiveTimestamp: String(clock.now()),
+          SequenceNumber: String(++sequence).padStart(20, '0'),
+          MessageGroupId: m.groupId,
+          MessageDeduplicationId: m.deduplicationId,
+        },
+        messageAttributes: {},
+        md5OfBody: '0'.repeat(32),
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:group-sync.fifo',
+        awsRegion: 'us-east-1',
+      })),
+    }) as SQSEvent;
+
+  const apiEvent = (body: string, headers: Record<string, string>): APIGatewayProxyEventV2 =>
+    APIGatewayProxyEventV2Schema.parse({
+      version: '2.0',
+      routeKey: 'POST /v1/webhooks/groups',
+      rawPath: '/v1/webhooks/groups',
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json', ...headers },
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: '127.0.0.1',
+        domainPrefix: '127',
+        http: {
+          method: 'POST',
+          path: '/v1/webhooks/groups',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'test',
+        },
+        requestId: randomUUID(),
+        routeKey: 'POST /v1/webhooks/groups',
+        stage: '$default',
+        time: new Date(clock.now()).toISOString(),
+        timeEpoch: clock.now(),
+      },
+      body,
+      isBase64Encoded: false,
+    }) as APIGatewayProxyEventV2;
+
+  return {
+    emulator,
+    control,
+    dynamo,
+    mesibo,
+    clock,
+    queue,
+    state: dynamoGroupState({ doc: dynamo.doc, tableName: tables.groupsTable, clock, recordTtlSeconds }),
+    async post({ body, secret, t, headers = {} }) {
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      const signature: Record<string, string> =
+        secret === null
+          ? {}
+          : {
+              'x-mesibo-signature': signPayload(
+                secret ?? WEBHOOK_SECRET,
+                text,
+                t ?? Math.floor(clock.now() / 1000),
+              ),
+            };
+      const result = (await webhook(apiEvent(text, { ...signature, ...headers }))) as Exclude<
+        APIGatewayProxyResultV2,
+        string
+      >;
+      return { status: result.statusCode ?? 0, body: JSON.parse(result.body ?? '{}') };
+    },
+    async drain({ batchSize = 10 } = {}) {
+      const responses: SQSBatchResponse[] = [];
+      // Like SQS FIFO: after a failure, the group's later messages wait behind the failed one.
+      const blocked = new Set<string | undefined>();
+      const held: QueueMessage[] = [];
+      while (queue.pending.length) {
+        const current: QueueMessage[] = [];
+        while (queue.pending.length && current.length < batchSize) {
+          const next = queue.pending.shift()!;
+          (blocked.has(next.groupId) ? held : current).push(next);
+        }
+        if (!current.length) break;
+        const event = sqsEvent(current);
+        const response = await worker(event);
+        responses.push(response);
+        const failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+        event.Records.forEach((record, i) => {
+          const message = current[i]!;
+          if (!failedIds.has(record.messageId)) return;
+          blocked.add(message.groupId);
+          held.push(message);
+        });
+      }
+      queue.pending.unshift(...held);
+      return responses;
+    },
+    async membersAtMesibo(gid) {
+      const state = await control.state();
+      const group = state.groups.find((g) => g.gid === gid);
+      if (!group) throw new Error(`no group ${gid} at mesibo`);
+      return new Map(group.members.map((m) => [m.address, { ...m.permissions }]));
+    },
+    async close() {
+      await mesibo.close();
+      workerDynamo.destroy();
+      await dynamo.close();
+      await emulator.close();
+    },
+  };
+};
