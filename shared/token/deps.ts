@@ -14,6 +14,7 @@ import type { MesiboLogger } from '../mesibo/options';
 import type { MesiboClient } from '../mesibo/types';
 import { createLogger } from '../observability/logger';
 import { type Clock, systemClock } from '../ports';
+import { coalescedSecret } from './app-token';
 import { type TokenConfig, tokenConfigFromEnv } from './config';
 import { createTokenService, type TokenService } from './issue-token';
 import { powertoolsTokenMetrics, type TokenMetrics } from './metrics';
@@ -97,9 +98,9 @@ export const tokenDepsFromEnv = (env: Record<string, string | undefined> = proce
       import('../mesibo/index'),
       import('../secrets/secrets-manager'),
     ]);
-    const appToken = secretsManagerSource(config.appTokenSecretId, {
-      maxAgeSeconds: config.appTokenMaxAgeSeconds,
-    });
+    const appToken = coalescedSecret(
+      secretsManagerSource(config.appTokenSecretId, { maxAgeSeconds: config.appTokenMaxAgeSeconds }),
+    );
     return createMesiboClient({ ...endpoint, appToken, logger: mesiboLoggerFrom(logger) });
   };
   return buildTokenDeps({ config, doc, mesibo, logger });

@@ -3,6 +3,7 @@
  * when it cannot), revoke, and delete. Ports only: no AWS, no HTTP, no timers of its own.
  */
 
+import { isMesiboError } from '../mesibo/errors';
 import type { MesiboClient } from '../mesibo/types';
 import type { Clock } from '../ports';
 import { classifyMesiboFailure, failureProblem, mesiboUnavailable } from './mesibo-failure';
@@ -110,7 +111,18 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
     } catch (e) {
       const failure = classifyMesiboFailure(e);
       metrics.count('MesiboError', { op, errorCode: failure.mesiboError });
-      logger.warn('mesibo call failed', { op, failure, error: e instanceof Error ? e : String(e) });
+      if (isMesiboError(e)) {
+        // mesibo's free-text cause can name the user, so only codes and counts are logged.
+        logger.warn('mesibo call failed', {
+          op,
+          failure,
+          kind: e.kind,
+          httpStatus: e.httpStatus,
+          attempts: e.attempts,
+        });
+      } else {
+        logger.error('mesibo call failed unexpectedly', { op, error: e instanceof Error ? e : String(e) });
+      }
       throw new MesiboCallFailed(failure);
     }
   };

@@ -22,6 +22,7 @@ import { createMesiboClient, type MesiboClientOptions } from '../../../../shared
 import { createLogger } from '../../../../shared/observability/logger';
 import type { Clock } from '../../../../shared/ports';
 import { secretsManagerSource } from '../../../../shared/secrets/secrets-manager';
+import { coalescedSecret } from '../../../../shared/token/app-token';
 import { tokenConfigFromEnv } from '../../../../shared/token/config';
 import { buildTokenDeps, mesiboLoggerFrom, SERVICE_NAME } from '../../../../shared/token/deps';
 import type { TokenMetricName, TokenMetrics } from '../../../../shared/token/metrics';
@@ -102,10 +103,12 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
   const logger = createLogger(SERVICE_NAME);
   logger.setLogLevel('DEBUG');
   const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, ...LOCAL_AWS });
-  const appToken = secretsManagerSource(config.appTokenSecretId, {
-    maxAgeSeconds: config.appTokenMaxAgeSeconds,
-    provider: new SecretsProvider({ awsSdkV3Client: secretsClient }),
-  });
+  const appToken = coalescedSecret(
+    secretsManagerSource(config.appTokenSecretId, {
+      maxAgeSeconds: config.appTokenMaxAgeSeconds,
+      provider: new SecretsProvider({ awsSdkV3Client: secretsClient }),
+    }),
+  );
   const mesibo = createMesiboClient({
     baseUrl: emulator.backendUrl,
     style: 'json',
