@@ -75,7 +75,8 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
     const raw = event.pathParameters?.address ?? '';
     let address = raw;
     try {
-      // `%` is not an address character, so a percent sign can only be URL encoding.
+      // HTTP APIs decode path parameters; other front ends may not. `%` is not an address character,
+      // so a percent sign can only be URL encoding left in place.
       if (raw.includes('%')) address = decodeURIComponent(raw);
     } catch {
       throw invalidRequest([{ field: 'address', message: 'is not validly URL-encoded' }]);

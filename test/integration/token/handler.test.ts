@@ -182,6 +182,11 @@ describe('POST /v1/users/{address}/token (IAM)', () => {
     expect((await call(event(address))).statusCode).toBe(200);
   });
 
+  it('decodes an address that reached it still URL-encoded', async () => {
+    expect((await call(event('mia%40example.com'))).json).toMatchObject({ address: 'mia@example.com' });
+    expect((await call(event('mia%4'))).json).toMatchObject({ errors: [{ field: 'address' }] });
+  });
+
   it('answers 401 without an IAM authorizer, writing nothing', async () => {
     const res = await call(event('heidi', undefined, false));
     expect(res.statusCode).toBe(401);

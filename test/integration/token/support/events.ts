@@ -19,7 +19,8 @@ interface EventInput {
 }
 
 const base = ({ method, route, address, body }: EventInput) => {
-  const rawPath = address === undefined ? route : route.replace('{address}', encodeURIComponent(address));
+  // HTTP APIs deliver the path (and path parameters) already URL-decoded.
+  const rawPath = address === undefined ? route : route.replace('{address}', address);
   const requestId = `${randomUUID().slice(0, 8)}=`;
   const now = new Date();
   return {
