@@ -1,3 +1,108 @@
+/**
+ * `npm start`: the whole product on one machine. Reads PORT, MESIBO_EMULATOR_PORT, LOCAL_STATE_DIR
+ * and, to use the real mesibo instead of the emulator, MESIBO_API_URL + MESIBO_APP_TOKEN
+ * (MESIBO_API_STYLE picks json or legacy). `--persist <dir>` keeps DynamoDB data on disk;
+ * `--schedules <file>` replaces local/schedules.json. Ends its output with one `ready` line.
+ */
+import { parseArgs } from 'node:util';
+import { stateDir } from './state';
+
+const started = performance.now();
+
+const fail = (message: string): never => {
+  console.error(`npm start: ${message}`);
+  process.exit(1);
+};
+
+const portFrom = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    fail(`${name} must be a port number, got "${raw}"`);
+  return port;
+};
+
+// Local defaults for the functions' Powertools, set before any function module is loaded.
+process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'mesibo-serverless-local';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.AWS_REGION ??= 'us-east-1';
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        persist: { type: 'string' },
+        schedules: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+})();
+if (values.help) {
+  console.log('usage: npm start [-- --persist <dir>] [--schedules <file>]\nsee docs/local.md');
+  process.exit(0);
+}
+
+const styleVar = process.env.MESIBO_API_STYLE || 'json';
+if (styleVar !== 'json' && styleVar !== 'legacy')
+  fail(`MESIBO_API_STYLE must be json or legacy, got "${styleVar}"`);
+const style = styleVar === 'legacy' ? 'legacy' : 'json';
+const apiUrl = process.env.MESIBO_API_URL || undefined;
+const appToken = process.env.MESIBO_APP_TOKEN || undefined;
+if ((apiUrl === undefined) !== (appToken === undefined)) {
+  fail('to use a real mesibo set both MESIBO_API_URL and MESIBO_APP_TOKEN (or neither, for the emulator)');
+}
+
+const port = portFrom('PORT', 3000);
+const emulatorPort = portFrom('MESIBO_EMULATOR_PORT', 3100);
+const dir = stateDir();
+
+const { startLocalStack, PortInUseError } = await import('./stack');
+const { exampleCalls } = await import('./banner');
+
+let stack: Awaited<ReturnType<typeof startLocalStack>>;
+try {
+  stack = await startLocalStack({
+    port,
+    emulatorPort,
+    stateDir: dir,
+    ...(values.persist ? { persistDir: values.persist } : {}),
+    ...(values.schedules ? { schedulesFile: values.schedules } : {}),
+    apiStyle: style,
+    ...(apiUrl && appToken ? { realMesibo: { apiUrl, appToken, style } } : {}),
+  });
+} catch (e) {
+  if (e instanceof PortInUseError) fail(e.message);
+  fail((e as Error).message);
+  throw e;
+}
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) {
+    console.error('npm start: forced exit');
+    process.exit(1);
+  }
+  stopping = true;
+  console.log(`\n${signal}: shutting down`);
+  const force = setTimeout(() => {
+    console.error('npm start: shutdown took too long, exiting');
+    process.exit(1);
+  }, 10_000);
+  force.unref();
+  stack.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+
+console.log(exampleCalls(stack, { stateDir: dir, persistDir: values.persist }));
 console.log(
-  'mesibo-serverless: the local stack is being assembled; run `npm run emulator` for the mesibo emulator.',
+  `mesibo-serverless local stack ready at ${stack.url} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
 );

@@ -1,0 +1,175 @@
+/**
+ * The local HTTP API: serves exactly the shared route table, runs each route's authorizer (JWT or
+ * IAM; HMAC and public routes pass straight through), hands the function a payload-2.0 event and
+ * maps its result back. Paths under `/_local` and `/_console` belong to the local tooling and never
+ * reach a function.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { problem } from '../../shared/http/problem';
+import { type Route, routeKey } from '../../shared/routes';
+import { FunctionNotWiredError, type LambdaRuntime } from '../lambda/runtime';
+import { buildHttpEvent, type EventContext, lowerCaseHeaders, splitUrl } from './event';
+import type { IamAuthorizerResult, SignedRequest } from './iam-authorizer';
+import type { JwtAuthorizerResult } from './jwt-authorizer';
+import { gatewayMessage, type HttpResponse, internalError, mapLambdaResult } from './result';
+import { matchRoute } from './router';
+
+/** HTTP API's payload limit. The functions apply their own, smaller limits. */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+export interface LocalRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: Buffer;
+}
+
+/** Serves `/_local/...` and `/_console...`; undefined means "no such local endpoint". */
+export type LocalHandler = (req: LocalRequest) => Promise<HttpResponse | undefined>;
+
+export interface GatewayRequestRecord {
+  at: number;
+  method: string;
+  path: string;
+  routeKey?: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface GatewayOptions {
+  routes: readonly Route[];
+  runtime: LambdaRuntime;
+  accountId: string;
+  verifyJwt: (authorization: string | undefined) => Promise<JwtAuthorizerResult>;
+  verifyIam: (req: SignedRequest) => Promise<IamAuthorizerResult>;
+  local?: LocalHandler;
+  /** Until true, every request gets a 503 (the port is bound before the functions are wired). */
+  ready?: () => boolean;
+  onRequest?: (record: GatewayRequestRecord) => void;
+}
+
+class PayloadTooLarge extends Error {}
+
+const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      reject(new PayloadTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        reject(new PayloadTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+const send = (res: ServerResponse, r: HttpResponse): void => {
+  res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
+  res.end(r.body);
+};
+
+const sourceIpOf = (req: IncomingMessage): string => {
+  const ip = req.socket.remoteAddress ?? '127.0.0.1';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+};
+
+export const createGateway = (options: GatewayOptions): Server => {
+  const handle = async (req: IncomingMessage): Promise<{ response: HttpResponse; routeKey?: string }> => {
+    if (options.ready && !options.ready()) return { response: gatewayMessage(503, 'Service Unavailable') };
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const { rawPath, rawQueryString } = splitUrl(url);
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_PAYLOAD_BYTES);
+    } catch (e) {
+      if (e instanceof PayloadTooLarge) return { response: gatewayMessage(413, 'Request Entity Too Large') };
+      throw e;
+    }
+
+    if (options.local && /^\/_(local|console)(\/|$)/.test(rawPath)) {
+      const response = await options.local({
+        method,
+        path: rawPath,
+        query: new URLSearchParams(rawQueryString),
+        body,
+      });
+      return { response: response ?? gatewayMessage(404, 'Not Found') };
+    }
+
+    const match = matchRoute(options.routes, method, rawPath);
+    if (!match) return { response: gatewayMessage(404, 'Not Found') };
+    const key = routeKey(match.route);
+    const headers = lowerCaseHeaders(req.headers);
+
+    let authorizer: EventContext['authorizer'];
+    if (match.route.auth === 'jwt') {
+      const result = await options.verifyJwt(headers.authorization);
+      if (!result.ok) return { response: gatewayMessage(401, 'Unauthorized'), routeKey: key };
+      authorizer = { jwt: result.jwt };
+    } else if (match.route.auth === 'iam') {
+      const result = await options.verifyIam({ method, rawPath, rawQueryString, headers, body });
+      if (!result.ok) return { response: gatewayMessage(403, result.message), routeKey: key };
+      authorizer = { iam: result.iam };
+    }
+
+    const event = buildHttpEvent(
+      {
+        method,
+        url,
+        headers: req.headers,
+        body,
+        sourceIp: sourceIpOf(req),
+        protocol: `HTTP/${req.httpVersion}`,
+      },
+      { routeKey: key, pathParameters: match.pathParameters, accountId: options.accountId, authorizer },
+    );
+    try {
+      return {
+        response: mapLambdaResult(await options.runtime.invoke(match.route.function, event, 'http')),
+        routeKey: key,
+      };
+    } catch (e) {
+      if (e instanceof FunctionNotWiredError) {
+        const p = problem({
+          status: 501,
+          code: 'not-wired-locally',
+          title: 'This function is not available in the local stack yet',
+          detail: e.message,
+        });
+        return { response: mapLambdaResult(p), routeKey: key };
+      }
+      // As in AWS, the caller sees a bare 500; the error itself is in the function's log.
+      console.error(`[gateway] ${key} failed: ${(e as Error).message}`);
+      return { response: internalError(), routeKey: key };
+    }
+  };
+
+  return createServer((req, res) => {
+    const started = Date.now();
+    handle(req)
+      .catch((e: unknown) => {
+        console.error(`[gateway] ${(e as Error).message}`);
+        return { response: internalError(), routeKey: undefined };
+      })
+      .then(({ response, routeKey: key }) => {
+        send(res, response);
+        options.onRequest?.({
+          at: started,
+          method: req.method ?? 'GET',
+          path: splitUrl(req.url ?? '/').rawPath,
+          ...(key ? { routeKey: key } : {}),
+          status: response.status,
+          durationMs: Date.now() - started,
+        });
+      });
+  });
+};

@@ -1,0 +1,273 @@
+/**
+ * Assembles the whole product on one machine: the mesibo emulator (or the real mesibo), DynamoDB on
+ * dynalite with the product's tables, local secrets, queues and schedulers, every function wired
+ * in-process, and the gateway that serves the shared route table. `close()` undoes all of it.
+ */
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { functionSpecs } from '../shared/functions';
+import { createMesiboClient, type MesiboApiStyle, type MesiboHttpClient } from '../shared/mesibo';
+import { recurringScheduleInput } from '../shared/notify/schedule-input';
+import { type Clock, systemClock } from '../shared/ports';
+import { routes } from '../shared/routes';
+import { LOCAL_ACCOUNT_ID, loadOrCreateCredentials } from './auth/dev-credentials';
+import { jwks, loadOrCreateDevKeys, localKeySet } from './auth/dev-keys';
+import { createTables, LOCAL_AWS, type LocalDynamo, startDynalite, type TableNames } from './dynamo';
+import { iamAuthorizer } from './gateway/iam-authorizer';
+import { jwtAuthorizer } from './gateway/jwt-authorizer';
+import { createLocalApi } from './gateway/local-api';
+import { createGateway, type GatewayRequestRecord } from './gateway/server';
+import { LambdaRuntime } from './lambda/runtime';
+import { type EmulatorControl, emulatorControl } from './mesibo-emulator/control';
+import { type RunningEmulator, startMesiboEmulator } from './mesibo-emulator/server';
+import { LocalQueue } from './queue/local-queue';
+import { LocalOneTimeScheduler } from './scheduler/one-time';
+import { loadScheduleFile, RecurringScheduler } from './scheduler/recurring';
+import type { ScheduleDeadLetter } from './scheduler/target';
+import { loadOrCreateSecrets, staticSecret, webhookSecretString } from './secrets';
+import { wireFunctions } from './wiring';
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_EMULATOR_PORT = 3100;
+export const DEFAULT_SCHEDULES_FILE = fileURLToPath(new URL('./schedules.json', import.meta.url));
+/** The JWT claim issue-user-token reads the caller's address from, locally. */
+export const LOCAL_ADDRESS_CLAIM = 'sub';
+
+export interface RealMesibo {
+  apiUrl: string;
+  appToken: string;
+  style: MesiboApiStyle;
+}
+
+export interface LocalStackOptions {
+  host?: string;
+  port: number;
+  emulatorPort: number;
+  stateDir: string;
+  /** Keeps DynamoDB data in this directory instead of in memory. */
+  persistDir?: string;
+  schedulesFile?: string;
+  /** Talk to this mesibo instead of starting the emulator. */
+  realMesibo?: RealMesibo;
+  apiStyle?: MesiboApiStyle;
+  /** Local queue timings (seconds); the deployed queues use their own. */
+  queueVisibilitySeconds?: number;
+  clock?: Clock;
+}
+
+export interface LocalStack {
+  url: string;
+  consoleUrl: string;
+  /** The emulator's root URL, when the emulator runs. */
+  emulatorUrl?: string;
+  mesiboUrl: string;
+  dynamoEndpoint: string;
+  tables: TableNames;
+  wired: string[];
+  close(): Promise<void>;
+}
+
+/** A port already taken; names the variable that moves it. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly variable: 'PORT' | 'MESIBO_EMULATOR_PORT',
+  ) {
+    super(`port ${port} is already in use; set ${variable} to use another port`);
+  }
+}
+
+const isAddrInUse = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'EADDRINUSE';
+
+const listen = (server: Server, port: number, host: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const onError = (e: Error) => {
+      server.off('listening', onListening);
+      reject(isAddrInUse(e) ? new PortInUseError(port, 'PORT') : e);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+
+export const startLocalStack = async (options: LocalStackOptions): Promise<LocalStack> => {
+  const host = options.host ?? '127.0.0.1';
+  const clock = options.clock ?? systemClock;
+  const region = LOCAL_AWS.region;
+  const accountId = LOCAL_ACCOUNT_ID;
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((e: unknown) => console.error(`[local] shutdown: ${(e as Error).message}`));
+    }
+  };
+
+  try {
+    const [keys, credentials, secrets, schedules] = await Promise.all([
+      loadOrCreateDevKeys(options.stateDir),
+      loadOrCreateCredentials(options.stateDir),
+      loadOrCreateSecrets(options.stateDir),
+      loadScheduleFile(options.schedulesFile ?? DEFAULT_SCHEDULES_FILE),
+    ]);
+
+    // Runtime, queues and schedulers are in memory; functions are wired once their backends are up.
+    const runtime = new LambdaRuntime({ region });
+    const visibilityTimeoutMs = (options.queueVisibilitySeconds ?? 5) * 1000;
+    const queueBase = { region, accountId, visibilityTimeoutMs, now: () => clock.now() };
+    const groupSyncQueue = new LocalQueue({
+      ...queueBase,
+      name: 'group-sync.fifo',
+      maxReceiveCount: 5,
+      consumer: (event) => runtime.invoke('sync-group-worker', event, 'sqs'),
+    });
+    const fanoutQueue = new LocalQueue({
+      ...queueBase,
+      name: 'fanout',
+      // Above the worker's own attempt budget (FANOUT_MAX_ATTEMPTS, 5), as in the stack.
+      maxReceiveCount: 6,
+      consumer: (event) => runtime.invoke('send-system-message-worker', event, 'sqs'),
+    });
+    cleanups.push(
+      () => groupSyncQueue.close(),
+      () => fanoutQueue.close(),
+    );
+
+    const scheduleDeadLetters: ScheduleDeadLetter[] = [];
+    const target = {
+      invoke: (event: unknown) => runtime.invoke('send-system-message', event, 'schedule'),
+      onDeadLetter: (letter: ScheduleDeadLetter) => scheduleDeadLetters.push(letter),
+      now: () => clock.now(),
+    };
+    const arnPrefix = `arn:aws:scheduler:${region}:${accountId}:schedule/`;
+    const oneTimeScheduler = new LocalOneTimeScheduler(target, `${arnPrefix}one-time/`);
+    cleanups.push(() => oneTimeScheduler.close());
+    const recurring = new RecurringScheduler(schedules, target, {
+      arnPrefix: `${arnPrefix}default/`,
+      toInput: (name, payload) => JSON.parse(recurringScheduleInput(name, payload)) as unknown,
+      now: () => clock.now(),
+    });
+    cleanups.push(() => recurring.close());
+
+    // The gateway binds first, so a taken PORT fails before anything else starts.
+    let ready = false;
+    const requests: GatewayRequestRecord[] = [];
+    let emulator: RunningEmulator | undefined;
+    let control: EmulatorControl | undefined;
+    const status = {
+      startedAt: clock.now(),
+      mesibo: options.realMesibo ? 'real' : 'emulator',
+      functions: [] as { name: string; wired: boolean }[],
+    };
+    const localApi = createLocalApi({
+      status: () => ({ ...status, ready }),
+      jwks: jwks(keys),
+      get emulator() {
+        return control;
+      },
+      runtime,
+      queues: [groupSyncQueue, fanoutQueue],
+      recurring,
+      oneTime: oneTimeScheduler,
+      scheduleDeadLetters: () => [...scheduleDeadLetters],
+      gatewayRequests: () => [...requests],
+    });
+    const server = createGateway({
+      routes,
+      runtime,
+      accountId,
+      verifyJwt: jwtAuthorizer(localKeySet(keys)),
+      verifyIam: iamAuthorizer(credentials, { region, now: () => clock.now() }),
+      ready: () => ready,
+      local: localApi,
+      onRequest: (r) => {
+        requests.push(r);
+        if (requests.length > 200) requests.shift();
+      },
+    });
+    await listen(server, options.port, host);
+    cleanups.push(() => closeServer(server));
+    const url = `http://${host}:${options.port}`;
+
+    let mesiboUrl: string;
+    let appToken: string;
+    const style = options.realMesibo?.style ?? options.apiStyle ?? 'json';
+    if (options.realMesibo) {
+      mesiboUrl = options.realMesibo.apiUrl;
+      appToken = options.realMesibo.appToken;
+    } else {
+      try {
+        emulator = await startMesiboEmulator({
+          port: options.emulatorPort,
+          host,
+          appToken: secrets.mesiboAppToken,
+        });
+      } catch (e) {
+        throw isAddrInUse(e) ? new PortInUseError(options.emulatorPort, 'MESIBO_EMULATOR_PORT') : e;
+      }
+      const running = emulator;
+      cleanups.push(() => running.close());
+      control = emulatorControl(emulator.url);
+      mesiboUrl = style === 'json' ? emulator.backendUrl : emulator.legacyUrl;
+      appToken = emulator.appToken;
+    }
+
+    const dynamo: LocalDynamo = await startDynalite({ path: options.persistDir });
+    cleanups.push(() => dynamo.close());
+    const tables: TableNames = {
+      usersTable: 'users',
+      groupsTable: 'groups',
+      idempotencyTable: 'idempotency',
+    };
+    await createTables(dynamo.client, tables);
+
+    const appTokenSource = staticSecret(appToken);
+    const mesibo: MesiboHttpClient = createMesiboClient({
+      baseUrl: mesiboUrl,
+      style,
+      appToken: appTokenSource,
+    });
+    cleanups.push(() => mesibo.close());
+
+    wireFunctions(runtime, {
+      region,
+      accountId,
+      tables,
+      dynamo: dynamo.client,
+      doc: dynamo.doc,
+      mesibo,
+      appToken: appTokenSource,
+      webhookSecret: staticSecret(webhookSecretString(secrets)),
+      queues: { groupSyncQueue, fanoutQueue },
+      oneTimeScheduler,
+      jwt: { addressClaim: LOCAL_ADDRESS_CLAIM },
+      clock,
+    });
+    status.functions = functionSpecs.map((f) => ({ name: f.name, wired: runtime.has(f.name) }));
+    ready = true;
+
+    return {
+      url,
+      consoleUrl: `${url}/_console`,
+      ...(emulator ? { emulatorUrl: emulator.url } : {}),
+      mesiboUrl,
+      dynamoEndpoint: dynamo.endpoint,
+      tables,
+      wired: runtime.wired(),
+      close: closeAll,
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+};
