@@ -11,28 +11,19 @@ import { isMesiboError } from '../mesibo/errors';
 
 export type FailureClass = 'rejected' | 'not-sent' | 'unknown';
 
-/** Transport codes raised before a request is written, so mesibo cannot have seen it. */
-const BEFORE_REQUEST_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'CONNECT_TIMEOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
 export const classifyFailure = (e: unknown): FailureClass => {
   if (!isMesiboError(e)) return 'unknown';
   switch (e.kind) {
     case 'api':
       return e.retryable ? 'not-sent' : 'rejected';
     case 'http':
-      // 5xx may come after mesibo applied the message; other statuses come from refusing it.
+      // 5xx may come after mesibo applied the message; a 429 or other refusal means it did not.
       return e.httpStatus !== undefined && e.httpStatus < 500 ? 'not-sent' : 'unknown';
     case 'network':
     case 'timeout':
-      return BEFORE_REQUEST_CODES.has(e.error) ? 'not-sent' : 'unknown';
+      // The client marks a message failure retryable only when the request never left (refused or
+      // failed connect), unless duplicates were accepted, in which case the distinction is moot.
+      return e.retryable ? 'not-sent' : 'unknown';
     default:
       return 'unknown';
   }

@@ -6,6 +6,7 @@
  * repeated invocation of the same occurrence keeps it.
  */
 import { z } from 'zod';
+import { zodFields } from '../http/problem';
 import {
   RecurringNotificationSchema,
   type ScheduledNotification,
@@ -47,7 +48,7 @@ export const recurringScheduleInput = (name: string, payload: unknown): string =
   }
   const parsed = RecurringNotificationSchema.safeParse(payload);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${['notification', ...i.path].join('.')}: ${i.message}`);
+    const problems = zodFields(parsed.error, 'notification').map((f) => `${f.field}: ${f.message}`);
     throw new Error(`recurring schedule "${name}" has an invalid payload: ${problems.join('; ')}`);
   }
   return JSON.stringify({

@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type NotifyHarness, startNotifyHarness } from './harness';
+
+const text = { text: 'Maintenance tonight at 22:00 UTC' };
+
+describe('send-system-message: sending now', () => {
+  let h: NotifyHarness;
+  beforeEach(async () => {
+    h = await startNotifyHarness({ env: { FANOUT_BATCH_SIZE: '3', USERS_SCAN_PAGE_SIZE: '7' } });
+  });
+  afterEach(() => h.close());
+
+  const sentMessages = async () => (await h.control.state()).messages;
+
+  it('sends to addresses in batches of comma-separated recipients, from the system sender', async () => {
+    const answer = await h.post({
+      notificationId: 'maint-1',
+      audience: { addresses: ['u1', 'u2', 'u3', 'u4', 'u2'] },
+      message: { ...text, title: 'Maintenance', type: 2, expirySeconds: 3600 },
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({ notificationId: 'maint-1', recipients: { addresses: 4 }, batches: 2 });
+    await h.drain();
+    const messages = await sentMessages();
+    expect(messages.map((m) => m.to)).toEqual([['u1', 'u2', 'u3'], ['u4']]);
+    expect(messages[0]).toMatchObject({
+      from: 'system',
+      message: text.text,
+      title: 'Maintenance',
+      type: 2,
+      expiry: 3600,
+    });
+    // The sender was created once, without a token.
+    const useradds = await h.control.requests({ op: 'useradd' });
+    expect(useradds).toHaveLength(1);
+    expect(useradds[0]?.params).toMatchObject({ user: { address: 'system' } });
+    expect(JSON.stringify(useradds[0]?.params)).not.toContain('appid');
+  });
+
+  it('creates the system sender once, not per notification', async () => {
+    await h.post({ audience: { addresses: ['a'] }, message: text });
+    await h.post({ audience: { addresses: ['b'] }, message: text });
+    await h.drain();
+    expect(await h.control.requests({ op: 'useradd' })).toHaveLength(1);
+    expect(await sentMessages()).toHaveLength(2);
+  });
+
+  it('sends to a synced group with one mesibo call, by key or by gid', async () => {
+    const gid = await h.seedGroup('team-blue', ['m1', 'm2', 'm3', 'm4', 'm5']);
+    const byKey = await h.post({ audience: { group: { key: 'team-blue' } }, message: text });
+    const byGid = await h.post({ audience: { group: { gid } }, message: text });
+    expect(byKey.body).toMatchObject({ recipients: { gid }, batches: 1 });
+    expect(byGid.status).toBe(202);
+    await h.drain();
+    const messages = await sentMessages();
+    expect(messages.map((m) => ({ gid: m.gid, to: m.to }))).toEqual([
+      { gid, to: [] },
+      { gid, to: [] },
+    ]);
+  });
+
+  it('sends to every cached user once, reading the users table page by page', async () => {
+    const users = Array.from({ length: 40 }, (_, i) => `user-${String(i).padStart(2, '0')}`);
+    // Two appids per user and a lease item each: 120 items, 18 pages of 7.
+    await h.seedUsers(users, ['com.example.app', 'com.example.web']);
+    const answer = await h.post({ audience: { allUsers: true }, message: text });
+    expect(answer.body).toMatchObject({ recipients: { addresses: 40 }, batches: 14 });
+    await h.drain();
+    const messages = await sentMessages();
+    expect(messages).toHaveLength(14);
+    expect(messages.every((m) => m.to.length <= 3)).toBe(true);
+    const recipients = messages.flatMap((m) => m.to);
+    expect(recipients).toHaveLength(40);
+    expect(new Set(recipients)).toEqual(new Set(users));
+  });
+
+  it('treats the same notificationId twice as one notification', async () => {
+    const body = { notificationId: 'once-1', audience: { addresses: ['a', 'b', 'c', 'd'] }, message: text };
+    const first = await h.post(body);
+    await h.drain();
+    const second = await h.post(body);
+    await h.drain();
+    expect(second).toEqual(first);
+    expect((await sentMessages()).flatMap((m) => m.to)).toEqual(['a', 'b', 'c', 'd']);
+
+    const conflict = await h.post({ ...body, message: { text: 'something else' } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.headers['content-type']).toBe('application/problem+json');
+    expect(conflict.body).toMatchObject({
+      code: 'notification-id-conflict',
+      errors: [{ field: 'notificationId' }],
+    });
+  });
+
+  it('does not send a batch again when SQS redelivers it', async () => {
+    await h.post({ audience: { addresses: ['a', 'b', 'c', 'd'] }, message: text });
+    const delivered = [...h.queued];
+    await h.drain();
+    const response = await h.redeliver(delivered);
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await sentMessages()).flatMap((m) => m.to)).toEqual(['a', 'b', 'c', 'd']);
+    expect(await h.control.requests({ op: 'message' })).toHaveLength(2);
+    expect(h.metrics.worker.get('BatchesDuplicateSuppressed')).toBe(2);
+  });
+
+  it('counts and reports recipients mesibo refuses, delivers to the others, and does not retry them', async () => {
+    // Valid for this API, but outside the emulator's address alphabet: mesibo answers BADVALUE message.to.
+    await h.post({ audience: { addresses: ['ok-1', 'bad!addr', 'ok-2'] }, message: text });
+    await h.drain();
+    expect((await sentMessages()).flatMap((m) => m.to).sort()).toEqual(['ok-1', 'ok-2']);
+    expect(h.metrics.worker.get('RecipientsRejected')).toBe(1);
+    expect(h.metrics.worker.get('BatchesRetried')).toBe(0);
+    expect(h.deadLetters.fanout).toEqual([]);
+  });
+});

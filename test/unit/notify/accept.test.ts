@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { ProblemError } from '../../../shared/http/problem';
+import { type AcceptDeps, acceptNotification } from '../../../shared/notify/accept';
+import type { FanoutBatch } from '../../../shared/notify/fanout-message';
+import { OnceConflictError } from '../../../shared/notify/ports';
+import type { Notification } from '../../../shared/notify/schema';
+import { CapturingQueue, CapturingScheduler, CountingMetrics, ManualClock, MemoryGate } from './fakes';
+
+const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:send-system-message';
+
+const setup = (options: { users?: string[][]; groups?: Record<string, number>; batchSize?: number } = {}) => {
+  const queue = new CapturingQueue();
+  const scheduler = new CapturingScheduler();
+  const ensured: string[] = [];
+  const pagesRead: number[] = [];
+  let ids = 0;
+  const deps: AcceptDeps = {
+    clock: new ManualClock(),
+    newId: () => `gen-${++ids}`,
+    gate: new MemoryGate(),
+    schedulerFor: (arn) => scheduler.for(arn),
+    queue,
+    findGid: async (key) => options.groups?.[key],
+    userAddressPages: async function* () {
+      for (const [i, page] of (options.users ?? []).entries()) {
+        pagesRead.push(i);
+        yield page;
+      }
+    },
+    sender: { ensure: async (a) => void ensured.push(a) },
+    metrics: new CountingMetrics(),
+    systemSender: 'system',
+    batchSize: options.batchSize ?? 2,
+  };
+  return { deps, queue, scheduler, ensured, pagesRead };
+};
+
+const note = (over: Partial<Notification> = {}): Notification => ({
+  audience: { addresses: ['a', 'b', 'c'] },
+  message: { text: 'hello' },
+  ...over,
+});
+
+const invoke = { functionArn: FUNCTION_ARN };
+
+describe('acceptNotification', () => {
+  it('cuts addresses into numbered batches, without duplicates, from the system sender', async () => {
+    const { deps, queue, ensured } = setup();
+    const accepted = await acceptNotification(
+      deps,
+      note({ audience: { addresses: ['a', 'b', 'a', 'c'] } }),
+      invoke,
+    );
+    expect(accepted).toEqual({ notificationId: 'gen-1', recipients: { addresses: 3 }, batches: 2 });
+    expect(queue.bodies<FanoutBatch>()).toEqual([
+      {
+        v: 1,
+        notificationId: 'gen-1',
+        batch: 0,
+        from: 'system',
+        delivery: 'at-most-once',
+        message: { text: 'hello' },
+        to: ['a', 'b'],
+      },
+      {
+        v: 1,
+        notificationId: 'gen-1',
+        batch: 1,
+        from: 'system',
+        delivery: 'at-most-once',
+        message: { text: 'hello' },
+        to: ['c'],
+      },
+    ]);
+    expect(ensured).toEqual(['system']);
+  });
+
+  it('does not create a sender the caller named', async () => {
+    const { deps, ensured, queue } = setup();
+    await acceptNotification(deps, note({ from: 'ops', delivery: 'at-least-once' }), invoke);
+    expect(ensured).toEqual([]);
+    expect(queue.bodies<FanoutBatch>()[0]).toMatchObject({ from: 'ops', delivery: 'at-least-once' });
+  });
+
+  it('sends a group as one batch, resolving a group key to its gid', async () => {
+    const { deps, queue } = setup({ groups: { team: 50001 } });
+    const accepted = await acceptNotification(deps, note({ audience: { group: { key: 'team' } } }), invoke);
+    expect(accepted).toMatchObject({ recipients: { gid: 50001 }, batches: 1 });
+    expect(queue.bodies<FanoutBatch>()).toMatchObject([{ batch: 0, gid: 50001 }]);
+  });
+
+  it('answers 404 for an unknown group key and enqueues nothing', async () => {
+    const { deps, queue, ensured } = setup();
+    const error = await acceptNotification(
+      deps,
+      note({ audience: { group: { key: 'nope' } } }),
+      invoke,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProblemError);
+    expect((error as ProblemError).problem).toMatchObject({
+      status: 404,
+      errors: [{ field: 'audience.group.key' }],
+    });
+    expect(queue.published).toEqual([]);
+    expect(ensured).toEqual([]);
+  });
+
+  it('streams all users page by page, publishing at most 10 batches per call', async () => {
+    const users = Array.from({ length: 5 }, (_, p) => Array.from({ length: 7 }, (_, i) => `u${p * 7 + i}`));
+    const { deps, queue } = setup({ users, batchSize: 3 });
+    const accepted = await acceptNotification(deps, note({ audience: { allUsers: true } }), invoke);
+    expect(accepted).toMatchObject({ recipients: { addresses: 35 }, batches: 12 });
+    expect(queue.calls).toEqual([10, 2]);
+    expect(queue.bodies<FanoutBatch>().flatMap((b) => b.to)).toEqual(users.flat());
+  });
+
+  it('is one notification per notificationId: a repeat returns the first answer', async () => {
+    const { deps, queue } = setup();
+    const first = await acceptNotification(deps, note({ notificationId: 'n-1' }), invoke);
+    const second = await acceptNotification(deps, note({ notificationId: 'n-1' }), invoke);
+    expect(second).toEqual(first);
+    expect(queue.published).toHaveLength(2);
+    await expect(
+      acceptNotification(deps, note({ notificationId: 'n-1', message: { text: 'other' } }), invoke),
+    ).rejects.toBeInstanceOf(OnceConflictError);
+  });
+
+  describe('with sendAt', () => {
+    it('creates a one-time schedule that invokes this function with the notification, and sends nothing now', async () => {
+      const { deps, queue, scheduler } = setup();
+      const accepted = await acceptNotification(
+        deps,
+        note({ notificationId: 'later-1', sendAt: '2030-01-01T02:00:00+01:00' }),
+        invoke,
+      );
+      expect(accepted).toEqual({ notificationId: 'later-1', scheduledFor: '2030-01-01T01:00:00.000Z' });
+      expect(scheduler.created).toEqual([
+        {
+          name: 'later-1',
+          at: new Date('2030-01-01T01:00:00Z'),
+          targetArn: FUNCTION_ARN,
+          payload: {
+            source: 'mesibo-serverless.schedule',
+            schedule: 'later-1',
+            notification: {
+              notificationId: 'later-1',
+              audience: { addresses: ['a', 'b', 'c'] },
+              message: { text: 'hello' },
+            },
+          },
+        },
+      ]);
+      expect(queue.published).toEqual([]);
+    });
+
+    it('schedules once when the same notification is submitted twice', async () => {
+      const { deps, scheduler } = setup();
+      const n = note({ notificationId: 'later-2', sendAt: '2030-01-02T00:00:00Z' });
+      await acceptNotification(deps, n, invoke);
+      await acceptNotification(deps, n, invoke);
+      expect(scheduler.created).toHaveLength(1);
+    });
+
+    it.each([
+      ['now', '2030-01-01T00:00:00Z'],
+      ['in the past', '2029-12-31T23:59:59Z'],
+    ])('refuses a sendAt %s (400 naming sendAt)', async (_, sendAt) => {
+      const { deps, scheduler } = setup();
+      const error = await acceptNotification(deps, note({ sendAt }), invoke).catch((e: unknown) => e);
+      expect((error as ProblemError).problem).toMatchObject({ status: 400, errors: [{ field: 'sendAt' }] });
+      expect(scheduler.created).toEqual([]);
+    });
+
+    it('refuses an unknown group key before scheduling', async () => {
+      const { deps, scheduler } = setup();
+      const error = await acceptNotification(
+        deps,
+        note({ audience: { group: { key: 'gone' } }, sendAt: '2030-02-01T00:00:00Z' }),
+        invoke,
+      ).catch((e: unknown) => e);
+      expect((error as ProblemError).problem.status).toBe(404);
+      expect(scheduler.created).toEqual([]);
+    });
+
+    it('refuses a notification too large for a schedule (413 naming the addresses)', async () => {
+      const { deps, scheduler } = setup();
+      const addresses = Array.from({ length: 10_000 }, (_, i) => `user-${i}-${'x'.repeat(20)}@example.com`);
+      const error = await acceptNotification(
+        deps,
+        note({ audience: { addresses }, sendAt: '2030-02-01T00:00:00Z' }),
+        invoke,
+      ).catch((e: unknown) => e);
+      expect((error as ProblemError).problem).toMatchObject({
+        status: 413,
+        errors: [{ field: 'audience.addresses' }],
+      });
+      expect(scheduler.created).toEqual([]);
+    });
+  });
+});

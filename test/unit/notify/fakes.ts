@@ -1,0 +1,171 @@
+/** In-memory ports for the notify unit tests: no sockets, everything assertable. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { MesiboError, type MesiboErrorInit } from '../../../shared/mesibo/errors';
+import type { MesiboClient, MessageCallOptions, MessageInput } from '../../../shared/mesibo/types';
+import type { DeadLetterRecord } from '../../../shared/notify/fanout-message';
+import {
+  type BatchLedger,
+  type BatchRecord,
+  type DeadLetters,
+  type NotifyMetricName,
+  type NotifyMetrics,
+  OnceConflictError,
+  type OnceGate,
+  OnceInProgressError,
+  type RedeliveryDelay,
+} from '../../../shared/notify/ports';
+import type { OneTimeSchedule, OneTimeScheduler, QueueMessage, QueuePublisher } from '../../../shared/ports';
+
+export const silentLogger = () => new Logger({ serviceName: 'notify-test', logLevel: 'SILENT' });
+
+export class ManualClock {
+  constructor(public ms = Date.parse('2030-01-01T00:00:00Z')) {}
+  now = () => this.ms;
+  advance(ms: number) {
+    this.ms += ms;
+  }
+}
+
+export class CountingMetrics implements NotifyMetrics {
+  readonly totals = new Map<NotifyMetricName, number>();
+  count(name: NotifyMetricName, value = 1) {
+    this.totals.set(name, (this.totals.get(name) ?? 0) + value);
+  }
+  get(name: NotifyMetricName) {
+    return this.totals.get(name) ?? 0;
+  }
+}
+
+export class CapturingQueue implements QueuePublisher {
+  readonly published: QueueMessage[] = [];
+  readonly calls: number[] = [];
+  async publish(messages: QueueMessage[]) {
+    this.calls.push(messages.length);
+    this.published.push(...messages);
+  }
+  bodies<T = Record<string, unknown>>(): T[] {
+    return this.published.map((m) => JSON.parse(m.body) as T);
+  }
+}
+
+export class CapturingDeadLetters implements DeadLetters {
+  readonly records: DeadLetterRecord[] = [];
+  async put(record: DeadLetterRecord) {
+    this.records.push(record);
+  }
+}
+
+export class CapturingScheduler implements OneTimeScheduler {
+  readonly created: (OneTimeSchedule & { targetArn: string })[] = [];
+  constructor(private readonly targetArn = '') {}
+  for(targetArn: string): OneTimeScheduler {
+    const parent = this;
+    return {
+      async create(schedule) {
+        if (parent.created.some((s) => s.name === schedule.name)) return 'exists';
+        parent.created.push({ ...schedule, targetArn });
+        return 'created';
+      },
+    };
+  }
+  create(schedule: OneTimeSchedule) {
+    return this.for(this.targetArn).create(schedule);
+  }
+}
+
+export class RecordingDelay implements RedeliveryDelay {
+  readonly delays: number[] = [];
+  async delay(_message: { receiptHandle: string }, seconds: number) {
+    this.delays.push(seconds);
+  }
+}
+
+/** Same semantics as the DynamoDB ledger: conditional transitions on (state, attempts). */
+export class MemoryLedger implements BatchLedger {
+  readonly records = new Map<string, BatchRecord & { outcome?: Record<string, unknown> }>();
+  async claim(key: string, leaseUntil: number) {
+    const current = this.records.get(key);
+    if (!current || current.state === 'retry') {
+      const attempts = (current?.attempts ?? 0) + 1;
+      this.records.set(key, { state: 'sending', attempts, leaseUntil });
+      return { claimed: true as const, attempts };
+    }
+    return { claimed: false as const, record: { ...current } };
+  }
+  async takeOver(key: string, seenAttempts: number, leaseUntil: number) {
+    const current = this.records.get(key);
+    if (current?.state !== 'sending' || current.attempts !== seenAttempts) return undefined;
+    this.records.set(key, { state: 'sending', attempts: seenAttempts + 1, leaseUntil });
+    return seenAttempts + 1;
+  }
+  async settle(
+    key: string,
+    attempts: number,
+    state: Exclude<BatchRecord['state'], 'sending'>,
+    outcome?: Record<string, unknown>,
+  ) {
+    const current = this.records.get(key);
+    if (current?.state !== 'sending' || current.attempts !== attempts) return false;
+    this.records.set(key, { ...current, state, outcome });
+    return true;
+  }
+  states() {
+    return Object.fromEntries([...this.records].map(([k, v]) => [k, v.state]));
+  }
+}
+
+/** Runs each key once; repeats get the stored result (like Powertools idempotency). */
+export class MemoryGate implements OnceGate {
+  readonly stored = new Map<string, { payload: string; result?: object }>();
+  async once<T extends object>(scope: string, key: string, payload: object, run: () => Promise<T>) {
+    const id = `${scope}#${key}`;
+    const seen = this.stored.get(id);
+    if (seen) {
+      if (seen.payload !== JSON.stringify(payload)) throw new OnceConflictError(`${key} conflict`);
+      if (!seen.result) throw new OnceInProgressError(`${key} in progress`);
+      return seen.result as T;
+    }
+    this.stored.set(id, { payload: JSON.stringify(payload) });
+    try {
+      const result = await run();
+      this.stored.set(id, { payload: JSON.stringify(payload), result });
+      return result;
+    } catch (e) {
+      this.stored.delete(id);
+      throw e;
+    }
+  }
+}
+
+export const mesiboError = (init: Partial<MesiboErrorInit> & Pick<MesiboErrorInit, 'kind'>) =>
+  new MesiboError({ op: 'message', error: 'BADVALUE', retryable: false, ...init });
+
+export type MessageBehaviour = (
+  input: MessageInput,
+  options?: MessageCallOptions,
+) => Promise<{ mid?: number }>;
+
+/** A mesibo client whose `message` does what the test says; every other op succeeds trivially. */
+export class FakeMesibo {
+  readonly messages: { input: MessageInput; options?: MessageCallOptions }[] = [];
+  readonly useradds: string[] = [];
+  behaviour: MessageBehaviour = async () => ({ mid: this.messages.length });
+  readonly client: MesiboClient = {
+    useradd: async (input) => {
+      this.useradds.push(input.address);
+      return { uid: 1 };
+    },
+    userset: async () => {},
+    userdel: async () => {},
+    usersget: async () => ({ users: [], count: 0 }),
+    groupadd: async () => ({ gid: 1 }),
+    groupset: async () => {},
+    groupdel: async () => {},
+    groupeditmembers: async () => {},
+    groupgetmembers: async (input) => ({ gid: input.gid, count: 0, members: [] }),
+    message: async (input, options) => {
+      this.messages.push({ input, options });
+      return this.behaviour(input, options);
+    },
+  };
+}
