@@ -117,15 +117,17 @@ export const applyGroupSyncMessage = async (
   };
 
   const delivery = await store.getDelivery(deliveryId);
-  if (delivery && delivery.status !== 'queued')
+  if (delivery && delivery.status !== 'queued') {
     return { ...outcome, status: 'duplicate', previous: delivery.status };
+  }
 
   const meta = await store.getMeta(key);
   if (meta?.appliedVersion !== undefined) {
     // Finished before, but the delivery status was not written: only that is left to do.
     if (meta.appliedVersion === version && meta.appliedDeliveryId === deliveryId) return finish('applied');
-    if (meta.appliedVersion >= version)
+    if (meta.appliedVersion >= version) {
       return finish('stale', `version ${version} is not newer than applied ${meta.appliedVersion}`);
+    }
   }
 
   if (event.type === 'group.delete') {

@@ -283,7 +283,9 @@ export const dynamoGroupState = ({
             ConsistentRead: true,
           }),
         );
-        return out.Item ? (DeliveryItem.parse(out.Item) as DeliveryRecord) : undefined;
+        // Only possible if the record expired between the two calls; the sender's retry will do.
+        if (!out.Item) throw new Error(`delivery ${record.id} changed while being recorded; retry`);
+        return DeliveryItem.parse(out.Item) as DeliveryRecord;
       }
     },
 
