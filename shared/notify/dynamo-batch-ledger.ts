@@ -43,7 +43,8 @@ export const dynamoBatchLedger = (options: {
         'SET #state = :sending, #lease = :lease, #ttl = :ttl, #updated = :now ADD #attempts :one',
       ConditionExpression: condition,
       ExpressionAttributeNames: {
-        '#id': 'id',
+        // DynamoDB refuses names the expressions do not use.
+        ...(condition.includes('#id') ? { '#id': 'id' } : {}),
         '#state': 'state',
         '#lease': 'leaseUntil',
         '#ttl': TTL,

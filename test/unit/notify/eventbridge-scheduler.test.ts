@@ -50,15 +50,13 @@ describe('eventBridgeOneTimeScheduler', () => {
   });
 
   it('reports a schedule that already exists instead of failing', async () => {
-    mock
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ConflictException({
-          message: 'Schedule n-1 already exists.',
-          Message: 'Schedule n-1 already exists.',
-          $metadata: {},
-        }),
-      );
+    mock.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        message: 'Schedule n-1 already exists.',
+        Message: 'Schedule n-1 already exists.',
+        $metadata: {},
+      }),
+    );
     const scheduler = eventBridgeOneTimeScheduler({ client, ...options });
     await expect(
       scheduler.create({ name: 'n-1', at: new Date('2030-01-01T00:00:00Z'), payload: {} }),
