@@ -30,10 +30,11 @@ export type MesiboRequest =
 export type MesiboOp = MesiboRequest['op'];
 
 /**
- * Ops whose repetition changes the outcome. A retried `message` is a second message. Only these are
- * held back from retrying once the request may have reached mesibo.
+ * Ops whose repetition changes the outcome: a retried `message` is a second message, a retried
+ * `groupadd` a second (empty) group. Only these are held back from retrying once the request may have
+ * reached mesibo.
  */
-export const NON_IDEMPOTENT_OPS: ReadonlySet<MesiboOp> = new Set<MesiboOp>(['message']);
+export const NON_IDEMPOTENT_OPS: ReadonlySet<MesiboOp> = new Set<MesiboOp>(['message', 'groupadd']);
 
 /** Rights for added members: all five are always sent, each defaulting to true. */
 export const fullPermissions = (p: GroupEditMembersInput['permissions'] = {}) => ({

@@ -30,10 +30,11 @@ describe.each(STYLES)('mesibo client faults over %s', (style) => {
     });
 
     it.each(['reset', 'malformed'] as const)('%s', async (kind) => {
-      await h.control.addFault({ kind, ops: ['groupadd'], count: 1 });
       const { gid } = await h.client().groupadd({ name: 'G' });
-      expect((await h.control.state()).groups.map((g) => g.gid)).toEqual([gid]);
-      expect(await attemptsFor('groupadd')).toBe(2);
+      await h.control.addFault({ kind, ops: ['groupset'], count: 1 });
+      await h.client().groupset({ gid, name: 'Renamed' });
+      expect((await h.control.state()).groups.map((g) => [g.gid, g.name])).toEqual([[gid, 'Renamed']]);
+      expect(await attemptsFor('groupset')).toBe(2);
     });
 
     it('hang, ended by the per-attempt timeout', async () => {
@@ -161,6 +162,14 @@ describe.each(STYLES)('mesibo client faults over %s', (style) => {
       const error = await failure(client.message({ from: 'sys', to: 'u1', message: 'once' }));
       expect(error.retryable).toBe(false);
       expect(await attemptsFor('message')).toBe(1);
+    });
+
+    it('groupadd is held back the same way: one group, one request', async () => {
+      await h.control.addFault({ kind: 'status-after-apply', status: 500, ops: ['groupadd'], count: 1 });
+      const error = await failure(h.client().groupadd({ name: 'once' }));
+      expect(error).toMatchObject({ op: 'groupadd', retryable: false, attempts: 1 });
+      expect((await h.control.state()).groups).toHaveLength(1);
+      expect(await attemptsFor('groupadd')).toBe(1);
     });
 
     it('a refused connection (never sent) is retried', async () => {

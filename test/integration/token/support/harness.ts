@@ -41,6 +41,8 @@ export interface HarnessOptions {
   secretValue?: string;
   metrics?: TokenMetrics;
   clock?: Clock;
+  /** Handler log level (default DEBUG, so tests see every line; benchmarks use INFO as deployed). */
+  logLevel?: 'DEBUG' | 'INFO';
 }
 
 export interface TokenHarness {
@@ -101,7 +103,7 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
 
   const output = captureOutput();
   const logger = createLogger(SERVICE_NAME);
-  logger.setLogLevel('DEBUG');
+  logger.setLogLevel(options.logLevel ?? 'DEBUG');
   const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, ...LOCAL_AWS });
   const appToken = coalescedSecret(
     secretsManagerSource(config.appTokenSecretId, {
