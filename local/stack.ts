@@ -3,10 +3,11 @@
  * dynalite with the product's tables, local secrets, queues and schedulers, every function wired
  * in-process, and the gateway that serves the shared route table. `close()` undoes all of it.
  */
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { functionSpecs } from '../shared/functions';
-import { createMesiboClient, type MesiboApiStyle, type MesiboHttpClient } from '../shared/mesibo';
+import type { MesiboApiStyle } from '../shared/mesibo';
 import { recurringScheduleInput } from '../shared/notify/schedule-input';
 import { type Clock, systemClock } from '../shared/ports';
 import { routes } from '../shared/routes';
@@ -20,7 +21,7 @@ import { createGateway, type GatewayRequestRecord } from './gateway/server';
 import { LambdaRuntime } from './lambda/runtime';
 import { type EmulatorControl, emulatorControl } from './mesibo-emulator/control';
 import { type RunningEmulator, startMesiboEmulator } from './mesibo-emulator/server';
-import { LocalQueue } from './queue/local-queue';
+import { DeadLetterQueue, LocalQueue } from './queue/local-queue';
 import { LocalOneTimeScheduler } from './scheduler/one-time';
 import { loadScheduleFile, RecurringScheduler } from './scheduler/recurring';
 import type { ScheduleDeadLetter } from './scheduler/target';
@@ -30,8 +31,6 @@ import { wireFunctions } from './wiring';
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_EMULATOR_PORT = 3100;
 export const DEFAULT_SCHEDULES_FILE = fileURLToPath(new URL('./schedules.json', import.meta.url));
-/** The JWT claim issue-user-token reads the caller's address from, locally. */
-export const LOCAL_ADDRESS_CLAIM = 'sub';
 
 export interface RealMesibo {
   apiUrl: string;
@@ -143,10 +142,19 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       () => fanoutQueue.close(),
     );
 
-    const scheduleDeadLetters: ScheduleDeadLetter[] = [];
+    // Scheduler's DLQ: occurrences that failed every attempt, and inputs the function rejects for good.
+    const schedulerDlq = new DeadLetterQueue('scheduler-dlq', { region, accountId }, () => clock.now());
     const target = {
       invoke: (event: unknown) => runtime.invoke('send-system-message', event, 'schedule'),
-      onDeadLetter: (letter: ScheduleDeadLetter) => scheduleDeadLetters.push(letter),
+      onDeadLetter: (letter: ScheduleDeadLetter) =>
+        schedulerDlq.push({
+          messageId: randomUUID(),
+          body: JSON.stringify(letter.input),
+          receiveCount: 0,
+          sentAt: letter.at,
+          deadAt: letter.at,
+          lastError: `${letter.schedule}: ${letter.error}`,
+        }),
       now: () => clock.now(),
     };
     const arnPrefix = `arn:aws:scheduler:${region}:${accountId}:schedule/`;
@@ -179,7 +187,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       queues: [groupSyncQueue, fanoutQueue],
       recurring,
       oneTime: oneTimeScheduler,
-      scheduleDeadLetters: () => [...scheduleDeadLetters],
+      schedulerDlq,
       gatewayRequests: () => [...requests],
     });
     const server = createGateway({
@@ -231,28 +239,22 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     };
     await createTables(dynamo.client, tables);
 
-    const appTokenSource = staticSecret(appToken);
-    const mesibo: MesiboHttpClient = createMesiboClient({
-      baseUrl: mesiboUrl,
-      style,
-      appToken: appTokenSource,
-    });
-    cleanups.push(() => mesibo.close());
-
-    wireFunctions(runtime, {
+    const closeClients = wireFunctions(runtime, {
       region,
       accountId,
       tables,
       dynamo: dynamo.client,
       doc: dynamo.doc,
-      mesibo,
-      appToken: appTokenSource,
+      mesibo: { baseUrl: mesiboUrl, style },
+      appToken: staticSecret(appToken),
       webhookSecret: staticSecret(webhookSecretString(secrets)),
       queues: { groupSyncQueue, fanoutQueue },
       oneTimeScheduler,
-      jwt: { addressClaim: LOCAL_ADDRESS_CLAIM },
+      schedulerDlq,
       clock,
+      env: process.env,
     });
+    cleanups.push(closeClients);
     status.functions = functionSpecs.map((f) => ({ name: f.name, wired: runtime.has(f.name) }));
     ready = true;
 

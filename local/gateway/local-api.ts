@@ -7,10 +7,9 @@ import { readFile } from 'node:fs/promises';
 import type { JSONWebKeySet } from 'jose';
 import type { LambdaRuntime } from '../lambda/runtime';
 import type { EmulatorControl } from '../mesibo-emulator/control';
-import type { LocalQueue } from '../queue/local-queue';
+import type { DeadLetterQueue, LocalQueue } from '../queue/local-queue';
 import type { LocalOneTimeScheduler } from '../scheduler/one-time';
 import { type RecurringScheduler, UnknownScheduleError } from '../scheduler/recurring';
-import type { ScheduleDeadLetter } from '../scheduler/target';
 import type { HttpResponse } from './result';
 import type { GatewayRequestRecord, LocalHandler, LocalRequest } from './server';
 
@@ -23,7 +22,7 @@ export interface LocalApiDeps {
   queues: LocalQueue[];
   recurring: RecurringScheduler;
   oneTime: LocalOneTimeScheduler;
-  scheduleDeadLetters: () => ScheduleDeadLetter[];
+  schedulerDlq: DeadLetterQueue;
   gatewayRequests: () => GatewayRequestRecord[];
 }
 
@@ -72,7 +71,7 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
       json(200, {
         recurring: deps.recurring.list(),
         oneTime: deps.oneTime.list(),
-        deadLetters: deps.scheduleDeadLetters(),
+        deadLetters: deps.schedulerDlq.list(),
       }),
     '/_local/invocations': async () => json(200, deps.runtime.invocations()),
     '/_local/requests': async () => json(200, deps.gatewayRequests()),
