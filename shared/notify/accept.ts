@@ -1,6 +1,6 @@
 /**
  * `POST /v1/system-messages`: one notification per notificationId. Without `sendAt` it is fanned out
- * now; with it, a one-time Scheduler schedule named after the id is created to invoke this function
+ * now; with it, a one-time Scheduler schedule named after the id (`once.<id>`) is created to invoke this function
  * at that time. A repeat of the same id with the same payload gets the first answer again and
  * changes nothing; with a different payload it is a conflict.
  */
@@ -9,7 +9,7 @@ import type { Clock, OneTimeScheduler } from '../ports';
 import { MAX_SCHEDULE_INPUT_BYTES } from '../scheduler/eventbridge-scheduler';
 import { type FanOutDeps, type FanOutSummary, fanOut, resolveAudience } from './fan-out';
 import type { OnceGate } from './ports';
-import { oneTimeScheduleInput } from './schedule-input';
+import { oneTimeScheduleInput, oneTimeScheduleName } from './schedule-input';
 import { audienceOf, type Notification } from './schema';
 
 export interface AcceptDeps extends FanOutDeps {
@@ -55,9 +55,10 @@ export const acceptNotification = async (
     }
     // An unknown group key is refused now rather than discovered when the schedule fires.
     await resolveAudience(deps.findGid, audienceOf(rest.audience));
-    const payload = oneTimeScheduleInput(notificationId, { ...rest, notificationId });
+    const name = oneTimeScheduleName(notificationId);
+    const payload = oneTimeScheduleInput(name, { ...rest, notificationId });
     if (Buffer.byteLength(JSON.stringify(payload)) > MAX_SCHEDULE_INPUT_BYTES) throw scheduleTooLarge();
-    await deps.schedulerFor(invocation.functionArn).create({ name: notificationId, at, payload });
+    await deps.schedulerFor(invocation.functionArn).create({ name, at, payload });
     deps.metrics.count('NotificationsScheduled');
     return { notificationId, scheduledFor: at.toISOString() };
   });

@@ -27,6 +27,12 @@ export const ScheduleInputSchema = z.strictObject({
 });
 export type ScheduleInput = z.infer<typeof ScheduleInputSchema>;
 
+/**
+ * One-time schedules share the schedule group with the recurring ones declared in stack config; the
+ * prefix keeps a notification id from colliding with a recurring schedule's name.
+ */
+export const oneTimeScheduleName = (notificationId: string): string => `once.${notificationId}`;
+
 /** True for anything that claims to come from one of our schedules (it is validated afterwards). */
 export const isScheduleInvocation = (event: unknown): boolean =>
   typeof event === 'object' && event !== null && (event as { source?: unknown }).source === SCHEDULE_SOURCE;

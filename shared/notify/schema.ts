@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 
-/** Also the one-time schedule's name, so it obeys Scheduler's name rules (≤ 64, `[0-9A-Za-z._-]`). */
-export const NOTIFICATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Part of the one-time schedule's name (`once.<id>`), so within Scheduler's rules (≤ 64, `[0-9A-Za-z._-]`). */
+export const NOTIFICATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,58}$/;
 export const MAX_ADDRESSES = 10_000;
 export const MAX_TEXT_LENGTH = 8_000;
 
@@ -21,7 +21,7 @@ export const NotificationIdSchema = z
   .string()
   .regex(
     NOTIFICATION_ID_PATTERN,
-    'must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit',
+    'must be 1-59 characters of A-Z a-z 0-9 . _ - starting with a letter or digit',
   );
 
 export const DeliverySchema = z.enum(['at-most-once', 'at-least-once']);

@@ -27,7 +27,7 @@ describe('send-system-message: schedules', () => {
     expect(h.queued).toEqual([]);
     expect(h.schedules).toHaveLength(1);
     const [schedule] = h.schedules;
-    expect(schedule).toMatchObject({ name: 'later-1', at: new Date(sendAt), targetArn: FUNCTION_ARN });
+    expect(schedule).toMatchObject({ name: 'once.later-1', at: new Date(sendAt), targetArn: FUNCTION_ARN });
 
     // Submitting again changes nothing.
     expect(

@@ -136,12 +136,12 @@ describe('acceptNotification', () => {
       expect(accepted).toEqual({ notificationId: 'later-1', scheduledFor: '2030-01-01T01:00:00.000Z' });
       expect(scheduler.created).toEqual([
         {
-          name: 'later-1',
+          name: 'once.later-1',
           at: new Date('2030-01-01T01:00:00Z'),
           targetArn: FUNCTION_ARN,
           payload: {
             source: 'mesibo-serverless.schedule',
-            schedule: 'later-1',
+            schedule: 'once.later-1',
             notification: {
               notificationId: 'later-1',
               audience: { addresses: ['a', 'b', 'c'] },

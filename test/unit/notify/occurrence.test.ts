@@ -88,7 +88,7 @@ describe('handleOccurrence', () => {
     const { deps, queue } = setup();
     await handleOccurrence(deps, {
       source: 'mesibo-serverless.schedule',
-      schedule: 'n-7',
+      schedule: 'once.n-7',
       notification: { ...digest, notificationId: 'n-7' },
     });
     expect(queue.bodies<FanoutBatch>()).toMatchObject([{ notificationId: 'n-7', to: ['a', 'b'] }]);
