@@ -26,6 +26,8 @@ export interface GroupSyncFigures {
   initialUpsert: SyncFigure;
   oneMemberChange: SyncFigure;
   churn: SyncFigure & { joined: number; left: number };
+  /** The naive way to apply any change: re-add every member of the group, chunk by chunk. */
+  naiveReAdd: { members: number; mesiboCalls: number; wallMs: number };
   /** `firstRunMs`: the first (cold, unoptimised) diff; `diffMs`/`planMs`: medians of the runs after it. */
   diff: {
     members: number;
@@ -47,6 +49,8 @@ export interface MeasureOptions {
   chunkSize?: number;
   /** Runs of the in-process diff after the first; their median is reported (default 5). */
   diffRuns?: number;
+  /** Latency the emulator adds to every mesibo call, ms (default 0). */
+  mesiboLatencyMs?: number;
 }
 
 const addresses = (from: number, to: number) =>
@@ -73,6 +77,7 @@ export const measureGroupSync = async (options: MeasureOptions = {}): Promise<Gr
   const churnHalf = options.churnHalf ?? 500;
   const chunkSize = options.chunkSize ?? 100;
   const h = await startGroupSyncHarness({ chunkSize, maxMembers: Math.max(20_000, groupSize + churnHalf) });
+  if (options.mesiboLatencyMs) await h.control.addFault({ kind: 'latency', ms: options.mesiboLatencyMs });
   let version = 0;
   let delivery = 0;
 
@@ -106,17 +111,31 @@ export const measureGroupSync = async (options: MeasureOptions = {}): Promise<Gr
     const oneMemberChange = await step(plusOne, 1);
     const churned = [...plusOne.slice(churnHalf), ...addresses(groupSize + 1, groupSize + 1 + churnHalf)];
     const churn = { ...(await step(churned, 2 * churnHalf)), joined: churnHalf, left: churnHalf };
+    const naiveReAdd = await reAddAll(h, plusOne, chunkSize);
     return {
       groupSize,
       chunkSize,
       initialUpsert,
       oneMemberChange,
       churn,
+      naiveReAdd,
       diff: measureDiff(options.diffMembers ?? 100_000, chunkSize, options.diffRuns ?? 5),
     };
   } finally {
     await h.close();
   }
+};
+
+/** The baseline: what a sync without stored state must do for any change, to a group of its own. */
+const reAddAll = async (h: GroupSyncHarness, members: string[], chunkSize: number) => {
+  const { gid } = await h.mesibo.groupadd({ name: 'naive' });
+  const started = performance.now();
+  let calls = 0;
+  for (let i = 0; i < members.length; i += chunkSize) {
+    await h.mesibo.groupeditmembers({ gid, addresses: members.slice(i, i + chunkSize) });
+    calls++;
+  }
+  return { members: members.length, mesiboCalls: calls, wallMs: performance.now() - started };
 };
 
 /** The worker's in-process cost for a large group: diff desired vs applied (1% changed) and plan chunks. */
@@ -156,6 +175,7 @@ export const formatGroupSyncFigures = (f: GroupSyncFigures): string => {
     row(`initial upsert (${f.groupSize})`, f.initialUpsert),
     row('one-member change', f.oneMemberChange),
     row(`churn (${f.churn.left} leave, ${f.churn.joined} join)`, f.churn),
+    `naive full re-add (${f.naiveReAdd.members})      groupeditmembers ${f.naiveReAdd.mesiboCalls}, ${f.naiveReAdd.wallMs.toFixed(0)} ms`,
     `in-process diff of ${f.diff.members} members (${f.diff.changed} changed): first run ${f.diff.firstRunMs.toFixed(1)} ms; ` +
       `then diff ${f.diff.diffMs.toFixed(1)} ms, plan ${f.diff.planMs.toFixed(2)} ms (median of ${f.diff.runs})`,
   ].join('\n');

@@ -1,0 +1,171 @@
+/**
+ * Token route: the issue-user-token handler (in-process, API Gateway v2 events) on dynalite and the
+ * emulator with injected latency, against the naive flow of mesibo's PHP sample (read the app token
+ * and call useradd on every request, no cache) run on the same parts in the same run.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { LOCAL_AWS } from '../../local/dynamo';
+import { createMesiboClient } from '../../shared/mesibo';
+import { jwtEvent, lambdaContext } from '../../test/integration/token/support/events';
+import {
+  SECRET_ID,
+  startTokenHarness,
+  type TokenHarness,
+} from '../../test/integration/token/support/harness';
+import { measureTokenPath } from '../../test/integration/token/support/measure';
+import { type BenchRow, type BenchSettings, vs } from '../lib/report';
+import { median, percentile, round, timeRuns } from '../lib/stats';
+
+const CASE = 'token';
+
+const request = async (harness: TokenHarness, sub: string) => {
+  const res = (await harness.handler(
+    jwtEvent({ method: 'POST', claims: { sub } }),
+    lambdaContext(),
+  )) as APIGatewayProxyStructuredResultV2;
+  if (res.statusCode !== 200) throw new Error(`token request failed: ${res.statusCode} ${res.body}`);
+};
+
+const useraddCount = async (harness: TokenHarness) =>
+  (await harness.control.requests({ op: 'useradd' })).length;
+
+/** What the PHP sample does per login: fetch the app token, then useradd, every time. */
+const naiveFlow = (harness: TokenHarness) => {
+  const secrets = new SecretsManagerClient({ endpoint: harness.secrets.endpoint, ...LOCAL_AWS });
+  const mesibo = createMesiboClient({
+    baseUrl: harness.emulator.backendUrl,
+    style: 'json',
+    appToken: async () => {
+      const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      const out = await secrets.send(new GetSecretValueCommand({ SecretId: SECRET_ID }));
+      return out.SecretString ?? '';
+    },
+  });
+  return {
+    call: (address: string) =>
+      mesibo.useradd({ address, token: { appid: 'com.example.app', expiryMinutes: 525_600 } }),
+    close: async () => {
+      await mesibo.close();
+      secrets.destroy();
+    },
+  };
+};
+
+export const tokenCases = async (settings: BenchSettings): Promise<BenchRow[]> => {
+  const latency = settings.mesiboLatencyMs;
+  const runs = settings.quick ? 20 : 200;
+  const users = settings.quick ? 20 : 100;
+  const requests = users * 10;
+  const harness = await startTokenHarness({ logLevel: 'INFO' });
+  const naive = naiveFlow(harness);
+  const rows: BenchRow[] = [];
+  try {
+    await harness.control.addFault({ kind: 'latency', ms: latency });
+
+    // Naive baseline: every request reads the secret and calls useradd.
+    let n = 0;
+    const naiveSamples = await timeRuns(() => naive.call(`naive-${n++}`), runs);
+    const naiveP50 = median(naiveSamples);
+    const naiveP99 = percentile(naiveSamples, 99);
+    rows.push({ case: CASE, metric: 'naive baseline p50', value: round(naiveP50), unit: 'ms' });
+    rows.push({ case: CASE, metric: 'naive baseline p99', value: round(naiveP99), unit: 'ms' });
+
+    // (a) cache hit: one user, warm, then repeated requests.
+    await request(harness, 'hit-user');
+    const before = await useraddCount(harness);
+    const hit = await timeRuns(() => request(harness, 'hit-user'), runs);
+    const hitCalls = (await useraddCount(harness)) - before;
+    rows.push(
+      vs({ case: CASE, metric: '(a) cache hit p50', value: round(median(hit)), unit: 'ms' }, naiveP50),
+    );
+    rows.push(
+      vs(
+        { case: CASE, metric: '(a) cache hit p99', value: round(percentile(hit, 99)), unit: 'ms' },
+        naiveP99,
+      ),
+    );
+    rows.push({
+      case: CASE,
+      metric: '(a) mesibo calls per cache hit',
+      value: hitCalls / (runs + 3),
+      unit: 'calls',
+    });
+
+    // (b) cache miss: a new user every time.
+    let m = 0;
+    const missStart = await useraddCount(harness);
+    const miss = await timeRuns(() => request(harness, `miss-${m++}`), runs);
+    const missCalls = (await useraddCount(harness)) - missStart;
+    rows.push(
+      vs({ case: CASE, metric: '(b) cache miss p50', value: round(median(miss)), unit: 'ms' }, naiveP50),
+    );
+    rows.push(
+      vs(
+        { case: CASE, metric: '(b) cache miss p99', value: round(percentile(miss, 99)), unit: 'ms' },
+        naiveP99,
+      ),
+    );
+    rows.push({
+      case: CASE,
+      metric: '(b) mesibo calls per miss',
+      value: missCalls / (runs + 3),
+      unit: 'calls',
+    });
+
+    // (c) 50 concurrent first requests for one address.
+    const c0 = await useraddCount(harness);
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 50 }, () => request(harness, 'stampede-user')));
+    rows.push({
+      case: CASE,
+      metric: '(c) 50 concurrent first requests: wall time',
+      value: round(performance.now() - started),
+      unit: 'ms',
+    });
+    rows.push({
+      case: CASE,
+      metric: '(c) 50 concurrent first requests: useradd calls',
+      value: (await useraddCount(harness)) - c0,
+      unit: 'calls',
+    });
+
+    // (d) 1,000 requests over 100 users, 10 in flight.
+    const d = await measureTokenPath(harness, { users, requests, concurrency: 10, mesiboLatencyMs: latency });
+    rows.push(
+      vs(
+        {
+          case: CASE,
+          metric: `(d) mesibo calls for ${requests} requests over ${users} users`,
+          value: d.useradd,
+          unit: 'calls',
+        },
+        requests,
+      ),
+    );
+    rows.push({
+      case: CASE,
+      metric: '(d) Secrets Manager reads',
+      value: d.secretsManagerReads,
+      unit: 'reads',
+    });
+    rows.push({ case: CASE, metric: '(d) hit p50 at 10 in flight', value: d.latencyMs.hit.p50, unit: 'ms' });
+    rows.push({ case: CASE, metric: '(d) hit p99 at 10 in flight', value: d.latencyMs.hit.p99, unit: 'ms' });
+    rows.push({
+      case: CASE,
+      metric: '(d) miss p50 at 10 in flight',
+      value: d.latencyMs.miss.p50,
+      unit: 'ms',
+    });
+    rows.push({
+      case: CASE,
+      metric: '(d) miss p99 at 10 in flight',
+      value: d.latencyMs.miss.p99,
+      unit: 'ms',
+    });
+  } finally {
+    await naive.close();
+    await harness.close();
+  }
+  return rows;
+};
