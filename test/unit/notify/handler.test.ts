@@ -1,0 +1,117 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createHandler } from '../../../functions/send-system-message/handler';
+import type { SendSystemMessageDeps } from '../../../shared/notify/deps';
+import { OnceInProgressError } from '../../../shared/notify/ports';
+import {
+  CapturingDeadLetters,
+  CapturingQueue,
+  CapturingScheduler,
+  CountingMetrics,
+  ManualClock,
+  MemoryGate,
+  mesiboError,
+  silentLogger,
+} from './fakes';
+
+const context = { invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:send' } as Context;
+const httpEvent = (body: unknown) =>
+  ({
+    rawPath: '/v1/system-messages',
+    requestContext: { http: { method: 'POST', path: '/v1/system-messages' } },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEventV2;
+
+const deps = (over: Partial<SendSystemMessageDeps> = {}): SendSystemMessageDeps => {
+  const scheduler = new CapturingScheduler();
+  return {
+    clock: new ManualClock(),
+    newId: () => 'gen-1',
+    gate: new MemoryGate(),
+    schedulerFor: (arn) => scheduler.for(arn),
+    queue: new CapturingQueue(),
+    findGid: async () => undefined,
+    userAddressPages: async function* () {},
+    sender: { ensure: async () => {} },
+    metrics: new CountingMetrics(),
+    systemSender: 'system',
+    batchSize: 50,
+    deadLetters: new CapturingDeadLetters(),
+    logger: silentLogger(),
+    ...over,
+  };
+};
+
+const valid = { audience: { addresses: ['a'] }, message: { text: 'hi' } };
+const call = async (d: SendSystemMessageDeps, body: unknown) =>
+  (await createHandler(d)(httpEvent(body), context)) as APIGatewayProxyStructuredResultV2;
+
+describe('send-system-message handler', () => {
+  it('answers 202 with the notification id for an HTTP event', async () => {
+    const answer = await call(deps(), valid);
+    expect(answer.statusCode).toBe(202);
+    expect(JSON.parse(answer.body ?? '')).toEqual({
+      notificationId: 'gen-1',
+      recipients: { addresses: 1 },
+      batches: 1,
+    });
+  });
+
+  it('answers 502 problem+json when the system sender cannot be created, naming no secret', async () => {
+    const d = deps({
+      sender: {
+        ensure: async () => {
+          throw mesiboError({ op: 'useradd', kind: 'http', error: 'HTTP_503', httpStatus: 503 });
+        },
+      },
+    });
+    const answer = await call(d, valid);
+    expect(answer.statusCode).toBe(502);
+    expect(answer.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(answer.body ?? '')).toMatchObject({
+      code: 'mesibo-unavailable',
+      mesiboError: 'HTTP_503',
+    });
+  });
+
+  it('answers 409 with Retry-After while the same id is being accepted', async () => {
+    const d = deps({
+      gate: {
+        once: async () => {
+          throw new OnceInProgressError('busy');
+        },
+      },
+    });
+    const answer = await call(d, { ...valid, notificationId: 'n-1' });
+    expect(answer.statusCode).toBe(409);
+    expect(answer.headers?.['retry-after']).toBe('2');
+  });
+
+  it('answers 500 without details for anything unexpected', async () => {
+    const d = deps({
+      queue: {
+        publish: async () => {
+          throw new Error('arn:aws:sqs:secret-ish detail');
+        },
+      },
+    });
+    const answer = await call(d, valid);
+    expect(answer.statusCode).toBe(500);
+    expect(answer.body).not.toContain('arn:aws');
+  });
+
+  it('routes a Scheduler invocation to the occurrence use case', async () => {
+    const queue = new CapturingQueue();
+    const outcome = await createHandler(deps({ queue }))(
+      {
+        source: 'mesibo-serverless.schedule',
+        schedule: 'once.n-2',
+        notification: { ...valid, notificationId: 'n-2' },
+      },
+      context,
+    );
+    expect(outcome).toMatchObject({ status: 'sent', notificationId: 'n-2' });
+    expect(queue.published).toHaveLength(1);
+  });
+});
