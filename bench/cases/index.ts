@@ -1,5 +1,6 @@
 /** The case groups `npm run bench` runs, in order. */
 import type { BenchRow, BenchSettings } from '../lib/report';
+import { fanoutCases } from './fanout';
 import { groupSyncCases } from './group-sync';
 import { tokenCases } from './token';
 
@@ -11,4 +12,5 @@ export interface CaseGroup {
 export const caseGroups: readonly CaseGroup[] = [
   { name: 'token', run: tokenCases },
   { name: 'group-sync', run: groupSyncCases },
+  { name: 'fanout', run: fanoutCases },
 ];
