@@ -6,20 +6,20 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../../local/dynamo';
 import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
+import { type AwsStub, startAwsStub } from '../../support/aws-stub';
 import { type CapturedOutput, captureOutput } from './support/capture-output';
 import { jwtEvent, lambdaContext } from './support/events';
-import { type SecretsManagerStub, startSecretsManagerStub } from './support/secrets-manager-stub';
 
 let dynamo: LocalDynamo;
 let emulator: RunningEmulator;
-let secrets: SecretsManagerStub;
+let secrets: AwsStub;
 let output: CapturedOutput;
 const savedEnv = { ...process.env };
 const tables = uniqueTableNames();
 
 beforeAll(async () => {
   [dynamo, emulator] = await Promise.all([startDynalite(), startMesiboEmulator({ port: 0 })]);
-  secrets = await startSecretsManagerStub({ 'prod/mesibo-app-token': emulator.appToken });
+  secrets = await startAwsStub({ 'prod/mesibo-app-token': emulator.appToken });
   await createTables(dynamo.client, tables);
   output = captureOutput();
   Object.assign(process.env, {

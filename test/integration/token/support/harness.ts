@@ -26,8 +26,8 @@ import { coalescedSecret } from '../../../../shared/token/app-token';
 import { tokenConfigFromEnv } from '../../../../shared/token/config';
 import { buildTokenDeps, mesiboLoggerFrom, SERVICE_NAME } from '../../../../shared/token/deps';
 import type { TokenMetricName, TokenMetrics } from '../../../../shared/token/metrics';
+import { type AwsStub, startAwsStub } from '../../../support/aws-stub';
 import { type CapturedOutput, captureOutput } from './capture-output';
-import { type SecretsManagerStub, startSecretsManagerStub } from './secrets-manager-stub';
 
 export const SECRET_ID = 'mesibo/app-token';
 export const APPIDS = ['com.example.app', 'com.example.web'] as const;
@@ -50,7 +50,7 @@ export interface TokenHarness {
   emulator: RunningEmulator;
   control: EmulatorControl;
   dynamo: LocalDynamo;
-  secrets: SecretsManagerStub;
+  secrets: AwsStub;
   usersTable: string;
   /** DynamoDB operations sent by the handler, by command name (GetItemCommand, PutItemCommand, ...). */
   dynamoCalls: Map<string, number>;
@@ -83,7 +83,7 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
     ...options.env,
   });
   const [dynamo, emulator] = await Promise.all([startDynalite(), startMesiboEmulator({ port: 0 })]);
-  const secrets = await startSecretsManagerStub({ [SECRET_ID]: options.secretValue ?? emulator.appToken });
+  const secrets = await startAwsStub({ [SECRET_ID]: options.secretValue ?? emulator.appToken });
   await createTables(dynamo.client, tables);
 
   // The handler gets its own client, so only its commands are counted.
