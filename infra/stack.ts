@@ -149,6 +149,7 @@ export class MesiboServerlessStack extends Stack {
       bindings,
       consumed,
       extraEnv,
+      customerManagedKey: config.data.customerManagedKey,
       ...(this.egress ? { network: { vpc: this.egress.vpc, securityGroup: this.egress.securityGroup } } : {}),
       ...(props.resolveEntry ? { resolveEntry: props.resolveEntry } : {}),
     });

@@ -1,0 +1,759 @@
+/**
+ * Assertions on the synthesized template, per stage. Each stage is synthesized once (bundling included);
+ * cdk-nag runs inside synth as a validation plugin and fails it on any unacknowledged finding.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionConfig, loadStageConfig, type StageConfig } from '../../infra/config';
+import { VISIBILITY_FACTOR } from '../../infra/constructs/queues';
+import { fromRoot } from '../../infra/paths';
+import { SCHEDULE_TARGET } from '../../infra/stack';
+import { ENV } from '../../shared/config/env';
+import { type FunctionName, type FunctionSpec, functionSpecs, type Resource } from '../../shared/functions';
+import {
+  workerConfigFromEnv as groupWorkerConfigFromEnv,
+  receiverConfigFromEnv,
+} from '../../shared/group-sync/config';
+import { mesiboOptionsFromEnv } from '../../shared/mesibo/env';
+import {
+  workerConfigFromEnv as fanoutWorkerConfigFromEnv,
+  sendConfigFromEnv,
+} from '../../shared/notify/config';
+import { recurringScheduleInput } from '../../shared/notify/schedule-input';
+import { routeKey, routes } from '../../shared/routes';
+import { tableSpecs } from '../../shared/storage/tables';
+import { tokenConfigFromEnv } from '../../shared/token/config';
+import { type Synthesized, synth } from './support/synth';
+import {
+  actionsOf,
+  type CfnResourceJson,
+  logicalId,
+  props,
+  referencedIds,
+  resolvedEnv,
+  resourceList,
+  resourcesOfType,
+  type Statement,
+  statementsOfRole,
+  type TemplateJson,
+} from './support/template';
+
+const missingHandlers = functionSpecs.filter((f) => !existsSync(fromRoot(f.entry))).map((f) => f.entry);
+if (missingHandlers.length > 0) {
+  console.warn(`\n!!! infra tests run with STUB handlers for: ${missingHandlers.join(', ')} !!!\n`);
+}
+
+/** Actions AWS offers no resource-level permissions for; the only ones allowed on `*`. */
+const WILDCARD_ONLY_ACTIONS = new Set([
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+]);
+
+/** Optional SDK add-ons the SDK loads in a try/catch when installed (SigV4a); not part of the bundle. */
+const OPTIONAL_SDK_MODULES = new Set(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
+
+/** Each function's own config parser, run against the environment the stack gives it. */
+const parsersOf: Record<FunctionName, ((env: Record<string, string>) => unknown)[]> = {
+  'issue-user-token': [tokenConfigFromEnv, mesiboOptionsFromEnv],
+  'sync-group': [receiverConfigFromEnv],
+  'sync-group-worker': [groupWorkerConfigFromEnv, mesiboOptionsFromEnv],
+  'send-system-message': [sendConfigFromEnv, mesiboOptionsFromEnv],
+  'send-system-message-worker': [fanoutWorkerConfigFromEnv, mesiboOptionsFromEnv],
+  health: [],
+};
+
+interface Ctx extends Synthesized {
+  t: TemplateJson;
+  config: StageConfig;
+}
+
+/** Cloud assemblies (with bundles) of this file's synths, removed afterwards. */
+const outdirs: string[] = [];
+
+const ctxFor = (stageOrConfig: string | StageConfig): Ctx => {
+  const s = synth(stageOrConfig);
+  outdirs.push(s.app.outdir);
+  const config = typeof stageOrConfig === 'string' ? loadStageConfig(stageOrConfig) : stageOrConfig;
+  return { ...s, t: s.json as unknown as TemplateJson, config };
+};
+
+const fnConstruct = (c: Ctx, name: FunctionName) => c.stack.functions.byName[name];
+const fnId = (c: Ctx, name: FunctionName): string => logicalId(c.stack, fnConstruct(c, name));
+const fnProps = (c: Ctx, name: FunctionName): Record<string, unknown> => props(c.t.Resources[fnId(c, name)]!);
+const envOf = (c: Ctx, name: FunctionName): Record<string, unknown> =>
+  (fnProps(c, name).Environment as { Variables: Record<string, unknown> }).Variables;
+const roleIdOf = (c: Ctx, name: FunctionName): string => {
+  const role = fnProps(c, name).Role as { 'Fn::GetAtt': [string, string] };
+  return role['Fn::GetAtt'][0];
+};
+
+/** Logical ids a function may touch through `uses`, derived here from the catalogue (not from infra code). */
+const allowedIdsFor = (c: Ctx, spec: FunctionSpec): Set<string> => {
+  const { data, queues, scheduling } = c.stack;
+  const idsOf: Record<Resource, string[]> = {
+    mesibo: [logicalId(c.stack, data.appTokenSecret)],
+    usersTable: [logicalId(c.stack, data.tables.usersTable)],
+    groupsTable: [logicalId(c.stack, data.tables.groupsTable)],
+    idempotencyTable: [logicalId(c.stack, data.tables.idempotencyTable)],
+    webhookSecret: [logicalId(c.stack, data.webhookSecret)],
+    groupSyncQueue: [logicalId(c.stack, queues.groupSync)],
+    fanoutQueue: [logicalId(c.stack, queues.fanout)],
+    scheduler: [logicalId(c.stack, scheduling.role)],
+  };
+  const ids = new Set([logicalId(c.stack, c.stack.functions.logGroups[spec.name])]);
+  for (const use of spec.uses) for (const id of idsOf[use]) ids.add(id);
+  if (spec.consumes === 'groupSyncQueue') ids.add(logicalId(c.stack, queues.groupSync));
+  if (spec.consumes === 'fanoutQueue') {
+    ids.add(logicalId(c.stack, queues.fanout));
+    ids.add(logicalId(c.stack, queues.fanoutDlq));
+  }
+  if (c.stack.data.key) ids.add(logicalId(c.stack, c.stack.data.key));
+  return ids;
+};
+
+/** The asset directory a function was bundled into. */
+const bundleDir = (c: Ctx, name: FunctionName): string => {
+  const code = fnProps(c, name).Code as { S3Key: string };
+  return join(c.app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+};
+
+const cfnLint = (c: Ctx): { available: boolean; errors: string[] } => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
+  const file = join(dir, 'template.json');
+  writeFileSync(file, JSON.stringify(c.json));
+  const run = spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  if (run.error) return { available: false, errors: [] };
+  const lines = `${run.stdout}${run.stderr}`.split('\n').filter(Boolean);
+  return { available: true, errors: lines.filter((l) => /:E\d{4}:/.test(l)) };
+};
+const cfnLintInstalled = !spawnSync('cfn-lint', ['--version']).error;
+if (!cfnLintInstalled) console.warn('\n!!! cfn-lint is not installed: template linting is SKIPPED !!!\n');
+
+const stages: Record<string, Ctx> = {};
+
+beforeAll(() => {
+  stages.dev = ctxFor('dev');
+  stages.prod = ctxFor('prod');
+  console.info(`synth: dev ${stages.dev.seconds.toFixed(1)} s, prod ${stages.prod.seconds.toFixed(1)} s`);
+});
+
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(['dev', 'prod'])('%s stage', (stage) => {
+  const c = (): Ctx => stages[stage]!;
+
+  describe('synthesis', () => {
+    it('is environment-agnostic (synth needs no account, region or credentials)', () => {
+      expect(Token.isUnresolved(c().stack.account)).toBe(true);
+      expect(Token.isUnresolved(c().stack.region)).toBe(true);
+    });
+
+    it('is cdk-nag AwsSolutions clean (every finding fixed or acknowledged)', () => {
+      const report = new AwsSolutionsChecks().validateScope(c().app);
+      expect(
+        report.violations.map(
+          (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId)}`,
+        ),
+      ).toEqual([]);
+      expect(report.success).toBe(true);
+    });
+
+    it('gives every cdk-nag acknowledgement a written reason', () => {
+      const acks = c()
+        .app.node.findAll()
+        .flatMap((n) => n.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+        .flatMap((m) => Object.entries(m.data as Record<string, unknown>));
+      expect(acks.length).toBeGreaterThan(0);
+      for (const [id, value] of acks) {
+        const reason = typeof value === 'string' ? value : (value as { reason?: string }).reason;
+        expect(reason, id).toMatch(/\w+ \w+ \w+ \w+/);
+      }
+    });
+
+    it.skipIf(!cfnLintInstalled)('passes cfn-lint with zero errors', () => {
+      const lint = cfnLint(c());
+      expect(lint.available).toBe(true);
+      expect(lint.errors).toEqual([]);
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('has exactly the routes of the route table, each with the authorization its auth kind asks for', () => {
+      const apiRoutes = resourcesOfType(c().t, 'AWS::ApiGatewayV2::Route').map(([, r]) => props(r));
+      expect(apiRoutes.map((r) => r.RouteKey).sort()).toEqual(routes.map((r) => routeKey(r)).sort());
+      const [[jwtId]] = resourcesOfType(c().t, 'AWS::ApiGatewayV2::Authorizer') as [
+        [string, CfnResourceJson],
+      ];
+      for (const route of routes) {
+        const r = apiRoutes.find((x) => x.RouteKey === routeKey(route))!;
+        const expected = { jwt: 'JWT', iam: 'AWS_IAM', hmac: 'NONE', none: 'NONE' }[route.auth];
+        expect(r.AuthorizationType ?? 'NONE', routeKey(route)).toBe(expected);
+        if (route.auth === 'jwt') expect(r.AuthorizerId).toEqual({ Ref: jwtId });
+        else expect(r.AuthorizerId).toBeUndefined();
+      }
+    });
+
+    it('routes each path to the function the route table names', () => {
+      for (const route of routes) {
+        const r = props(
+          resourcesOfType(c().t, 'AWS::ApiGatewayV2::Route').find(
+            ([, x]) => props(x).RouteKey === routeKey(route),
+          )![1],
+        );
+        const integrationId = String(r.Target).match(/integrations\/(.+)$/)?.[1] ?? '';
+        const target = referencedIds(r.Target);
+        const [integration] = [...target].map((id) => c().t.Resources[id]!);
+        expect(integration?.Type, integrationId).toBe('AWS::ApiGatewayV2::Integration');
+        expect(referencedIds(props(integration!).IntegrationUri)).toEqual(
+          new Set([fnId(c(), route.function)]),
+        );
+      }
+    });
+
+    it('uses a JWT authorizer with issuer and audience from config', () => {
+      c().stack.api;
+      const authorizers = resourcesOfType(c().t, 'AWS::ApiGatewayV2::Authorizer');
+      expect(authorizers).toHaveLength(1);
+      expect(props(authorizers[0]![1])).toMatchObject({
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: c().config.jwt.issuer, Audience: c().config.jwt.audience },
+      });
+    });
+
+    it('passes the address claim to the functions behind JWT routes', () => {
+      for (const name of new Set(routes.filter((r) => r.auth === 'jwt').map((r) => r.function))) {
+        expect(envOf(c(), name).TOKEN_ADDRESS_CLAIM).toBe(c().config.jwt.addressClaim);
+      }
+    });
+
+    it('has one auto-deployed $default stage with throttling from config and JSON access logs', () => {
+      const [[, stageRes]] = resourcesOfType(c().t, 'AWS::ApiGatewayV2::Stage') as [
+        [string, CfnResourceJson],
+      ];
+      const p = props(stageRes);
+      expect(p).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: c().config.api.throttling.rateLimit,
+          ThrottlingBurstLimit: c().config.api.throttling.burstLimit,
+        },
+      });
+      const logs = p.AccessLogSettings as { DestinationArn: unknown; Format: string };
+      const format = JSON.parse(logs.Format) as Record<string, string>;
+      expect(format.requestId).toBe('$context.requestId');
+      expect(format.status).toBe('$context.status');
+      const logGroupId = [...referencedIds(logs.DestinationArn)][0]!;
+      expect(c().t.Resources[logGroupId]?.Type).toBe('AWS::Logs::LogGroup');
+      expect(props(c().t.Resources[logGroupId]!).RetentionInDays).toBe(
+        c().config.observability.logRetentionDays,
+      );
+    });
+
+    it('outputs the API URL', () => {
+      expect(c().t.Outputs?.ApiUrl).toBeDefined();
+    });
+  });
+
+  describe('functions', () => {
+    it('builds every catalogue function: nodejs24.x, arm64, memory and timeout from config, own log group', () => {
+      expect(resourcesOfType(c().t, 'AWS::Lambda::Function')).toHaveLength(functionSpecs.length);
+      for (const spec of functionSpecs) {
+        const p = fnProps(c(), spec.name);
+        const cfg = functionConfig(c().config, spec.name);
+        expect(p, spec.name).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: cfg.memoryMb,
+          Timeout: cfg.timeoutSeconds,
+        });
+        const logGroupId = (p.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        expect(props(c().t.Resources[logGroupId]!).RetentionInDays).toBe(
+          c().config.observability.logRetentionDays,
+        );
+        expect(p.ReservedConcurrentExecutions).toBe(cfg.reservedConcurrency);
+      }
+    });
+
+    it('sets source maps and the Powertools environment', () => {
+      for (const spec of functionSpecs) {
+        expect(envOf(c(), spec.name), spec.name).toMatchObject({
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: spec.name,
+          POWERTOOLS_LOG_LEVEL: c().config.observability.logLevel,
+          POWERTOOLS_METRICS_NAMESPACE: c().config.observability.metricsNamespace,
+        });
+      }
+    });
+
+    it('gives each function exactly the environment its uses imply, which its own config parser accepts', () => {
+      const namesOf: Record<Resource, string[]> = {
+        mesibo: [ENV.MESIBO_API_STYLE, ENV.MESIBO_APP_TOKEN_SECRET_ID],
+        usersTable: [ENV.USERS_TABLE],
+        groupsTable: [ENV.GROUPS_TABLE],
+        idempotencyTable: [ENV.IDEMPOTENCY_TABLE],
+        webhookSecret: [ENV.WEBHOOK_SECRET_ID],
+        groupSyncQueue: [ENV.GROUP_SYNC_QUEUE_URL],
+        fanoutQueue: [ENV.FANOUT_QUEUE_URL],
+        scheduler: [ENV.SCHEDULE_GROUP_NAME, ENV.SCHEDULER_ROLE_ARN, ENV.SCHEDULER_DLQ_ARN],
+      };
+      const sharedNames = new Set<string>(Object.values(ENV));
+      for (const spec of functionSpecs) {
+        const env = envOf(c(), spec.name);
+        const expected = spec.uses.flatMap((u) => namesOf[u]).sort();
+        expect(
+          Object.keys(env)
+            .filter((k) => sharedNames.has(k))
+            .sort(),
+          spec.name,
+        ).toEqual(expected);
+        for (const parse of parsersOf[spec.name])
+          expect(() => parse(resolvedEnv(env)), spec.name).not.toThrow();
+      }
+    });
+
+    it('puts no secret value in any environment: secret ids are references to Secrets Manager secrets', () => {
+      for (const spec of functionSpecs) {
+        for (const [key, value] of Object.entries(envOf(c(), spec.name))) {
+          if (/SECRET/.test(key)) {
+            const [id] = [...referencedIds(value)];
+            expect(c().t.Resources[id ?? '']?.Type, key).toBe('AWS::SecretsManager::Secret');
+          }
+        }
+      }
+      expect(JSON.stringify(c().json)).not.toMatch(/"SecretString"/);
+    });
+
+    it('bundles ESM, minified, with source maps and the AWS SDK inside (not external)', () => {
+      for (const spec of functionSpecs) {
+        const dir = bundleDir(c(), spec.name);
+        expect(readdirSync(dir).sort(), spec.name).toEqual(['index.mjs', 'index.mjs.map']);
+        const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+        // Assertions on derived values, so a failure does not print a megabyte of bundle.
+        expect(code.startsWith('import { createRequire as __createRequire }'), spec.name).toBe(true);
+        const sdkExternals = [...code.matchAll(/(?:from\s*|require\(|import\()["'](@aws-sdk\/[^"']+)["']/g)]
+          .map((m) => m[1]!)
+          .filter((m) => !OPTIONAL_SDK_MODULES.has(m));
+        expect(sdkExternals, spec.name).toEqual([]);
+        // Unminified esbuild output marks each module with a `// <path>` comment; minified output has none.
+        expect(/^\/\/ (functions|shared|node_modules)\//m.test(code), `${spec.name} is minified`).toBe(false);
+        if (!missingHandlers.includes(spec.entry) && spec.uses.some((u) => u.endsWith('Table'))) {
+          expect(/dynamodb/i.test(code), `${spec.name} bundles the DynamoDB client`).toBe(true);
+        }
+      }
+    });
+
+    it.skipIf(missingHandlers.length > 0)('bundles the real handler of every function (no stub)', () => {
+      for (const spec of functionSpecs) {
+        const code = readFileSync(join(bundleDir(c(), spec.name), 'index.mjs'), 'utf8');
+        expect(/statusCode:\s*501/.test(code), spec.name).toBe(false);
+      }
+    });
+
+    it('switches X-Ray tracing from config', () => {
+      for (const spec of functionSpecs) {
+        const tracing = fnProps(c(), spec.name).TracingConfig as { Mode: string } | undefined;
+        if (c().config.observability.tracing) expect(tracing).toEqual({ Mode: 'Active' });
+        else expect(tracing?.Mode ?? 'PassThrough').toBe('PassThrough');
+      }
+    });
+  });
+
+  describe('least privilege', () => {
+    it('scopes every function policy to the resources its uses imply', () => {
+      for (const spec of functionSpecs) {
+        const allowed = allowedIdsFor(c(), spec);
+        for (const statement of statementsOfRole(c().t, roleIdOf(c(), spec.name))) {
+          const ids = referencedIds(statement.Resource);
+          for (const id of ids) expect(allowed.has(id), `${spec.name} → ${id}`).toBe(true);
+        }
+      }
+    });
+
+    it('allows `*` resources only for actions AWS cannot scope (ENI, X-Ray)', () => {
+      const statements = resourcesOfType(c().t, 'AWS::IAM::Policy').flatMap(
+        ([, r]) => (props(r).PolicyDocument as { Statement: Statement[] }).Statement,
+      );
+      for (const s of statements) {
+        if (resourceList(s).includes('*')) {
+          for (const action of actionsOf(s)) expect(WILDCARD_ONLY_ACTIONS.has(action), action).toBe(true);
+        }
+        for (const action of actionsOf(s))
+          expect(action, 'no service-wide action wildcards').not.toMatch(/:\*$/);
+      }
+    });
+
+    it('uses no AWS managed policies on function roles', () => {
+      for (const spec of functionSpecs) {
+        expect(
+          props(c().t.Resources[roleIdOf(c(), spec.name)]!).ManagedPolicyArns,
+          spec.name,
+        ).toBeUndefined();
+      }
+    });
+
+    it('grants each secret only to the functions that use it', () => {
+      const appToken = logicalId(c().stack, c().stack.data.appTokenSecret);
+      const webhook = logicalId(c().stack, c().stack.data.webhookSecret);
+      for (const spec of functionSpecs) {
+        const refs = new Set(
+          statementsOfRole(c().t, roleIdOf(c(), spec.name)).flatMap((s) => [...referencedIds(s.Resource)]),
+        );
+        expect(refs.has(appToken), spec.name).toBe(spec.uses.includes('mesibo'));
+        expect(refs.has(webhook), spec.name).toBe(spec.uses.includes('webhookSecret'));
+      }
+    });
+  });
+
+  describe('DynamoDB', () => {
+    it('has one on-demand table per spec with PITR, TTL, encryption and RETAIN', () => {
+      const tables = resourcesOfType(c().t, 'AWS::DynamoDB::Table');
+      expect(tables).toHaveLength(tableSpecs.length);
+      for (const spec of tableSpecs) {
+        const id = logicalId(c().stack, c().stack.data.tables[spec.id]);
+        const table = c().t.Resources[id]!;
+        const keySchema = [
+          { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+          ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: 'RANGE' }] : []),
+        ];
+        expect(props(table), spec.id).toMatchObject({
+          KeySchema: keySchema,
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
+          SSESpecification: { SSEEnabled: true },
+          DeletionProtectionEnabled: c().config.production,
+        });
+        expect(table.DeletionPolicy).toBe('Retain');
+        expect(table.UpdateReplacePolicy).toBe('Retain');
+        // Every table's name reaches the functions under the env var its spec names.
+        const users = functionSpecs.filter((f) => f.uses.includes(spec.id));
+        for (const f of users) expect(envOf(c(), f.name)[spec.envVar]).toEqual({ Ref: id });
+      }
+    });
+  });
+
+  describe('secrets', () => {
+    it('creates both secrets without a literal value, RETAIN, webhook as {"current": ...} JSON', () => {
+      const secrets = resourcesOfType(c().t, 'AWS::SecretsManager::Secret');
+      expect(secrets).toHaveLength(2);
+      for (const [, s] of secrets) {
+        expect(props(s).SecretString).toBeUndefined();
+        expect(props(s).GenerateSecretString).toBeDefined();
+        expect(s.DeletionPolicy).toBe('Retain');
+      }
+      const webhook = c().t.Resources[logicalId(c().stack, c().stack.data.webhookSecret)]!;
+      expect(props(webhook).GenerateSecretString).toMatchObject({ GenerateStringKey: 'current' });
+      expect(c().t.Outputs?.MesiboAppTokenSecretName?.Value).toBe(
+        `mesibo-serverless/${stage}/mesibo-app-token`,
+      );
+    });
+  });
+
+  describe('queues', () => {
+    const q = (construct: sqs.IQueue) => props(c().t.Resources[logicalId(c().stack, construct)]!);
+    const timeoutOf = (queue: 'groupSyncQueue' | 'fanoutQueue') =>
+      functionConfig(c().config, functionSpecs.find((f) => f.consumes === queue)!.name).timeoutSeconds;
+
+    it('group sync: FIFO, producer-set dedup ids, FIFO DLQ, visibility ≥ 6× the worker timeout', () => {
+      const { groupSync, groupSyncDlq } = c().stack.queues;
+      expect(q(groupSync)).toMatchObject({
+        FifoQueue: true,
+        ContentBasedDeduplication: false,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(c().stack, groupSyncDlq), 'Arn'] },
+          maxReceiveCount: c().config.queues.groupSync.maxReceiveCount,
+        },
+      });
+      expect(q(groupSyncDlq)).toMatchObject({ FifoQueue: true, SqsManagedSseEnabled: true });
+      expect(q(groupSync).VisibilityTimeout).toBeGreaterThanOrEqual(
+        VISIBILITY_FACTOR * timeoutOf('groupSyncQueue'),
+      );
+    });
+
+    it('fan-out: standard queue with DLQ, visibility ≥ 6× the worker timeout', () => {
+      const { fanout, fanoutDlq } = c().stack.queues;
+      expect(q(fanout).FifoQueue).toBeUndefined();
+      expect(q(fanout)).toMatchObject({
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(c().stack, fanoutDlq), 'Arn'] } },
+      });
+      expect(q(fanout).VisibilityTimeout).toBeGreaterThanOrEqual(
+        VISIBILITY_FACTOR * timeoutOf('fanoutQueue'),
+      );
+    });
+
+    it('denies non-TLS access on every queue', () => {
+      const queues = resourcesOfType(c().t, 'AWS::SQS::Queue');
+      const policies = resourcesOfType(c().t, 'AWS::SQS::QueuePolicy').map(([, r]) => props(r));
+      for (const [id] of queues) {
+        const policy = policies.find((p) => referencedIds(p.Queues).has(id));
+        expect(JSON.stringify(policy?.PolicyDocument), id).toMatch(/"aws:SecureTransport":"false"/);
+      }
+    });
+
+    it('maps each queue to its consumer with partial batch failures and the configured caps', () => {
+      for (const spec of functionSpecs.filter((f) => f.consumes)) {
+        const queueCfg = c().config.queues[spec.consumes === 'groupSyncQueue' ? 'groupSync' : 'fanout'];
+        const mapping = resourcesOfType(c().t, 'AWS::Lambda::EventSourceMapping')
+          .map(([, r]) => props(r))
+          .find((m) => JSON.stringify(m.FunctionName) === JSON.stringify({ Ref: fnId(c(), spec.name) }))!;
+        expect(mapping, spec.name).toMatchObject({
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          BatchSize: queueCfg.batchSize,
+        });
+        const queue =
+          spec.consumes === 'groupSyncQueue' ? c().stack.queues.groupSync : c().stack.queues.fanout;
+        expect(referencedIds(mapping.EventSourceArn)).toEqual(new Set([logicalId(c().stack, queue)]));
+        expect(
+          (mapping.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency,
+        ).toBe(queueCfg.maxConcurrency);
+      }
+    });
+  });
+
+  describe('scheduler', () => {
+    const schedulerRoleId = () => logicalId(c().stack, c().stack.scheduling.role);
+
+    it('has a schedule group and a DLQ for schedule invocations', () => {
+      expect(resourcesOfType(c().t, 'AWS::Scheduler::ScheduleGroup').map(([, r]) => props(r).Name)).toEqual([
+        `mesibo-serverless-${stage}`,
+      ]);
+      expect(envOf(c(), SCHEDULE_TARGET).SCHEDULER_DLQ_ARN).toEqual({
+        'Fn::GetAtt': [logicalId(c().stack, c().stack.scheduling.dlq), 'Arn'],
+      });
+    });
+
+    it('has a role only Scheduler (of this account) may assume, that may invoke only send-system-message', () => {
+      const role = props(c().t.Resources[schedulerRoleId()]!);
+      expect(JSON.stringify(role.AssumeRolePolicyDocument)).toMatch(/scheduler\.amazonaws\.com/);
+      expect(JSON.stringify(role.AssumeRolePolicyDocument)).toMatch(/aws:SourceAccount/);
+      const statements = statementsOfRole(c().t, schedulerRoleId());
+      const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+      expect(invoke).toHaveLength(1);
+      expect(invoke[0]!.Resource).toEqual({ 'Fn::GetAtt': [fnId(c(), SCHEDULE_TARGET), 'Arn'] });
+      const allActions = statements.flatMap(actionsOf).sort();
+      expect(allActions).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    });
+
+    it('lets send-system-message create schedules in its group only, passing only that role', () => {
+      const statements = statementsOfRole(c().t, roleIdOf(c(), SCHEDULE_TARGET));
+      const create = statements.find((s) => actionsOf(s).includes('scheduler:CreateSchedule'))!;
+      expect(actionsOf(create)).toEqual(['scheduler:CreateSchedule']);
+      expect(JSON.stringify(create.Resource)).toMatch(
+        new RegExp(`:schedule/mesibo-serverless-${stage}/\\*"`),
+      );
+      const pass = statements.find((s) => actionsOf(s).includes('iam:PassRole'))!;
+      expect(pass.Resource).toEqual({ 'Fn::GetAtt': [schedulerRoleId(), 'Arn'] });
+      expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    });
+
+    it('creates the recurring schedules from config, with the input send-system-message parses', () => {
+      const schedules = resourcesOfType(c().t, 'AWS::Scheduler::Schedule').map(([, r]) => props(r));
+      expect(schedules.map((s) => s.Name).sort()).toEqual(
+        c()
+          .config.schedules.map((s) => s.name)
+          .sort(),
+      );
+      for (const s of c().config.schedules) {
+        const p = schedules.find((x) => x.Name === s.name)!;
+        expect(p).toMatchObject({
+          GroupName: `mesibo-serverless-${stage}`,
+          ScheduleExpression: s.expression,
+          ScheduleExpressionTimezone: s.timeZone,
+          State: s.enabled ? 'ENABLED' : 'DISABLED',
+          Target: {
+            Arn: { 'Fn::GetAtt': [fnId(c(), SCHEDULE_TARGET), 'Arn'] },
+            RoleArn: { 'Fn::GetAtt': [schedulerRoleId(), 'Arn'] },
+            DeadLetterConfig: {
+              Arn: { 'Fn::GetAtt': [logicalId(c().stack, c().stack.scheduling.dlq), 'Arn'] },
+            },
+            Input: recurringScheduleInput(s.name, s.payload),
+          },
+        });
+      }
+    });
+  });
+
+  describe('operations', () => {
+    const alarms = () => resourcesOfType(c().t, 'AWS::CloudWatch::Alarm').map(([, r]) => props(r));
+    const topicRef = () => ({ Ref: logicalId(c().stack, c().stack.operations.topic) });
+
+    it('sends every alarm to the SNS topic', () => {
+      for (const a of alarms()) expect(a.AlarmActions, String(a.AlarmDescription)).toEqual([topicRef()]);
+    });
+
+    it('alarms on errors and throttles of every function', () => {
+      for (const spec of functionSpecs) {
+        for (const metric of ['Errors', 'Throttles']) {
+          const found = alarms().filter(
+            (a) =>
+              a.MetricName === metric &&
+              JSON.stringify(a.Dimensions) ===
+                JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId(c(), spec.name) } }]),
+          );
+          expect(found, `${spec.name} ${metric}`).toHaveLength(1);
+        }
+      }
+    });
+
+    it('alarms when any dead-letter queue holds a message', () => {
+      const { groupSyncDlq, fanoutDlq } = c().stack.queues;
+      for (const dlq of [groupSyncDlq, fanoutDlq, c().stack.scheduling.dlq]) {
+        const id = logicalId(c().stack, dlq);
+        const found = alarms().find(
+          (a) =>
+            a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+            JSON.stringify(a.Dimensions).includes(`"${id}"`),
+        );
+        expect(found, id).toMatchObject({
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+      }
+    });
+
+    it('alarms on mesibo errors (EMF) and on TOKENBREACH / AUTHFAIL in any mesibo-calling function', () => {
+      const ns = c().config.observability.metricsNamespace;
+      expect(
+        alarms().some((a) =>
+          JSON.stringify(a.Metrics ?? null).includes(`SELECT SUM(MesiboError) FROM \\"${ns}\\"`),
+        ),
+      ).toBe(true);
+      const filters = resourcesOfType(c().t, 'AWS::Logs::MetricFilter').map(([, r]) => props(r));
+      const mesiboFns = functionSpecs.filter((f) => f.uses.includes('mesibo'));
+      for (const code of ['TOKENBREACH', 'AUTHFAIL']) {
+        const metricName = `MesiboLogged${code}`;
+        for (const f of mesiboFns) {
+          const logGroupId = logicalId(c().stack, c().stack.functions.logGroups[f.name]);
+          expect(
+            filters.some(
+              (x) =>
+                x.FilterPattern === `"${code}"` &&
+                JSON.stringify(x.LogGroupName) === JSON.stringify({ Ref: logGroupId }) &&
+                JSON.stringify(x.MetricTransformations).includes(metricName),
+            ),
+            `${f.name} ${code}`,
+          ).toBe(true);
+        }
+        expect(alarms().find((a) => a.MetricName === metricName)).toMatchObject({
+          Namespace: ns,
+          Threshold: 1,
+        });
+      }
+    });
+
+    it('has a dashboard with requests, cache hit rate, mesibo latency and errors, fan-out progress', () => {
+      const [[, dashboard]] = resourcesOfType(c().t, 'AWS::CloudWatch::Dashboard') as [
+        [string, CfnResourceJson],
+      ];
+      const body = JSON.stringify(props(dashboard).DashboardBody);
+      for (const title of [
+        'Requests',
+        'Token cache hit rate',
+        'mesibo errors',
+        'mesibo calls and latency',
+        'Fan-out progress',
+      ]) {
+        expect(body).toContain(title);
+      }
+    });
+  });
+});
+
+describe('static egress', () => {
+  const mesiboFns = functionSpecs.filter((f) => f.uses.includes('mesibo')).map((f) => f.name);
+  const otherFns = functionSpecs.filter((f) => !f.uses.includes('mesibo')).map((f) => f.name);
+
+  it('dev: no VPC, no NAT, no Elastic IP, no functions in a VPC', () => {
+    const c = stages.dev!;
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP']) {
+      expect(resourcesOfType(c.t, type), type).toHaveLength(0);
+    }
+    for (const spec of functionSpecs) expect(fnProps(c, spec.name).VpcConfig).toBeUndefined();
+  });
+
+  it('prod: mesibo-calling functions in private subnets behind one NAT gateway with an output Elastic IP', () => {
+    const c = stages.prod!;
+    const eips = resourcesOfType(c.t, 'AWS::EC2::EIP');
+    expect(eips).toHaveLength(1);
+    expect(resourcesOfType(c.t, 'AWS::EC2::NatGateway')).toHaveLength(1);
+    expect(c.t.Outputs?.EgressIp1?.Value).toEqual({ 'Fn::GetAtt': [eips[0]![0], 'PublicIp'] });
+    const privateSubnets = c.stack.egress!.vpc.privateSubnets.map((s) => logicalId(c.stack, s));
+    for (const name of mesiboFns) {
+      const vpcConfig = fnProps(c, name).VpcConfig as { SubnetIds: { Ref: string }[] };
+      expect(vpcConfig.SubnetIds.map((s) => s.Ref).sort(), name).toEqual([...privateSubnets].sort());
+    }
+    for (const name of otherFns) expect(fnProps(c, name).VpcConfig, name).toBeUndefined();
+    // The private subnets' only route out is the NAT gateway.
+    const routesOut = resourcesOfType(c.t, 'AWS::EC2::Route').map(([, r]) => props(r));
+    expect(routesOut.filter((r) => r.NatGatewayId)).toHaveLength(privateSubnets.length);
+  });
+
+  it('allows up to five NAT gateways, one Elastic IP each, all output; a customer KMS key and an e-mail', () => {
+    const base = loadStageConfig('prod');
+    const c = ctxFor({
+      ...base,
+      egress: { enabled: true, natGateways: 5 },
+      data: { customerManagedKey: true },
+      observability: { ...base.observability, alarmEmail: 'ops@example.com' },
+    });
+    expect(resourcesOfType(c.t, 'AWS::EC2::EIP')).toHaveLength(5);
+    expect(resourcesOfType(c.t, 'AWS::EC2::NatGateway')).toHaveLength(5);
+    for (let i = 1; i <= 5; i++) expect(c.t.Outputs?.[`EgressIp${i}`], `EgressIp${i}`).toBeDefined();
+    const keyId = logicalId(c.stack, c.stack.data.key!);
+    expect(props(c.t.Resources[keyId]!).EnableKeyRotation).toBe(true);
+    for (const [, table] of resourcesOfType(c.t, 'AWS::DynamoDB::Table')) {
+      expect(props(table).SSESpecification).toMatchObject({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      });
+    }
+    expect(props(resourcesOfType(c.t, 'AWS::SNS::Topic')[0]![1]).KmsMasterKeyId).toBeDefined();
+    expect(resourcesOfType(c.t, 'AWS::SNS::Subscription').map(([, r]) => props(r))).toEqual([
+      expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com' }),
+    ]);
+    expect(new AwsSolutionsChecks().validateScope(c.app).violations).toEqual([]);
+    if (cfnLintInstalled) expect(cfnLint(c).errors).toEqual([]);
+  });
+
+  it('reuses pre-allocated Elastic IPs instead of allocating new ones', () => {
+    const base = loadStageConfig('prod');
+    const ids = ['eipalloc-0123456789abcdef0', 'eipalloc-0123456789abcdef1'];
+    const c = ctxFor({ ...base, egress: { enabled: true, natGateways: 2, eipAllocationIds: ids } });
+    expect(resourcesOfType(c.t, 'AWS::EC2::EIP')).toHaveLength(0);
+    const nats = resourcesOfType(c.t, 'AWS::EC2::NatGateway').map(([, r]) => props(r).AllocationId);
+    expect(nats.sort()).toEqual(ids);
+    expect(c.t.Outputs?.EgressAllocationIds?.Value).toBe(ids.join(','));
+  });
+});
+
+describe('cdk-nag is not vacuous', () => {
+  it('reports an unacknowledged finding', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Probe');
+    new sqs.Queue(stack, 'NoDlq', { enforceSSL: true });
+    const report = new AwsSolutionsChecks().validateScope(app);
+    rmSync(app.outdir, { recursive: true, force: true });
+    expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-SQS3');
+  });
+});
