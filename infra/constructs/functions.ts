@@ -14,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type FunctionName, type FunctionSpec, functionSpecs, type Resource } from '../../shared/functions';
+import { BUNDLE_TARGET, BUNDLING, MAIN_FIELDS, REQUIRE_SHIM } from '../bundling';
 import { functionConfig, type StageConfig } from '../config';
 import { fromRoot, repoRoot } from '../paths';
 
@@ -44,10 +45,6 @@ export interface FunctionsProps {
   /** Where a handler module lives; the default fails loudly when it does not exist. */
   resolveEntry?: (spec: FunctionSpec) => string;
 }
-
-/** ESM needs a real `require` for the few CommonJS dependencies that call it at run time. */
-const REQUIRE_SHIM =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 export const defaultEntry = (spec: FunctionSpec): string => {
   const entry = fromRoot(spec.entry);
@@ -118,14 +115,15 @@ export class Functions extends Construct {
           : {}),
         projectRoot: repoRoot,
         depsLockFilePath: fromRoot('package-lock.json'),
+        // Same options as infra/bundling.ts (BUNDLING), which the cold-start benchmark uses.
         bundling: {
           format: OutputFormat.ESM,
-          target: 'node24',
-          mainFields: ['module', 'main'],
+          target: BUNDLE_TARGET,
+          mainFields: MAIN_FIELDS,
           banner: REQUIRE_SHIM,
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
+          minify: BUNDLING.minify === true,
+          sourceMap: BUNDLING.sourcemap === true,
+          sourcesContent: BUNDLING.sourcesContent === true,
           // The SDK is bundled and tree-shaken: smaller cold start than the runtime's full copy,
           // and the version the tests ran against.
           bundleAwsSDK: true,

@@ -10,6 +10,7 @@ import { App, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUIRE_SHIM } from '../../infra/bundling';
 import { functionConfig, loadStageConfig, type StageConfig } from '../../infra/config';
 import { VISIBILITY_FACTOR } from '../../infra/constructs/queues';
 import { fromRoot } from '../../infra/paths';
@@ -347,7 +348,7 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
         expect(readdirSync(dir).sort(), spec.name).toEqual(['index.mjs', 'index.mjs.map']);
         const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
         // Assertions on derived values, so a failure does not print a megabyte of bundle.
-        expect(code.startsWith('import { createRequire as __createRequire }'), spec.name).toBe(true);
+        expect(code.startsWith(REQUIRE_SHIM), spec.name).toBe(true);
         const sdkExternals = [...code.matchAll(/(?:from\s*|require\(|import\()["'](@aws-sdk\/[^"']+)["']/g)]
           .map((m) => m[1]!)
           .filter((m) => !OPTIONAL_SDK_MODULES.has(m));
