@@ -4,7 +4,6 @@
  */
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { FunctionSpec } from '../shared/functions';
 import { loadStageConfig, type StageConfig } from './config';
 import { MesiboServerlessStack } from './stack';
 
@@ -14,7 +13,6 @@ export interface CreateAppOptions {
   /** A config object instead of `infra/config/<stage>.json` (tests). */
   config?: StageConfig;
   appProps?: AppProps;
-  resolveEntry?: (spec: FunctionSpec) => string;
 }
 
 export const createApp = (options: CreateAppOptions = {}): { app: App; stack: MesiboServerlessStack } => {
@@ -24,9 +22,6 @@ export const createApp = (options: CreateAppOptions = {}): { app: App; stack: Me
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // No `env`: the stack is environment-agnostic, so synth needs no credentials; deploy picks the
   // account and region of the caller's AWS profile.
-  const stack = new MesiboServerlessStack(app, config.stackName, {
-    config,
-    ...(options.resolveEntry ? { resolveEntry: options.resolveEntry } : {}),
-  });
+  const stack = new MesiboServerlessStack(app, config.stackName, { config });
   return { app, stack };
 };

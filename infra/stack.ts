@@ -22,8 +22,6 @@ import { ADDRESS_CLAIM_SETTING, FANOUT_DLQ_URL_SETTING } from './settings';
 
 export interface MesiboServerlessStackProps extends StackProps {
   config: StageConfig;
-  /** Where handler modules live (default: the catalogue's entry, which must exist). */
-  resolveEntry?: (spec: FunctionSpec) => string;
 }
 
 /** The function that Scheduler invokes (recurring and one-time schedules). */
@@ -151,7 +149,6 @@ export class MesiboServerlessStack extends Stack {
       extraEnv,
       customerManagedKey: config.data.customerManagedKey,
       ...(this.egress ? { network: { vpc: this.egress.vpc, securityGroup: this.egress.securityGroup } } : {}),
-      ...(props.resolveEntry ? { resolveEntry: props.resolveEntry } : {}),
     });
     this.scheduling.setTarget(this.functions.byName[SCHEDULE_TARGET], config.schedules);
 

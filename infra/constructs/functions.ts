@@ -42,11 +42,9 @@ export interface FunctionsProps {
   extraEnv?: Partial<Record<FunctionName, Record<string, string>>>;
   /** Tables and secrets are encrypted with a customer-managed key (grants then include KMS actions). */
   customerManagedKey?: boolean;
-  /** Where a handler module lives; the default fails loudly when it does not exist. */
-  resolveEntry?: (spec: FunctionSpec) => string;
 }
 
-export const defaultEntry = (spec: FunctionSpec): string => {
+export const handlerEntry = (spec: FunctionSpec): string => {
   const entry = fromRoot(spec.entry);
   if (!existsSync(entry)) {
     throw new Error(`handler of ${spec.name} is missing: ${spec.entry} (it must export \`handler\`)`);
@@ -61,7 +59,6 @@ export class Functions extends Construct {
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
     const { config } = props;
-    const resolveEntry = props.resolveEntry ?? defaultEntry;
     const byName: Partial<Record<FunctionName, NodejsFunction>> = {};
     const logGroups: Partial<Record<FunctionName, logs.LogGroup>> = {};
 
@@ -92,7 +89,7 @@ export class Functions extends Construct {
       Object.assign(environment, consumer?.env ?? {}, props.extraEnv?.[spec.name] ?? {}, cfg.settings);
 
       const fn = new NodejsFunction(this, construct, {
-        entry: resolveEntry(spec),
+        entry: handlerEntry(spec),
         handler: 'handler',
         description: spec.description,
         runtime: lambda.Runtime.NODEJS_24_X,
