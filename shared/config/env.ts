@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Environment variable names every function and the stack agree on. The environment carries names,
  * ARNs, URLs and numbers, never a secret value.
@@ -30,3 +32,42 @@ export const csv = (value: string | undefined): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+export type Env = Record<string, string | undefined>;
+
+/** Blank variables count as unset, so defaults apply (a stack may set a variable to ''). */
+const blankAsUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+export const requiredVar = () =>
+  z.preprocess(blankAsUndefined, z.string({ error: 'is required' }).trim().min(1, 'is required'));
+
+export const optionalVar = (fallback: string) =>
+  z.preprocess(blankAsUndefined, z.string().trim().default(fallback));
+
+export const intVar = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    blankAsUndefined,
+    z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .default(fallback),
+  );
+
+export const numberVar = (fallback: number, schema: (n: z.ZodNumber) => z.ZodNumber) =>
+  z.preprocess(blankAsUndefined, schema(z.coerce.number({ error: 'must be a number' })).default(fallback));
+
+/**
+ * Parses a function's settings once at cold start. Every problem is reported at once, naming the
+ * variable and never echoing its value (a misplaced secret must not reach the logs).
+ */
+export const parseEnv = <S extends z.ZodType>(schema: S, env: Env, functionName: string): z.output<S> => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new Error(`invalid ${functionName} configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+};

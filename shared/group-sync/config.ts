@@ -3,7 +3,7 @@
  * webhook secrets and the mesibo app token are fetched from Secrets Manager at run time.
  */
 import { z } from 'zod';
-import { ENV } from '../config/env';
+import { ENV, type Env, intVar, parseEnv, requiredVar } from '../config/env';
 import { DEFAULT_TOLERANCE_SECONDS } from '../webhook/signature';
 
 /** Every variable group sync reads; `infra/` sets the required ones from the function catalogue. */
@@ -29,13 +29,8 @@ export const GROUP_SYNC_DEFAULTS = {
   recordTtlDays: 30,
 } as const;
 
-type Env = Record<string, string | undefined>;
-
-const blankAsUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-const required = z.string({ error: 'is required' }).trim().min(1, 'is required');
-const positiveInt = (fallback: number, max: number) =>
-  z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(max).default(fallback));
+const required = requiredVar();
+const positiveInt = (fallback: number, max: number) => intVar(fallback, 1, max);
 
 const SharedSchema = z.object({
   GROUPS_TABLE: required,
@@ -53,15 +48,6 @@ const WorkerSchema = SharedSchema.extend({
   MESIBO_APP_TOKEN_SECRET_ID: required,
   GROUP_SYNC_CHUNK_SIZE: positiveInt(GROUP_SYNC_DEFAULTS.chunkSize, 10_000),
 });
-
-const parseEnv = <S extends z.ZodType>(schema: S, env: Env, what: string): z.output<S> => {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new Error(`invalid ${what} configuration: ${problems.join('; ')}`);
-  }
-  return parsed.data;
-};
 
 /** Settings of the webhook route (sync-group). */
 export interface ReceiverConfig {

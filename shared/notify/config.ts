@@ -4,7 +4,7 @@
  * variables come from shared/mesibo).
  */
 import { z } from 'zod';
-import { ENV } from '../config/env';
+import { ENV, type Env, intVar, parseEnv, requiredVar } from '../config/env';
 import { AddressSchema } from './schema';
 
 /** Variables owned by this feature (beyond the shared ones in shared/config/env.ts). */
@@ -66,9 +66,7 @@ export const NOTIFY_ENV_VARS = {
 export const DEFAULT_BATCH_SIZE = 50;
 export const MAX_BATCH_SIZE = 500;
 
-const intVar = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-const required = z.string().min(1, 'is required');
+const required = requiredVar();
 
 const retentionSeconds = intVar(30, 1, 3650).transform((days) => days * 86_400);
 
@@ -119,19 +117,6 @@ export interface WorkerConfig {
   retryBaseSeconds: number;
   leaseSeconds: number;
 }
-
-type Env = Record<string, string | undefined>;
-
-const parseEnv = <S extends z.ZodType>(schema: S, env: Env, fn: string): z.output<S> => {
-  // Blank variables count as unset, so defaults apply.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(present);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
-    throw new Error(`${fn}: invalid configuration: ${problems}`);
-  }
-  return result.data;
-};
 
 export const sendConfigFromEnv = (env: Env): SendConfig => {
   const c = parseEnv(SendConfigSchema, env, 'send-system-message');

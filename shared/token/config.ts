@@ -3,7 +3,7 @@
  * or malformed setting fails the cold start with a message that names the variable (never its value).
  */
 import { z } from 'zod';
-import { csv, ENV } from '../config/env';
+import { csv, ENV, type Env, intVar, numberVar, optionalVar, parseEnv, requiredVar } from '../config/env';
 
 /** Kept here rather than imported so reading config never loads the Secrets Manager SDK. */
 const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
@@ -57,56 +57,27 @@ export interface TokenConfig {
   leaseMs: number;
 }
 
-const blankAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optionalText = (fallback: string) =>
-  z.preprocess(blankAsUndefined, z.string().trim().default(fallback));
-const requiredText = () =>
-  z.preprocess(blankAsUndefined, z.string({ error: 'is required' }).trim().min(1, 'is required'));
-const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.preprocess(
-    blankAsUndefined,
-    z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .default(fallback),
-  );
-
 const EnvSchema = z.object({
-  USERS_TABLE: requiredText(),
-  MESIBO_APP_TOKEN_SECRET_ID: requiredText(),
-  MESIBO_APP_TOKEN_MAX_AGE_SECONDS: int(DEFAULT_SECRET_MAX_AGE_SECONDS, 0, 86_400),
-  TOKEN_ADDRESS_CLAIM: optionalText('sub').pipe(z.string().min(1)),
-  TOKEN_ADDRESS_PREFIX: optionalText(''),
-  TOKEN_APPIDS: requiredText().pipe(
+  USERS_TABLE: requiredVar(),
+  MESIBO_APP_TOKEN_SECRET_ID: requiredVar(),
+  MESIBO_APP_TOKEN_MAX_AGE_SECONDS: intVar(DEFAULT_SECRET_MAX_AGE_SECONDS, 0, 86_400),
+  TOKEN_ADDRESS_CLAIM: optionalVar('sub').pipe(z.string().min(1)),
+  TOKEN_ADDRESS_PREFIX: optionalVar(''),
+  TOKEN_APPIDS: requiredVar().pipe(
     z.string().transform(csv).pipe(z.array(z.string()).min(1, 'must list at least one appid')),
   ),
-  TOKEN_DEFAULT_APPID: z.preprocess(blankAsUndefined, z.string().trim().optional()),
-  TOKEN_EXPIRY_MINUTES: int(MESIBO_DEFAULT_EXPIRY_MINUTES, 0),
-  TOKEN_EXPIRY_MINUTES_MIN: int(15, 0),
-  TOKEN_EXPIRY_MINUTES_MAX: int(MESIBO_DEFAULT_EXPIRY_MINUTES, 0),
-  TOKEN_REFRESH_WINDOW: z.preprocess(
-    blankAsUndefined,
-    z.coerce
-      .number({ error: 'must be a number' })
-      .min(0, 'must be at least 0')
-      .lt(1, 'must be below 1')
-      .default(0.1),
-  ),
-  TOKEN_LEASE_MS: int(5000, 100, 60_000),
+  TOKEN_DEFAULT_APPID: optionalVar(''),
+  TOKEN_EXPIRY_MINUTES: intVar(MESIBO_DEFAULT_EXPIRY_MINUTES, 0),
+  TOKEN_EXPIRY_MINUTES_MIN: intVar(15, 0),
+  TOKEN_EXPIRY_MINUTES_MAX: intVar(MESIBO_DEFAULT_EXPIRY_MINUTES, 0),
+  TOKEN_REFRESH_WINDOW: numberVar(0.1, (n) => n.min(0, 'must be at least 0').lt(1, 'must be below 1')),
+  TOKEN_LEASE_MS: intVar(5000, 100, 60_000),
 });
 
-export const tokenConfigFromEnv = (env: Record<string, string | undefined>): TokenConfig => {
-  const raw = Object.fromEntries(Object.keys(EnvSchema.shape).map((k) => [k, env[k]]));
-  const parsed = EnvSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
-    throw new Error(`invalid issue-user-token configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+export const tokenConfigFromEnv = (env: Env): TokenConfig => {
+  const e = parseEnv(EnvSchema, env, 'issue-user-token');
   const appids = [...new Set(e.TOKEN_APPIDS)];
-  const defaultAppid = e.TOKEN_DEFAULT_APPID ?? appids[0]!;
+  const defaultAppid = e.TOKEN_DEFAULT_APPID || appids[0]!;
   const expiry = {
     default: e.TOKEN_EXPIRY_MINUTES,
     min: e.TOKEN_EXPIRY_MINUTES_MIN,
