@@ -11,7 +11,7 @@ import type {
 import { z } from 'zod';
 import { parseJsonBody } from '../../shared/http/body';
 import { invalidRequest, json, noContent, ProblemError, problem } from '../../shared/http/problem';
-import { addressProblem } from '../../shared/token/address';
+import { addressProblem } from '../../shared/mesibo/address';
 import { type TokenDeps, tokenDepsFromEnv } from '../../shared/token/deps';
 import type { TokenRecord } from '../../shared/token/token-cache';
 import { requestSchemas } from './schema';

@@ -85,7 +85,9 @@ export type FaultKind =
   /** Answer 200 with a body that is not JSON; the op is NOT applied. */
   | 'malformed'
   /** Destroy the connection without a response; the op is NOT applied. */
-  | 'reset';
+  | 'reset'
+  /** Answer 200 with a mesibo failure envelope (`error`, default BADVALUE; `properties`); NOT applied. */
+  | 'api-error';
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -99,6 +101,12 @@ export interface FaultSpec {
   count?: number;
   /** Affect each matching request with this probability, 0..1 (default 1). */
   rate?: number;
+  /** Only requests whose parameters, as JSON, contain this text (e.g. one recipient's address). */
+  match?: string;
+  /** api-error: the mesibo error code (default BADVALUE). */
+  error?: string;
+  /** api-error: the request fields named at fault. */
+  properties?: readonly string[];
 }
 
 export interface EmulatorSettings {

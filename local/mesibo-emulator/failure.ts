@@ -60,7 +60,7 @@ export interface FailureEnvelope {
 
 export const failureEnvelope = (
   op: string,
-  failure: Pick<ApiFailure, 'error' | 'code' | 'message' | 'action'>,
+  failure: { error: string; code: number; message: string; action: string },
   properties: string[],
   id?: unknown,
 ): FailureEnvelope => ({

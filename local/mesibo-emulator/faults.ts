@@ -12,6 +12,7 @@ const FAULT_KINDS = [
   'hang',
   'malformed',
   'reset',
+  'api-error',
 ] as const satisfies readonly FaultKind[];
 
 export const faultSpecSchema = z
@@ -23,6 +24,12 @@ export const faultSpecSchema = z
     skip: z.number().int().min(0).optional(),
     count: z.number().int().min(0).optional(),
     rate: z.number().min(0).max(1).optional(),
+    match: z.string().min(1).optional(),
+    error: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/)
+      .optional(),
+    properties: z.array(z.string().min(1)).optional(),
   })
   .refine((spec) => spec.kind !== 'latency' || spec.ms !== undefined, {
     message: 'a latency fault needs ms',
@@ -57,11 +64,15 @@ export class FaultBook {
     return this.rules.map((r) => ({ ...r.spec, seen: r.seen, applied: r.applied }));
   }
 
-  /** The fault to inject for a request naming `ops` (the requested name and its canonical one). */
-  pick(ops: readonly string[]): FaultSpec | undefined {
+  /**
+   * The fault to inject for a request naming `ops` (the requested name and its canonical one);
+   * `paramsText` is the request's parameters as JSON, for `match`.
+   */
+  pick(ops: readonly string[], paramsText: () => string): FaultSpec | undefined {
     for (const rule of this.rules) {
       const { spec } = rule;
       if (spec.ops && !spec.ops.some((op) => ops.includes(op))) continue;
+      if (spec.match !== undefined && !paramsText().includes(spec.match)) continue;
       rule.seen += 1;
       if (rule.seen <= (spec.skip ?? 0)) continue;
       if (spec.count !== undefined && rule.applied >= spec.count) continue;

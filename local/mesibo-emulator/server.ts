@@ -231,7 +231,9 @@ export const startMesiboEmulator = async (options: MesiboEmulatorOptions = {}): 
 
     const op = typeof params.op === 'string' ? params.op : '';
     const canonical = resolveOp(op);
-    const fault = faults.pick(canonical && canonical !== op ? [op, canonical] : [op]);
+    const fault = faults.pick(canonical && canonical !== op ? [op, canonical] : [op], () =>
+      JSON.stringify(params),
+    );
 
     const respond = (tag: { fault?: 'latency' } = {}) => {
       const { envelope } = app.call(transport, params, ip);
@@ -270,6 +272,17 @@ export const startMesiboEmulator = async (options: MesiboEmulatorOptions = {}): 
         record(0, false, { fault: 'reset' });
         req.socket.destroy();
         return;
+      case 'api-error': {
+        const error = fault.error ?? 'BADVALUE';
+        const envelope = failureEnvelope(
+          op,
+          { error, code: 400, message: 'emulated failure', action: 'none: injected by a fault rule' },
+          [...(fault.properties ?? [])],
+          params.id,
+        );
+        sendJson(res, 200, envelope);
+        return record(200, false, { error, fault: 'api-error' });
+      }
     }
   };
 

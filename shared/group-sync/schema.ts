@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 // One address rule for the whole product; it also keeps commas (mesibo's list separator) out.
-import { addressSchema } from '../token/address';
+import { addressSchema } from '../mesibo/address';
 
 /**
  * Group keys and delivery ids double as SQS MessageGroupId / MessageDeduplicationId, so they follow

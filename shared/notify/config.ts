@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ENV, type Env, intVar, parseEnv, requiredVar } from '../config/env';
-import { AddressSchema } from './schema';
+import { addressSchema } from '../mesibo/address';
 
 /** Variables owned by this feature (beyond the shared ones in shared/config/env.ts). */
 export const NOTIFY_ENV = {
@@ -79,7 +79,7 @@ const SendConfigSchema = z.object({
   [ENV.SCHEDULE_GROUP_NAME]: required,
   [ENV.SCHEDULER_ROLE_ARN]: required,
   [ENV.SCHEDULER_DLQ_ARN]: required,
-  [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: AddressSchema.default('system'),
+  [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: addressSchema.default('system'),
   [NOTIFY_ENV.FANOUT_BATCH_SIZE]: intVar(DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
   [NOTIFY_ENV.USERS_SCAN_PAGE_SIZE]: intVar(500, 1, 10_000),
   [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionSeconds,

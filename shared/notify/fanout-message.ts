@@ -3,7 +3,8 @@
  * needs nothing but mesibo and the batch ledger. (notificationId, batch) is the batch's identity.
  */
 import { z } from 'zod';
-import { AddressSchema, DeliverySchema, MessageSchema } from './schema';
+import { addressSchema } from '../mesibo/address';
+import { DeliverySchema, MessageSchema } from './schema';
 
 export const FanoutBatchSchema = z
   .strictObject({
@@ -11,10 +12,10 @@ export const FanoutBatchSchema = z
     /** Ids derived for recurring schedules may be longer than client-given ones. */
     notificationId: z.string().min(1).max(200),
     batch: z.number().int().min(0),
-    from: AddressSchema,
+    from: addressSchema,
     delivery: DeliverySchema,
     message: MessageSchema,
-    to: z.array(AddressSchema).min(1).optional(),
+    to: z.array(addressSchema).min(1).optional(),
     gid: z.number().int().positive().optional(),
   })
   .refine((b) => (b.to === undefined) !== (b.gid === undefined), 'a batch has either to or gid');

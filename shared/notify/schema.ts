@@ -4,18 +4,12 @@
  * The wire shape is kept as is after parsing, so a payload can be stored in a schedule and parsed again.
  */
 import { z } from 'zod';
+import { addressSchema } from '../mesibo/address';
 
 /** Part of the one-time schedule's name (`once.<id>`), so within Scheduler's rules (≤ 64, `[0-9A-Za-z._-]`). */
 export const NOTIFICATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,58}$/;
 export const MAX_ADDRESSES = 10_000;
 export const MAX_TEXT_LENGTH = 8_000;
-
-/** `to` is sent to mesibo comma-separated, so an address may hold neither commas nor whitespace. */
-export const AddressSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(256)
-  .regex(/^[^,\s]+$/, 'must not contain commas or whitespace');
 
 export const NotificationIdSchema = z
   .string()
@@ -57,7 +51,7 @@ const GroupRefSchema = z
 
 export const AudienceSchema = z
   .strictObject({
-    addresses: z.array(AddressSchema).min(1).max(MAX_ADDRESSES).optional(),
+    addresses: z.array(addressSchema).min(1).max(MAX_ADDRESSES).optional(),
     group: GroupRefSchema.optional(),
     allUsers: z.literal(true).optional(),
   })
@@ -70,7 +64,7 @@ export type AudienceInput = z.infer<typeof AudienceSchema>;
 export const NotificationSchema = z.strictObject({
   notificationId: NotificationIdSchema.optional(),
   /** Sender address; defaults to the configured system sender. */
-  from: AddressSchema.optional(),
+  from: addressSchema.optional(),
   audience: AudienceSchema,
   message: MessageSchema,
   delivery: DeliverySchema.optional(),

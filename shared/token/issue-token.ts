@@ -67,7 +67,7 @@ const MAX_POLL_MS = 250;
 /** How long a failed mesibo call stays on the lease for the requests that waited on it to read. */
 const FAILURE_HOLD_MS = 1000;
 
-/** A mesibo failure already counted and logged, carrying its classification. */
+/** A mesibo failure already logged, carrying its classification. */
 class MesiboCallFailed extends Error {
   override readonly name = 'MesiboCallFailed';
   constructor(readonly failure: LeaseFailure) {
@@ -104,13 +104,12 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
   const usable = (record: TokenRecord | undefined, request: IssueRequest): record is TokenRecord =>
     record !== undefined && matches(record, request) && isValid(record, clock.now());
 
+  // The client's observer counts the call and its error code; here it is classified and logged.
   const callMesibo = async <T>(op: string, call: (client: MesiboClient) => Promise<T>): Promise<T> => {
-    metrics.count('MesiboCall', { op });
     try {
       return await call(await ports.mesibo());
     } catch (e) {
       const failure = classifyMesiboFailure(e);
-      metrics.count('MesiboError', { op, errorCode: failure.mesiboError });
       if (isMesiboError(e)) {
         // mesibo's free-text cause can name the user, so only codes and counts are logged.
         logger.warn('mesibo call failed', {

@@ -62,6 +62,33 @@ describe('fault injection', () => {
     expect(await addresses()).toEqual([]);
   });
 
+  it('api-error answers a mesibo failure envelope for matching requests only, without applying', async () => {
+    await h.control.addFault({
+      kind: 'api-error',
+      error: 'BADVALUE',
+      properties: ['user.address'],
+      match: 'refused-one',
+    });
+    const res = await useraddRequest('refused-one');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      op: 'useradd',
+      result: false,
+      error: 'BADVALUE',
+      code: 400,
+      cause: 'emulated failure',
+      action: 'none: injected by a fault rule',
+      properties: ['user.address'],
+    });
+    expect(await (await useraddRequest('accepted-one')).json()).toMatchObject({ result: true });
+    expect(await addresses()).toEqual(['accepted-one']);
+    expect((await h.control.requests())[0]).toMatchObject({
+      result: false,
+      error: 'BADVALUE',
+      fault: 'api-error',
+    });
+  });
+
   it('reset drops the connection without an answer and does not apply the op', async () => {
     await h.control.addFault({ kind: 'reset' });
     await expect(useraddRequest('dropped')).rejects.toThrow();

@@ -58,26 +58,35 @@ describe('random tokens', () => {
 });
 
 describe('fault book', () => {
+  const noParams = () => '{}';
+
   it('matches by op, skips, counts and rolls the rate with the injected randomness', () => {
     const rolls = [0.9, 0.1, 0.1];
     const book = new FaultBook(() => rolls.shift() ?? 0);
     book.add({ kind: 'status', ops: ['message'], skip: 1, count: 2, rate: 0.5 });
-    expect(book.pick(['useradd'])).toBeUndefined();
-    expect(book.pick(['message'])).toBeUndefined(); // skipped
-    expect(book.pick(['message'])).toBeUndefined(); // rate roll 0.9 misses
-    expect(book.pick(['message'])?.kind).toBe('status');
-    expect(book.pick(['message'])?.kind).toBe('status');
-    expect(book.pick(['message'])).toBeUndefined(); // count spent
+    expect(book.pick(['useradd'], noParams)).toBeUndefined();
+    expect(book.pick(['message'], noParams)).toBeUndefined(); // skipped
+    expect(book.pick(['message'], noParams)).toBeUndefined(); // rate roll 0.9 misses
+    expect(book.pick(['message'], noParams)?.kind).toBe('status');
+    expect(book.pick(['message'], noParams)?.kind).toBe('status');
+    expect(book.pick(['message'], noParams)).toBeUndefined(); // count spent
     expect(book.list()[0]).toMatchObject({ seen: 5, applied: 2 });
+  });
+
+  it('matches on the request parameters when the rule names a text', () => {
+    const book = new FaultBook(() => 0);
+    book.add({ kind: 'api-error', ops: ['message'], match: 'bad-recipient' });
+    expect(book.pick(['message'], () => '{"message":{"to":"a,b"}}')).toBeUndefined();
+    expect(book.pick(['message'], () => '{"message":{"to":"a,bad-recipient"}}')?.kind).toBe('api-error');
   });
 
   it('falls through to the next rule when the first declines', () => {
     const book = new FaultBook(() => 0);
     book.add({ kind: 'hang', count: 0 });
     book.add({ kind: 'reset' });
-    expect(book.pick(['useradd'])?.kind).toBe('reset');
+    expect(book.pick(['useradd'], noParams)?.kind).toBe('reset');
     book.clear();
-    expect(book.pick(['useradd'])).toBeUndefined();
+    expect(book.pick(['useradd'], noParams)).toBeUndefined();
   });
 });
 

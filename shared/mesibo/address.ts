@@ -1,6 +1,7 @@
 /**
- * What mesibo accepts as a user address. Checked before any write or mesibo call, so a bad address is
- * a 400 naming the field rather than a mesibo BADVALUE after the fact.
+ * What mesibo accepts as a user address: the one rule for tokens, group members and message
+ * recipients. Checked before any write or mesibo call, so a bad address is a 400 naming the field
+ * rather than a mesibo BADVALUE after the fact. It also keeps commas (mesibo's list separator) out.
  */
 import { z } from 'zod';
 
