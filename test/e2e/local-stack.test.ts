@@ -1,0 +1,331 @@
+/**
+ * The product end to end through `npm start`, over HTTP only: every route with its real
+ * authorizer, the queues and schedules behind them, and the emulator as the observable mesibo.
+ */
+import { generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDevToken } from '../../local/auth/dev-keys';
+import { type EmulatorControl, emulatorControl } from '../../local/mesibo-emulator/control';
+import { call, runHelper, signedWebhook, withIam, withJwt } from './support/helpers';
+import { eventually, portIsFree, type RunningStack, startStack } from './support/local-stack';
+
+let stack: RunningStack;
+let emulator: EmulatorControl;
+
+beforeAll(async () => {
+  stack = await startStack();
+  emulator = emulatorControl(stack.emulatorUrl);
+});
+
+afterAll(async () => {
+  if (!stack) return;
+  const exit = await stack.stop();
+  // A clean shutdown: the stack said so, and neither port is left open.
+  expect(stack.output()).toMatch(/SIGTERM: shutting down/);
+  expect(exit.signal === 'SIGTERM' || exit.code === 0).toBe(true);
+  expect(await portIsFree(stack.port)).toBe(true);
+  expect(await portIsFree(stack.emulatorPort)).toBe(true);
+});
+
+const user = async (address: string) => (await emulator.state()).users.find((u) => u.address === address);
+const problemType = (r: { headers: Headers }) => r.headers.get('content-type');
+
+describe('npm start', () => {
+  it('prints the URLs, example calls and a final ready line with the gateway URL', () => {
+    const lines = stack.output().trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(new RegExp(`ready at ${stack.url}`));
+    expect(stack.output()).toContain(`${stack.url}/_console`);
+    expect(stack.output()).toContain('npm run dev:call');
+    expect(stack.readyMs).toBeLessThan(10_000);
+  });
+
+  it('never prints a secret from the state directory', async () => {
+    const { readSecrets } = await import('../../local/secrets');
+    const { readCredentials } = await import('../../local/auth/dev-credentials');
+    const secrets = await readSecrets(stack.stateDir);
+    const credentials = await readCredentials(stack.stateDir);
+    for (const value of [secrets.mesiboAppToken, secrets.webhook.current, credentials.secretAccessKey]) {
+      expect(stack.output()).not.toContain(value);
+    }
+  });
+
+  it('serves the health route without auth, and 404 for anything off the route table', async () => {
+    expect((await call(stack, 'GET', '/v1/health')).json).toEqual({ status: 'ok' });
+    for (const [method, path] of [
+      ['GET', '/v1/nope'],
+      ['POST', '/v1/health'],
+      ['GET', '/v1/users/me/token'],
+      ['POST', '/v1/users//token'],
+    ] as const) {
+      const r = await call(stack, method, path);
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expect(r.json).toEqual({ message: 'Not Found' });
+    }
+  });
+});
+
+describe('user tokens', () => {
+  it('issues a token for a dev JWT once: the second request is served from the cache', async () => {
+    const { stdout } = await runHelper(stack, 'dev:token', ['alice']);
+    const jwt = stdout.trim();
+    const first = await withJwt(stack, jwt, 'POST', '/v1/users/me/token');
+    const second = await withJwt(stack, jwt, 'POST', '/v1/users/me/token');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('no-store');
+    expect(second.json).toEqual(first.json);
+    expect(first.json).toMatchObject({ address: 'alice', appid: 'com.example.app' });
+    const useradds = (await emulator.requests({ op: 'useradd' })).filter(
+      (r) => (r.params.user as { address?: string } | undefined)?.address === 'alice',
+    );
+    expect(useradds).toHaveLength(1);
+    expect((await user('alice'))?.tokens).toHaveLength(1);
+  });
+
+  it('revokes the caller’s tokens', async () => {
+    const jwt = await signDevToken(stack.stateDir, { subject: 'dave' });
+    const issued = await withJwt(stack, jwt, 'POST', '/v1/users/me/token');
+    expect(issued.status).toBe(200);
+    const revoked = await withJwt(stack, jwt, 'DELETE', '/v1/users/me/token');
+    expect(revoked.status).toBe(204);
+    expect((await user('dave'))?.tokens).toEqual([]);
+    const again = await withJwt(stack, jwt, 'POST', '/v1/users/me/token');
+    expect((again.json as { token: string }).token).not.toBe((issued.json as { token: string }).token);
+  });
+
+  it('issues a token over SigV4 for a signup backend, and deletes the user', async () => {
+    const issued = await withIam(stack, 'POST', '/v1/users/bob@example.com/token', { name: 'Bob' });
+    expect(issued.status).toBe(200);
+    expect(issued.json).toMatchObject({ address: 'bob@example.com' });
+    expect(await user('bob@example.com')).toMatchObject({ name: 'Bob' });
+
+    const deleted = await withIam(stack, 'DELETE', '/v1/users/bob@example.com');
+    expect(deleted.status).toBe(204);
+    expect(await user('bob@example.com')).toBeUndefined();
+  });
+
+  it('signs calls with the dev:call helper', async () => {
+    const { stdout } = await runHelper(stack, 'dev:call', ['POST', '/v1/users/erin/token']);
+    expect(stdout).toMatch(/^HTTP 200/);
+    expect(await user('erin')).toBeDefined();
+  });
+});
+
+describe('authorizers', () => {
+  it('answers 401 like an HTTP API JWT authorizer', async () => {
+    const expired = await signDevToken(stack.stateDir, {
+      subject: 'alice',
+      expiresIn: 1,
+      now: new Date(Date.now() - 60_000),
+    });
+    const { privateKey } = await generateKeyPair('ES256');
+    const foreign = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject('alice')
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    for (const headers of [
+      {},
+      { authorization: 'Bearer nonsense' },
+      { authorization: `Bearer ${expired}` },
+      { authorization: `Bearer ${foreign}` },
+    ]) {
+      const r = await call(stack, 'POST', '/v1/users/me/token', { headers });
+      expect(r.status).toBe(401);
+      expect(r.json).toEqual({ message: 'Unauthorized' });
+    }
+  });
+
+  it('answers 403 like an HTTP API IAM authorizer', async () => {
+    const unsigned = await call(stack, 'POST', '/v1/users/zed/token');
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.json).toEqual({ message: 'Forbidden' });
+
+    const wrongKey = await withIam(
+      stack,
+      'POST',
+      '/v1/users/zed/token',
+      {},
+      { secretAccessKey: 'not-the-secret-key-at-all' },
+    );
+    expect(wrongKey.status).toBe(403);
+    expect((wrongKey.json as { message: string }).message).toMatch(
+      /^The request signature we calculated does not match/,
+    );
+
+    const stale = await withIam(
+      stack,
+      'POST',
+      '/v1/users/zed/token',
+      {},
+      { signingDate: new Date(Date.now() - 10 * 60_000) },
+    );
+    expect(stale.status).toBe(403);
+    expect((stale.json as { message: string }).message).toMatch(/^Signature expired/);
+
+    expect(await user('zed')).toBeUndefined();
+  });
+
+  it('refuses a webhook with a bad signature with problem+json and queues nothing', async () => {
+    const before = (await call(stack, 'GET', '/_local/queues')).json as { sent: number }[];
+    const r = await signedWebhook(
+      stack,
+      { id: 'forged-1', type: 'group.upsert', group: { key: 'forged', members: [], version: 1 } },
+      'a-secret-that-is-not-the-right-one',
+    );
+    expect(r.status).toBe(401);
+    expect(problemType(r)).toBe('application/problem+json');
+    const after = (await call(stack, 'GET', '/_local/queues')).json as { sent: number }[];
+    expect(after.map((q) => q.sent)).toEqual(before.map((q) => q.sent));
+  });
+});
+
+describe('group sync', () => {
+  it('applies a signed group webhook to mesibo through the FIFO queue and the worker', async () => {
+    const r = await signedWebhook(stack, {
+      id: 'e2e-delivery-1',
+      type: 'group.upsert',
+      group: {
+        key: 'team-eng',
+        name: 'Engineering',
+        members: [{ address: 'alice' }, { address: 'carol', permissions: { send: false } }],
+        version: 1,
+      },
+    });
+    expect(r.status).toBe(202);
+    const group = await eventually(async () =>
+      (await emulator.state()).groups.find((g) => g.name === 'Engineering'),
+    );
+    expect(group.members.map((m) => m.address).sort()).toEqual(['alice', 'carol']);
+    expect(group.members.find((m) => m.address === 'carol')?.permissions.send).toBe(false);
+  });
+
+  it('signs and sends a file with the sign-webhook helper', async () => {
+    const { stdout } = await runHelper(stack, 'sign-webhook', ['local/dev/examples/group-webhook.json']);
+    expect(stdout).toMatch(/^HTTP 202/);
+    const printed = await runHelper(stack, 'sign-webhook', [
+      'local/dev/examples/group-webhook.json',
+      '--print',
+    ]);
+    expect(printed.stdout).toMatch(/^x-mesibo-signature: t=\d+,v1=[0-9a-f]{64}$/m);
+  });
+});
+
+describe('system messages', () => {
+  it('sends to addresses', async () => {
+    const r = await withIam(stack, 'POST', '/v1/system-messages', {
+      audience: { addresses: ['alice', 'erin'] },
+      message: { title: 'Hello', text: 'to addresses' },
+    });
+    expect(r.status).toBe(202);
+    const sent = await eventually(async () =>
+      (await emulator.state()).messages.find((m) => m.message === 'to addresses'),
+    );
+    expect(sent.to.sort()).toEqual(['alice', 'erin']);
+  });
+
+  it('sends to a synced group by its key', async () => {
+    const gid = (await emulator.state()).groups.find((g) => g.name === 'Engineering')?.gid;
+    expect(gid).toBeDefined();
+    const r = await withIam(stack, 'POST', '/v1/system-messages', {
+      audience: { group: { key: 'team-eng' } },
+      message: { text: 'to the group' },
+    });
+    expect(r.status).toBe(202);
+    const sent = await eventually(async () =>
+      (await emulator.state()).messages.find((m) => m.message === 'to the group'),
+    );
+    expect(sent.gid).toBe(gid);
+  });
+
+  it('sends at sendAt through a one-time schedule', async () => {
+    const sendAt = new Date(Date.now() + 2000).toISOString();
+    const r = await withIam(stack, 'POST', '/v1/system-messages', {
+      audience: { addresses: ['alice'] },
+      message: { text: 'later' },
+      sendAt,
+    });
+    expect(r.status).toBe(202);
+    const schedules = (await call(stack, 'GET', '/_local/schedules')).json as {
+      oneTime: { pending: unknown[] };
+    };
+    expect(schedules.oneTime.pending).toHaveLength(1);
+    expect((await emulator.state()).messages.find((m) => m.message === 'later')).toBeUndefined();
+    await eventually(
+      async () => (await emulator.state()).messages.find((m) => m.message === 'later'),
+      15_000,
+    );
+  });
+
+  it('fires a recurring schedule now', async () => {
+    const r = await call(stack, 'POST', '/_local/schedules/weekday-standup-reminder/fire');
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ ok: true, attempts: 1 });
+    await eventually(async () =>
+      (await emulator.state()).messages.find((m) => m.message === 'Stand-up starts in 10 minutes.'),
+    );
+    const unknown = await call(stack, 'POST', '/_local/schedules/no-such-schedule/fire');
+    expect(unknown.status).toBe(404);
+  });
+
+  it('rejects bad input with problem+json and changes nothing', async () => {
+    const before = await emulator.state();
+    const requestsBefore = (await emulator.requests()).length;
+    const cases = [
+      await withIam(stack, 'POST', '/v1/system-messages', {
+        audience: { addresses: [] },
+        message: { text: 'x' },
+      }),
+      await withIam(stack, 'POST', '/v1/system-messages', '{not json'),
+      await withIam(stack, 'POST', '/v1/system-messages', {
+        audience: { addresses: ['a'] },
+        message: { text: 'x' },
+        extra: 1,
+      }),
+      await withIam(stack, 'POST', '/v1/users/has%20space/token'),
+      await withIam(stack, 'POST', '/v1/users/frank/token', { expiryMinutes: -5 }),
+    ];
+    for (const r of cases) {
+      expect(r.status).toBe(400);
+      expect(problemType(r)).toBe('application/problem+json');
+      expect(r.json).toMatchObject({ status: 400, code: 'invalid-request' });
+      expect(r.text).not.toMatch(/at .*\.ts:\d+/);
+    }
+    expect(await emulator.state()).toEqual(before);
+    expect((await emulator.requests()).length).toBe(requestsBefore);
+  });
+
+  it('refuses a body over the API Gateway payload limit', async () => {
+    const r = await call(stack, 'POST', '/v1/webhooks/groups', {
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+    });
+    expect(r.status).toBe(413);
+  });
+});
+
+describe('local endpoints', () => {
+  it('reports status, queues and schedules as JSON and serves the console', async () => {
+    const status = (await call(stack, 'GET', '/_local/status')).json as {
+      ready: boolean;
+      functions: { wired: boolean }[];
+    };
+    expect(status.ready).toBe(true);
+    expect(status.functions.every((f) => f.wired)).toBe(true);
+    const queues = (await call(stack, 'GET', '/_local/queues')).json as { name: string; dlq: number }[];
+    expect(queues.map((q) => q.name)).toEqual(['group-sync.fifo', 'fanout']);
+    const page = await call(stack, 'GET', '/_console');
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.text).toContain('/_console/console.js');
+  });
+
+  it('shows users without their tokens unless asked', async () => {
+    const hidden = (await call(stack, 'GET', '/_local/emulator/state')).json as {
+      users: { tokens: { token?: string }[] }[];
+    };
+    expect(hidden.users.flatMap((u) => u.tokens).every((t) => t.token === undefined)).toBe(true);
+    const shown = (await call(stack, 'GET', '/_local/emulator/state?tokens=1')).json as {
+      users: { tokens: { token?: string }[] }[];
+    };
+    expect(shown.users.flatMap((u) => u.tokens).some((t) => typeof t.token === 'string')).toBe(true);
+  });
+});
