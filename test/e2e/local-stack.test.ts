@@ -123,12 +123,13 @@ describe('authorizers', () => {
       .setSubject('alice')
       .setExpirationTime('1h')
       .sign(privateKey);
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { authorization: 'Bearer nonsense' },
       { authorization: `Bearer ${expired}` },
       { authorization: `Bearer ${foreign}` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const r = await call(stack, 'POST', '/v1/users/me/token', { headers });
       expect(r.status).toBe(401);
       expect(r.json).toEqual({ message: 'Unauthorized' });
