@@ -1,0 +1,84 @@
+/**
+ * `npm start`'s own behaviour around the stack: a taken port is one line naming the variable and
+ * exit code 1; `--persist` keeps DynamoDB data across a restart (so a cached token survives it).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDevToken } from '../../local/auth/dev-keys';
+import { emulatorControl } from '../../local/mesibo-emulator/control';
+import { withJwt } from './support/helpers';
+import { freePort, ROOT, startStack } from './support/local-stack';
+
+const run = promisify(execFile);
+
+const npmStart = async (env: Record<string, string>) => {
+  try {
+    const { stdout, stderr } = await run('npm', ['start'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      timeout: 30_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+};
+
+describe('a port already in use', () => {
+  let blocker: Server;
+  let taken: number;
+
+  beforeAll(async () => {
+    taken = await freePort();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(taken, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+
+  it.each([
+    ['PORT', 'MESIBO_EMULATOR_PORT'],
+    ['MESIBO_EMULATOR_PORT', 'PORT'],
+  ])('names %s and exits 1', async (variable, other) => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'mesibo-local-'));
+    const result = await npmStart({
+      [variable]: String(taken),
+      [other]: String(await freePort()),
+      LOCAL_STATE_DIR: stateDir,
+    });
+    expect(result.code).toBe(1);
+    const errors = result.stderr.split('\n').filter((l) => l.startsWith('npm start:'));
+    expect(errors).toEqual([
+      `npm start: port ${taken} is already in use; set ${variable} to use another port`,
+    ]);
+    expect(result.stdout).not.toMatch(/ready/);
+  });
+});
+
+describe('--persist', () => {
+  it('keeps DynamoDB data across a restart', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'mesibo-local-'));
+    const dataDir = await mkdtemp(join(tmpdir(), 'mesibo-data-'));
+
+    const first = await startStack({ stateDir, args: ['--persist', dataDir] });
+    const jwt = await signDevToken(stateDir, { subject: 'alice' });
+    const issued = await withJwt(first, jwt, 'POST', '/v1/users/me/token');
+    expect(first.output()).toContain(`data in ${dataDir}`);
+    await first.stop();
+
+    // A new emulator (in memory) knows nothing: the token can only come from the persisted cache.
+    const second = await startStack({ stateDir, args: ['--persist', dataDir] });
+    try {
+      const again = await withJwt(second, jwt, 'POST', '/v1/users/me/token');
+      expect(again.json).toEqual(issued.json);
+      expect(await emulatorControl(second.emulatorUrl).requests()).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
