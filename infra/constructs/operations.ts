@@ -1,9 +1,11 @@
 /**
  * Alarms to one SNS topic, and one dashboard. Function-emitted metrics are EMF (Powertools) in the
- * stage's namespace; where their dimension sets vary per call site (Op, ErrorCode), alarms and graphs use
- * CloudWatch Metrics Insights queries, which aggregate over any dimensions. mesibo TOKENBREACH/AUTHFAIL
- * are found in the JSON logs of every mesibo-calling function by a metric filter, since not every
- * function emits a per-code metric and one such error means the app is (about to be) disabled.
+ * stage's namespace. Every mesibo-calling function emits MesiboCall, MesiboError and MesiboLatency on
+ * its `service` dimension (shared/observability/mesibo-metrics.ts), which the error-rate alarm and the
+ * latency graphs use; MesiboError by Op and ErrorCode, and the other counters, are read with CloudWatch
+ * Metrics Insights queries. mesibo TOKENBREACH/AUTHFAIL are found in the JSON logs of every
+ * mesibo-calling function by a metric filter: one such error means the app is (about to be) disabled,
+ * and a log filter sees it wherever it is logged, whatever the metrics pipeline does.
  */
 import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -38,6 +40,15 @@ export const CREDENTIAL_ERROR_CODES = ['TOKENBREACH', 'AUTHFAIL'] as const;
 export const loggedErrorMetricName = (code: string): string => `MesiboLogged${code}`;
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * The mesibo error-rate alarm: the share of failed calls (after the client's retries) over five
+ * minutes, across the mesibo-calling functions. The stage config has no field for it; 5% catches an
+ * outage or a bad credential while tolerating the odd rejected call (e.g. revoking an unknown user).
+ */
+export const MESIBO_ERROR_RATE_PERCENT = 5;
+/** Below this many calls in the period the rate reads 0: one error at low traffic must not page. */
+export const MESIBO_ERROR_RATE_MIN_CALLS = 20;
 
 export class Operations extends Construct {
   readonly topic: sns.Topic;
@@ -109,8 +120,12 @@ export class Operations extends Construct {
       );
     }
 
-    const mesiboErrors = insights(`SELECT SUM(MesiboError) FROM "${ns}"`, 'mesibo errors');
-    alarm('mesibo-errors', mesiboErrors, 'mesibo calls are failing (MesiboError, all functions)', 5);
+    alarm(
+      'mesibo-error-rate',
+      mesiboErrorRate(ns, props.mesiboFunctions),
+      `more than ${MESIBO_ERROR_RATE_PERCENT}% of mesibo calls failed (MesiboError / MesiboCall, all mesibo-calling functions, at least ${MESIBO_ERROR_RATE_MIN_CALLS} calls in 5 minutes)`,
+      MESIBO_ERROR_RATE_PERCENT,
+    );
 
     for (const code of CREDENTIAL_ERROR_CODES) {
       const metricName = loggedErrorMetricName(code);
@@ -185,23 +200,40 @@ export class Operations extends Construct {
         tokenMetric('TokenServedStale'),
       ]),
     );
+    const mesibo = (metricName: string, service: string, statistic: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: ns,
+        metricName,
+        dimensionsMap: { service },
+        period,
+        statistic,
+        label,
+      });
     dashboard.addWidgets(
+      graph(
+        'mesibo calls and error rate',
+        props.mesiboFunctions.map((name) => mesibo('MesiboCall', name, 'Sum', `${name} calls`)),
+        [mesiboErrorRate(ns, props.mesiboFunctions)],
+      ),
+      // Per function: percentiles cannot be combined across dimension values.
+      graph(
+        'mesibo latency p50 / p99 (ms)',
+        props.mesiboFunctions.flatMap((name) => [
+          mesibo('MesiboLatency', name, 'p50', `${name} p50`),
+          mesibo('MesiboLatency', name, 'p99', `${name} p99`),
+        ]),
+      ),
       graph('mesibo errors by code', [
-        insights(`SELECT SUM(MesiboError) FROM "${ns}" GROUP BY ErrorCode`, 'errors'),
+        // SCHEMA: only the per-code series; the service-only MesiboError would count each error twice.
+        insights(
+          `SELECT SUM(MesiboError) FROM SCHEMA("${ns}", ErrorCode, Op, service) GROUP BY ErrorCode`,
+          'errors',
+        ),
         insights(`SELECT SUM(${loggedErrorMetricName('TOKENBREACH')}) FROM "${ns}"`, 'TOKENBREACH (logs)'),
         insights(`SELECT SUM(${loggedErrorMetricName('AUTHFAIL')}) FROM "${ns}"`, 'AUTHFAIL (logs)'),
       ]),
-      graph(
-        'mesibo calls and latency',
-        [
-          insights(`SELECT SUM(MesiboCall) FROM "${ns}"`, 'token calls'),
-          insights(`SELECT SUM(MesiboMessageCalls) FROM "${ns}"`, 'message calls'),
-        ],
-        // Duration of the mesibo-calling functions: dominated by mesibo's response time.
-        props.mesiboFunctions.map((name) =>
-          props.functions[name].metricDuration({ period, statistic: 'p99', label: `${name} p99 (ms)` }),
-        ),
-      ),
+    );
+    dashboard.addWidgets(
       graph(
         'Fan-out progress',
         [
@@ -233,6 +265,37 @@ export class Operations extends Construct {
     return dashboard;
   }
 }
+
+/**
+ * Percent of mesibo calls that failed, over the service dimension of each mesibo-calling function.
+ * FILL: a function that made no call (or had no error) in the period adds 0 rather than no data.
+ */
+const mesiboErrorRate = (ns: string, services: readonly string[]): cloudwatch.MathExpression => {
+  // An alarm's math expression takes at most 10 metrics: two per function.
+  if (services.length > 5) throw new Error('the mesibo error-rate alarm covers at most 5 functions');
+  const usingMetrics: Record<string, cloudwatch.IMetric> = {};
+  const sum = (metricName: string, prefix: string) =>
+    services
+      .map((service, i) => {
+        usingMetrics[`${prefix}${i}`] = new cloudwatch.Metric({
+          namespace: ns,
+          metricName,
+          dimensionsMap: { service },
+          period: FIVE_MINUTES,
+          statistic: 'Sum',
+        });
+        return `FILL(${prefix}${i}, 0)`;
+      })
+      .join(' + ');
+  const calls = `(${sum('MesiboCall', 'calls')})`;
+  const errors = `(${sum('MesiboError', 'errors')})`;
+  return new cloudwatch.MathExpression({
+    expression: `IF(${calls} >= ${MESIBO_ERROR_RATE_MIN_CALLS}, 100 * ${errors} / ${calls}, 0)`,
+    usingMetrics,
+    label: 'mesibo error rate (%)',
+    period: FIVE_MINUTES,
+  });
+};
 
 /** A Metrics Insights query: sums over every dimension set the functions emit. */
 const insights = (query: string, label: string): cloudwatch.MathExpression =>

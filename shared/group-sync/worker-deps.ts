@@ -1,13 +1,14 @@
 /**
- * Wiring for the worker (sync-group-worker). `groupSyncWorkerFromEnv` builds the mesibo client and the
- * DynamoDB client from the environment; the local stack, the tests and the benchmarks call
- * `buildGroupSyncWorker` with their own.
+ * Wiring for the worker (sync-group-worker). `groupSyncWorkerFromEnv` builds the mesibo client (with its
+ * metrics observer) and the DynamoDB client from the environment; the local stack, the tests and the
+ * benchmarks call `buildGroupSyncWorker` with their own (a client without `onCall` emits no mesibo metrics).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
+import { functionMetrics, mesiboCallMetrics, publishMetrics } from '../observability/mesibo-metrics';
 import { type Clock, systemClock } from '../ports';
 import { secretsManagerSource } from '../secrets/secrets-manager';
 import {
@@ -76,10 +77,21 @@ export const buildGroupSyncWorker = (input: BuildWorkerInput): GroupSyncWorkerDe
 export const groupSyncWorkerFromEnv = (env: Env = process.env): GroupSyncWorkerDeps => {
   const config = workerConfigFromEnv(env);
   const logger = createLogger(WORKER_SERVICE);
+  const mesiboMetrics = functionMetrics(WORKER_SERVICE, env);
   const mesibo = createGroupSyncMesibo({
     ...mesiboOptionsFromEnv(env),
     appToken: secretsManagerSource(config.appTokenSecretId),
     logger: powertoolsLogger(logger),
+    onCall: mesiboCallMetrics(mesiboMetrics),
   });
-  return buildGroupSyncWorker({ config, doc: documentClient(), mesibo, logger });
+  const counters = powertoolsGroupSyncMetrics(WORKER_SERVICE);
+  // The handler flushes `metrics` once per invocation; the mesibo call metrics go out with it.
+  const metrics: GroupSyncMetrics = {
+    count: counters.count,
+    flush: () => {
+      counters.flush();
+      publishMetrics(mesiboMetrics);
+    },
+  };
+  return buildGroupSyncWorker({ config, doc: documentClient(), mesibo, logger, metrics });
 };

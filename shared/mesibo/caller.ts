@@ -1,15 +1,17 @@
 /**
  * Runs one mesibo call to completion: encode for the configured API style, POST, interpret the answer,
  * retry transient failures with full-jitter backoff within the attempt budget, and refresh the app
- * token once on AUTHFAIL. Nothing here knows the individual ops beyond their idempotency.
+ * token once on AUTHFAIL. The outcome of each call, retries included, goes to the `onCall` observer.
+ * Nothing here knows the individual ops beyond their idempotency.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { isMesiboError } from './errors';
 import { type AttemptFailure, toMesiboError } from './failures';
 import { createAgent, postOnce } from './http';
 import { encodeJsonRequest } from './json-transport';
 import { encodeLegacyRequest } from './legacy-transport';
-import { DEFAULTS, type MesiboClientOptions } from './options';
+import { DEFAULTS, type MesiboCallOutcome, type MesiboClientOptions } from './options';
 import { SecretScrubber } from './redact';
 import { type MesiboRequest, NON_IDEMPOTENT_OPS, type RequestEncoder } from './requests';
 import { badResponse, interpretResponse, ResponseShapeError } from './responses';
@@ -70,6 +72,7 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
   };
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const now = options.now ?? (() => performance.now());
   const log = {
     debug: options.logger?.debug.bind(options.logger) ?? none,
     info: options.logger?.info.bind(options.logger) ?? none,
@@ -79,10 +82,12 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
   const dispatcher: Dispatcher = options.dispatcher ?? ownAgent!;
   let lastId = 0;
 
-  const execute = async <T>(
+  /** `progress.attempts` is kept current so a failure outside the protocol still reports how far it got. */
+  const run = async <T>(
     request: MesiboRequest,
     parse: (body: unknown) => T,
-    callOptions: MessageCallOptions = {},
+    callOptions: MessageCallOptions,
+    progress: { attempts: number },
   ): Promise<T> => {
     const { op } = request;
     const id = callOptions.id ?? ++lastId;
@@ -97,6 +102,7 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
     let retries = 0;
 
     for (let attempts = 1; ; attempts++) {
+      progress.attempts = attempts;
       const encoded = encode(request, { token, id });
       log.debug('mesibo request', { op: encoded.op, id, attempt: attempts, style: options.style });
       const sent = await postOnce(dispatcher, url, encoded, timeoutMs, callOptions.signal);
@@ -148,6 +154,42 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
       });
       await sleepUnlessAborted(sleep, waitMs, callOptions.signal);
       if (callOptions.signal?.aborted) throw fail(callerAborted, attempts, false);
+    }
+  };
+
+  const report = (outcome: MesiboCallOutcome) => {
+    try {
+      options.onCall?.(outcome);
+    } catch (err) {
+      // Metrics are never worth failing (or retrying) a call that has already happened.
+      log.warn('mesibo onCall observer threw; ignored', {
+        op: outcome.op,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  };
+
+  const execute = async <T>(
+    request: MesiboRequest,
+    parse: (body: unknown) => T,
+    callOptions: MessageCallOptions = {},
+  ): Promise<T> => {
+    const { op } = request;
+    const started = now();
+    const progress = { attempts: 0 };
+    try {
+      const result = await run(request, parse, callOptions, progress);
+      report({ op, ok: true, attempts: progress.attempts, durationMs: now() - started });
+      return result;
+    } catch (e) {
+      const durationMs = now() - started;
+      // A MesiboError's code is already scrubbed; anything else is reported by a fixed code only.
+      report(
+        isMesiboError(e)
+          ? { op, ok: false, error: e.error, kind: e.kind, attempts: e.attempts, durationMs }
+          : { op, ok: false, error: 'UNKNOWN', attempts: progress.attempts, durationMs },
+      );
+      throw e;
     }
   };
 

@@ -5,6 +5,8 @@ export * from './errors';
 export {
   DEFAULT_BASE_URL,
   type MesiboApiStyle,
+  type MesiboCallObserver,
+  type MesiboCallOutcome,
   type MesiboClientOptions,
   type MesiboLogger,
 } from './options';

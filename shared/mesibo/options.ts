@@ -3,6 +3,7 @@
  * (URL, API style, timeouts, retry budget, randomness, sleeping, the HTTP dispatcher) is an option.
  */
 import type { Dispatcher } from 'undici';
+import type { MesiboFailureKind } from './errors';
 import type { AppTokenSource } from './types';
 
 /** `json`: the current `/backend/` API (JSON body). `legacy`: the older `api.php` form API. */
@@ -14,6 +15,27 @@ export interface MesiboLogger {
   info(message: string, attrs?: object): void;
   warn(message: string, attrs?: object): void;
 }
+
+/** How one call ended, after its retries. Codes and numbers only: nothing here can carry a secret. */
+export interface MesiboCallOutcome {
+  op: string;
+  ok: boolean;
+  /**
+   * On failure: mesibo's error code (`BADVALUE`, `AUTHFAIL`, ...) or the client's transport code
+   * (`TIMEOUT`, `NETWORK`, `HTTP_503`, `ABORTED`, ...); `UNKNOWN` if the call failed outside the
+   * protocol (the app token source threw, or a bug).
+   */
+  error?: string;
+  /** On a protocol or transport failure: which kind (absent for `UNKNOWN`). */
+  kind?: MesiboFailureKind;
+  /** HTTP attempts made; 0 when the call failed before the first one. */
+  attempts: number;
+  /** The whole call, backoff waits and the app token lookup included. */
+  durationMs: number;
+}
+
+/** Told about every mesibo call once, when it ends. Must not throw (a throw is logged and ignored). */
+export type MesiboCallObserver = (call: MesiboCallOutcome) => void;
 
 export interface MesiboClientOptions {
   baseUrl: string;
@@ -36,6 +58,10 @@ export interface MesiboClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** HTTP dispatcher; by default the client owns a keep-alive undici Agent. */
   dispatcher?: Dispatcher;
+  /** Metrics hook, e.g. `mesiboCallMetrics` (shared/observability); none by default. */
+  onCall?: MesiboCallObserver;
+  /** Monotonic milliseconds for `durationMs` (default performance.now); injectable for tests. */
+  now?: () => number;
 }
 
 export const DEFAULTS = {

@@ -11,16 +11,17 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createMesiboClient, type MesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
+import { mesiboLoggerFrom } from '../observability/mesibo-logger';
+import { functionMetrics, mesiboCallMetrics, publishMetrics } from '../observability/mesibo-metrics';
 import { type Clock, type OneTimeScheduler, type QueuePublisher, systemClock } from '../ports';
 import { createSqsPublisher } from '../queue/sqs-publisher';
 import { eventBridgeOneTimeScheduler } from '../scheduler/eventbridge-scheduler';
 import { secretsManagerSource } from '../secrets/secrets-manager';
-import { mesiboLoggerFrom } from '../token/deps';
 import type { AcceptDeps } from './accept';
 import { type SendConfig, sendConfigFromEnv, type WorkerConfig, workerConfigFromEnv } from './config';
 import { dynamoBatchLedger } from './dynamo-batch-ledger';
 import { groupGidLookup } from './group-lookup';
-import { emfNotifyMetrics } from './metrics';
+import { emfNotifyMetrics, type FlushableMetrics } from './metrics';
 import type { OccurrenceDeps } from './occurrence';
 import type { DeadLetters, FindGid, NotifyMetrics, OnceGate, RedeliveryDelay } from './ports';
 import { powertoolsOnceGate } from './powertools-once-gate';
@@ -145,12 +146,34 @@ const documentClients = () => {
   };
 };
 
-const mesiboFromEnv = (env: Env, appTokenSecretId: string, logger: Logger): MesiboClient =>
-  createMesiboClient({
-    ...mesiboOptionsFromEnv(env),
-    appToken: secretsManagerSource(appTokenSecretId),
-    logger: mesiboLoggerFrom(logger),
-  });
+/**
+ * The mesibo client with its metrics observer, and the function's counters flushing the observer's
+ * metrics too (handlers flush once per invocation, in `endInvocation`).
+ */
+const mesiboFromEnv = (
+  env: Env,
+  service: string,
+  appTokenSecretId: string,
+  logger: Logger,
+): { mesibo: MesiboClient; metrics: FlushableMetrics } => {
+  const mesiboMetrics = functionMetrics(service, env);
+  const counters = emfNotifyMetrics(service);
+  return {
+    mesibo: createMesiboClient({
+      ...mesiboOptionsFromEnv(env),
+      appToken: secretsManagerSource(appTokenSecretId),
+      logger: mesiboLoggerFrom(logger),
+      onCall: mesiboCallMetrics(mesiboMetrics),
+    }),
+    metrics: {
+      count: counters.count,
+      flush: () => {
+        counters.flush();
+        publishMetrics(mesiboMetrics);
+      },
+    },
+  };
+};
 
 export const sendSystemMessageDepsFromEnv = (env: Env): SendSystemMessageDeps => {
   const config = sendConfigFromEnv(env);
@@ -160,7 +183,7 @@ export const sendSystemMessageDepsFromEnv = (env: Env): SendSystemMessageDeps =>
   return buildNotifyDeps({
     config,
     dynamo,
-    mesibo: mesiboFromEnv(env, config.appTokenSecretId, logger),
+    ...mesiboFromEnv(env, SEND_SERVICE, config.appTokenSecretId, logger),
     queue: createSqsPublisher({ queueUrl: config.fanoutQueueUrl }),
     deadLetters: queueDeadLetters(createSqsPublisher({ queueUrl: queueUrlFromArn(config.schedule.dlqArn) })),
     schedulerFor: (targetArn) =>
@@ -183,7 +206,7 @@ export const sendSystemMessageWorkerDepsFromEnv = (env: Env): SendSystemMessageW
   return buildWorkerDeps({
     config,
     doc: documentClients().doc,
-    mesibo: mesiboFromEnv(env, config.appTokenSecretId, logger),
+    ...mesiboFromEnv(env, WORKER_SERVICE, config.appTokenSecretId, logger),
     deadLetters: queueDeadLetters(createSqsPublisher({ queueUrl: config.fanoutDlqUrl, client: sqs })),
     redelivery: sqsRedeliveryDelay(sqs),
     logger,

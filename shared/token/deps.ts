@@ -1,6 +1,7 @@
 /**
  * Wiring for the issue-user-token function. `tokenDepsFromEnv` builds the AWS adapters; the local stack
- * and the tests call `buildTokenDeps` with their own DynamoDB client, mesibo client and clock.
+ * and the tests call `buildTokenDeps` with their own DynamoDB client, mesibo client and clock (a client
+ * built without `onCall` emits no mesibo metrics).
  *
  * Only the DynamoDB client is built up front: a cache hit needs nothing else. The mesibo client and the
  * Secrets Manager client (and their modules) are loaded on the first cache miss.
@@ -10,9 +11,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mesiboOptionsFromEnv } from '../mesibo/env';
-import type { MesiboLogger } from '../mesibo/options';
 import type { MesiboClient } from '../mesibo/types';
 import { createLogger } from '../observability/logger';
+import { mesiboLoggerFrom } from '../observability/mesibo-logger';
+import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
 import { type Clock, systemClock } from '../ports';
 import { coalescedSecret } from './app-token';
 import { type TokenConfig, tokenConfigFromEnv } from './config';
@@ -52,13 +54,6 @@ const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
   };
 };
 
-/** Powertools' variadic signatures do not match MesiboLogger's optional one; adapt rather than cast. */
-export const mesiboLoggerFrom = (logger: Logger): MesiboLogger => ({
-  debug: (message, attrs) => logger.debug(message, { ...attrs }),
-  info: (message, attrs) => logger.info(message, { ...attrs }),
-  warn: (message, attrs) => logger.warn(message, { ...attrs }),
-});
-
 const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export const buildTokenDeps = (input: BuildTokenDepsInput): TokenDeps => {
@@ -90,6 +85,8 @@ export const tokenDepsFromEnv = (env: Record<string, string | undefined> = proce
   const config = tokenConfigFromEnv(env);
   const endpoint = mesiboOptionsFromEnv(env);
   const logger = createLogger(SERVICE_NAME);
+  // One Metrics for the token counters and the mesibo client's observer: both flushed by the handler.
+  const metrics = functionMetrics(SERVICE_NAME, env);
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -101,7 +98,12 @@ export const tokenDepsFromEnv = (env: Record<string, string | undefined> = proce
     const appToken = coalescedSecret(
       secretsManagerSource(config.appTokenSecretId, { maxAgeSeconds: config.appTokenMaxAgeSeconds }),
     );
-    return createMesiboClient({ ...endpoint, appToken, logger: mesiboLoggerFrom(logger) });
+    return createMesiboClient({
+      ...endpoint,
+      appToken,
+      logger: mesiboLoggerFrom(logger),
+      onCall: mesiboCallMetrics(metrics),
+    });
   };
-  return buildTokenDeps({ config, doc, mesibo, logger });
+  return buildTokenDeps({ config, doc, mesibo, logger, metrics: powertoolsTokenMetrics(metrics) });
 };

@@ -21,7 +21,9 @@ export interface TokenMetrics {
 
 export const noMetrics: TokenMetrics = { count: () => {}, flush: () => {} };
 
-export const powertoolsTokenMetrics = (metrics: Metrics = functionMetrics('issue-user-token')): TokenMetrics => ({
+export const powertoolsTokenMetrics = (
+  metrics: Metrics = functionMetrics('issue-user-token'),
+): TokenMetrics => ({
   count(name) {
     metrics.addMetric(name, MetricUnit.Count, 1);
   },

@@ -12,6 +12,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUIRE_SHIM } from '../../infra/bundling';
 import { functionConfig, loadStageConfig, type StageConfig } from '../../infra/config';
+import { MESIBO_ERROR_RATE_MIN_CALLS, MESIBO_ERROR_RATE_PERCENT } from '../../infra/constructs/operations';
 import { VISIBILITY_FACTOR } from '../../infra/constructs/queues';
 import { SCHEDULE_TARGET } from '../../infra/stack';
 import { ENV } from '../../shared/config/env';
@@ -619,13 +620,43 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       }
     });
 
-    it('alarms on mesibo errors (EMF) and on TOKENBREACH / AUTHFAIL in any mesibo-calling function', () => {
+    it('alarms on the mesibo error rate (EMF, per service) and on TOKENBREACH / AUTHFAIL in any mesibo-calling function', () => {
       const ns = c().config.observability.metricsNamespace;
-      expect(
-        alarms().some((a) =>
-          JSON.stringify(a.Metrics ?? null).includes(`SELECT SUM(MesiboError) FROM \\"${ns}\\"`),
-        ),
-      ).toBe(true);
+      const mesiboNames = functionSpecs.filter((f) => f.uses.includes('mesibo')).map((f) => f.name);
+      type Query = {
+        Id: string;
+        Expression?: string;
+        ReturnData?: boolean;
+        MetricStat?: {
+          Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
+          Stat: string;
+          Period: number;
+        };
+      };
+      const rate = alarms().find((a) => String(a.AlarmDescription).includes('mesibo calls failed'));
+      expect(rate).toMatchObject({
+        Threshold: MESIBO_ERROR_RATE_PERCENT,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      const queries = rate?.Metrics as Query[];
+      const returned = queries.filter((q) => q.ReturnData !== false);
+      expect(returned).toHaveLength(1);
+      const expression = returned[0]?.Expression ?? '';
+      expect(expression).toMatch(
+        new RegExp(`^IF\\(\\(.+\\) >= ${MESIBO_ERROR_RATE_MIN_CALLS}, 100 \\* \\(.+\\) / \\(.+\\), 0\\)$`),
+      );
+      for (const metricName of ['MesiboCall', 'MesiboError']) {
+        const stats = queries.filter((q) => q.MetricStat?.Metric.MetricName === metricName);
+        // Every mesibo-calling function's service dimension, each summed into the expression.
+        expect(stats.map((q) => JSON.stringify(q.MetricStat?.Metric.Dimensions)).sort()).toEqual(
+          mesiboNames.map((name) => JSON.stringify([{ Name: 'service', Value: name }])).sort(),
+        );
+        for (const q of stats) {
+          expect(q.MetricStat).toMatchObject({ Metric: { Namespace: ns }, Stat: 'Sum', Period: 300 });
+          expect(expression).toContain(`FILL(${q.Id}, 0)`);
+        }
+      }
       const filters = resourcesOfType(c().t, 'AWS::Logs::MetricFilter').map(([, r]) => props(r));
       const mesiboFns = functionSpecs.filter((f) => f.uses.includes('mesibo'));
       for (const code of ['TOKENBREACH', 'AUTHFAIL']) {
@@ -657,12 +688,19 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       for (const title of [
         'Requests',
         'Token cache hit rate',
-        'mesibo errors',
-        'mesibo calls and latency',
+        'mesibo errors by code',
+        'mesibo calls and error rate',
+        'mesibo latency p50 / p99',
         'Fan-out progress',
       ]) {
         expect(body).toContain(title);
       }
+      // mesibo latency is the client's MesiboLatency per function, not the functions' duration.
+      expect(body).toContain('\\"MesiboLatency\\"');
+      for (const spec of functionSpecs.filter((f) => f.uses.includes('mesibo'))) {
+        for (const stat of ['p50', 'p99']) expect(body).toContain(`${spec.name} ${stat}`);
+      }
+      expect(body).not.toContain('\\"Duration\\"');
     });
   });
 });

@@ -5,6 +5,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mesiboCallMetrics } from '../../../shared/observability/mesibo-metrics';
 import { powertoolsTokenMetrics } from '../../../shared/token/metrics';
 import { iamEvent, jwtEvent, lambdaContext } from './support/events';
 import { SECRET_ID, startTokenHarness, type TokenHarness } from './support/harness';
@@ -77,9 +78,12 @@ describe('logs', () => {
 });
 
 describe('metrics', () => {
-  it('are written as EMF: cache hit/miss, mesibo calls by op, mesibo errors by code', async () => {
+  it('are written as EMF: cache hit/miss, mesibo calls and latency, mesibo errors by op and code', async () => {
     const metrics = new Metrics({ namespace: 'MesiboServerless', serviceName: 'issue-user-token' });
-    h = await startTokenHarness({ metrics: powertoolsTokenMetrics(metrics) });
+    h = await startTokenHarness({
+      metrics: powertoolsTokenMetrics(metrics),
+      mesibo: { onCall: mesiboCallMetrics(metrics) },
+    });
     await call(h, jwtEvent({ method: 'POST', claims: { sub: 'frank' } }));
     await call(h, jwtEvent({ method: 'POST', claims: { sub: 'frank' } }));
     await call(h, iamEvent({ method: 'DELETE', route: '/v1/users/{address}', address: 'nobody' }));
@@ -89,7 +93,25 @@ describe('metrics', () => {
     expect(emf.every((r) => JSON.stringify(r).includes('"Namespace":"MesiboServerless"'))).toBe(true);
     expect(named('TokenCacheMiss')).toHaveLength(1);
     expect(named('TokenCacheHit')).toHaveLength(1);
-    expect(named('MesiboCall').map((r) => r.Op)).toEqual(['useradd', 'userdel']);
-    expect(named('MesiboError')).toEqual([expect.objectContaining({ Op: 'userdel', ErrorCode: 'BADVALUE' })]);
+    // One stored EMF line per invocation that called mesibo, on the service dimension only.
+    const dimensionsOf = (r: Record<string, unknown>) =>
+      (r._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0]?.Dimensions;
+    const stored = named('MesiboCall');
+    expect(stored).toHaveLength(2);
+    for (const r of stored) {
+      expect(dimensionsOf(r)).toEqual([['service']]);
+      expect(r).toMatchObject({
+        service: 'issue-user-token',
+        MesiboCall: 1,
+        MesiboLatency: expect.any(Number),
+      });
+    }
+    expect(stored.map((r) => r.MesiboError)).toEqual([undefined, 1]);
+    // The failure by op and code, in its own line.
+    const byCode = named('MesiboError').filter((r) => 'ErrorCode' in r);
+    expect(byCode).toEqual([
+      expect.objectContaining({ Op: 'userdel', ErrorCode: 'BADVALUE', MesiboError: 1 }),
+    ]);
+    expect(dimensionsOf(byCode[0] ?? {})).toEqual([['service', 'Op', 'ErrorCode']]);
   });
 });

@@ -31,7 +31,7 @@ beforeAll(async () => {
     MESIBO_API_URL: emulator.backendUrl,
     MESIBO_APP_TOKEN_SECRET_ID: 'prod/mesibo-app-token',
     TOKEN_APPIDS: 'com.example.app',
-    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_METRICS_NAMESPACE: 'Wiring/Test',
   });
 });
 
@@ -55,5 +55,12 @@ describe('handler (wired from env)', () => {
     const second = (await handler(event(), lambdaContext())) as APIGatewayProxyStructuredResultV2;
     expect(second.body).toBe(first.body);
     expect(secrets.reads).toBe(1);
+
+    // The mesibo client is wired with its metrics observer, flushed with the invocation's counters.
+    const emf = output.records().filter((r) => '_aws' in r);
+    expect(emf.filter((r) => 'MesiboCall' in r)).toEqual([
+      expect.objectContaining({ service: 'issue-user-token', MesiboCall: 1, TokenCacheMiss: 1 }),
+    ]);
+    expect(JSON.stringify(emf)).toContain('"Namespace":"Wiring/Test"');
   });
 });

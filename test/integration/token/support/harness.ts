@@ -20,11 +20,12 @@ import { type EmulatorControl, emulatorControl } from '../../../../local/mesibo-
 import { type RunningEmulator, startMesiboEmulator } from '../../../../local/mesibo-emulator/server';
 import { createMesiboClient, type MesiboClientOptions } from '../../../../shared/mesibo';
 import { createLogger } from '../../../../shared/observability/logger';
+import { mesiboLoggerFrom } from '../../../../shared/observability/mesibo-logger';
 import type { Clock } from '../../../../shared/ports';
 import { secretsManagerSource } from '../../../../shared/secrets/secrets-manager';
 import { coalescedSecret } from '../../../../shared/token/app-token';
 import { tokenConfigFromEnv } from '../../../../shared/token/config';
-import { buildTokenDeps, mesiboLoggerFrom, SERVICE_NAME } from '../../../../shared/token/deps';
+import { buildTokenDeps, SERVICE_NAME } from '../../../../shared/token/deps';
 import type { TokenMetricName, TokenMetrics } from '../../../../shared/token/metrics';
 import { type AwsStub, startAwsStub } from '../../../support/aws-stub';
 import { type CapturedOutput, captureOutput } from './capture-output';
@@ -35,8 +36,10 @@ export const APPIDS = ['com.example.app', 'com.example.web'] as const;
 export interface HarnessOptions {
   /** Extra or overriding settings, as the function would read them from its environment. */
   env?: Record<string, string>;
-  /** mesibo client tuning (timeouts, attempts) for fault tests. */
-  mesibo?: Partial<Pick<MesiboClientOptions, 'timeoutMs' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>>;
+  /** mesibo client tuning (timeouts, attempts) for fault tests, and its metrics observer. */
+  mesibo?: Partial<
+    Pick<MesiboClientOptions, 'timeoutMs' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'onCall'>
+  >;
   /** The value Secrets Manager holds at start (default: the emulator's app token). */
   secretValue?: string;
   metrics?: TokenMetrics;
@@ -63,13 +66,13 @@ export interface TokenHarness {
 
 /** Metrics kept in memory: nothing printed, everything assertable. */
 export class CountingMetrics implements TokenMetrics {
-  readonly counted: { name: TokenMetricName; op?: string; errorCode?: string }[] = [];
-  count(name: TokenMetricName, detail: { op?: string; errorCode?: string } = {}) {
-    this.counted.push({ name, ...detail });
+  readonly counted: TokenMetricName[] = [];
+  count(name: TokenMetricName) {
+    this.counted.push(name);
   }
   flush() {}
   total(name: TokenMetricName) {
-    return this.counted.filter((c) => c.name === name).length;
+    return this.counted.filter((c) => c === name).length;
   }
 }
 

@@ -119,13 +119,13 @@ export class FakeMesibo implements MesiboClient {
 }
 
 export class RecordingMetrics implements TokenMetrics {
-  readonly counted: { name: TokenMetricName; op?: string; errorCode?: string }[] = [];
-  count(name: TokenMetricName, detail: { op?: string; errorCode?: string } = {}) {
-    this.counted.push({ name, ...detail });
+  readonly counted: TokenMetricName[] = [];
+  count(name: TokenMetricName) {
+    this.counted.push(name);
   }
   flush() {}
   total(name: TokenMetricName) {
-    return this.counted.filter((c) => c.name === name).length;
+    return this.counted.filter((c) => c === name).length;
   }
 }
 
