@@ -4,7 +4,7 @@
  * @smithy/signature-v4 over exactly the headers the caller signed) and, on success, yields the
  * `requestContext.authorizer.iam` block. Failures carry API Gateway's 403 messages.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { type DevCredentials, LOCAL_ACCOUNT_ID, userArn } from '../auth/dev-credentials';
@@ -131,6 +131,11 @@ export const iamAuthorizer = (
       const value = req.headers[name];
       if (value === undefined) return { ok: false, message: SIGNATURE_MISMATCH };
       headers[name] = value;
+    }
+    // The payload hash is always the body's own; a declared x-amz-content-sha256 must agree with it.
+    const declared = req.headers['x-amz-content-sha256'];
+    if (declared !== undefined && declared !== createHash('sha256').update(req.body).digest('hex')) {
+      return { ok: false, message: SIGNATURE_MISMATCH };
     }
     const signer = new SignatureV4({
       credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
