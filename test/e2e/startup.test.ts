@@ -3,7 +3,7 @@
  * exit code 1; `--persist` keeps DynamoDB data across a restart (so a cached token survives it).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,7 @@ describe('a port already in use', () => {
       [other]: String(await freePort()),
       LOCAL_STATE_DIR: stateDir,
     });
+    await rm(stateDir, { recursive: true, force: true });
     expect(result.code).toBe(1);
     const errors = result.stderr.split('\n').filter((l) => l.startsWith('npm start:'));
     expect(errors).toEqual([
@@ -79,6 +80,7 @@ describe('--persist', () => {
       expect(await emulatorControl(second.emulatorUrl).requests()).toEqual([]);
     } finally {
       await second.stop();
+      await Promise.all([stateDir, dataDir].map((d) => rm(d, { recursive: true, force: true })));
     }
   });
 });

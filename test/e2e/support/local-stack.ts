@@ -4,7 +4,7 @@
  * does), so the test sees exactly the product's start and shutdown behaviour.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,7 @@ const waitForExit = (child: ChildProcess) =>
 /** Spawns `npm start`; resolves once the ready line is printed. */
 export const startStack = async (options: StartOptions = {}): Promise<RunningStack> => {
   const [port, emulatorPort] = [await freePort(), await freePort()];
+  const ownDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'mesibo-local-')));
   const env = { PORT: String(port), MESIBO_EMULATOR_PORT: String(emulatorPort), LOCAL_STATE_DIR: stateDir };
   const started = Date.now();
@@ -81,6 +82,12 @@ export const startStack = async (options: StartOptions = {}): Promise<RunningSta
   });
 
   const stop = async () => {
+    const result = await terminate();
+    if (ownDir) await rm(stateDir, { recursive: true, force: true });
+    return result;
+  };
+
+  const terminate = async () => {
     const exit = waitForExit(child);
     if (child.exitCode === null && child.signalCode === null && child.pid) {
       try {
