@@ -119,7 +119,9 @@ const operations: Record<string, Record<string, unknown>> = {
       }),
       400: problemResponse('Invalid payload (the `errors` member names the problem)'),
       401: problemResponse('Missing or bad signature, or a timestamp outside the tolerance window'),
+      409: problemResponse('The delivery id was already used for a different event'),
       413: problemResponse('Body over 1 MiB'),
+      503: problemResponse('The event could not be queued; nothing was applied, deliver it again later'),
     },
   },
   'POST /v1/system-messages': {
@@ -138,14 +140,28 @@ const operations: Record<string, Record<string, unknown>> = {
           },
           {
             type: 'object',
-            required: ['notificationId', 'recipients'],
-            properties: { notificationId: { type: 'string' }, recipients: { type: 'integer' } },
+            required: ['notificationId', 'recipients', 'batches'],
+            properties: {
+              notificationId: { type: 'string' },
+              recipients: {
+                description: 'Addresses enqueued, or the group messaged (one mesibo call)',
+                oneOf: [
+                  { type: 'object', required: ['addresses'], properties: { addresses: { type: 'integer' } } },
+                  { type: 'object', required: ['gid'], properties: { gid: { type: 'integer' } } },
+                ],
+              },
+              batches: { type: 'integer', description: 'Fan-out batches enqueued' },
+            },
           },
         ],
       }),
       400: problemResponse('Invalid payload (the `errors` member names the field)'),
       404: problemResponse('Unknown group key'),
-      413: problemResponse('Too large to schedule'),
+      409: problemResponse(
+        'The notificationId was used with a different payload, or is being accepted right now',
+      ),
+      413: problemResponse('Body over 1 MiB, or too large to schedule'),
+      502: problemResponse('mesibo refused to create the system sender; nothing was sent'),
     },
   },
   'GET /v1/health': {
