@@ -1,10 +1,12 @@
 /**
  * A SecretSource backed by Secrets Manager through Powertools Parameters: one fetch per `maxAgeSeconds`
- * per container, `forceRefresh` to pick up a rotation at once. The value is returned, never logged.
+ * per container (concurrent reads shared), `forceRefresh` to pick up a rotation at once. The value is
+ * returned, never logged.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretSource } from '../ports';
+import { coalescedSecret } from './coalesce';
 
 export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
 
@@ -21,7 +23,7 @@ export const secretsManagerSource = (
   options: { maxAgeSeconds?: number; provider?: SecretsProvider } = {},
 ): SecretSource => {
   const maxAge = options.maxAgeSeconds ?? DEFAULT_SECRET_MAX_AGE_SECONDS;
-  return async ({ forceRefresh } = {}) => {
+  return coalescedSecret(async ({ forceRefresh } = {}) => {
     const provider = options.provider ?? defaultProvider();
     const value = await provider.get(secretId, { maxAge, forceFetch: forceRefresh === true });
     if (typeof value !== 'string' || value === '') {
@@ -31,5 +33,5 @@ export const secretsManagerSource = (
       );
     }
     return value;
-  };
+  });
 };

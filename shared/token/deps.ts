@@ -16,7 +16,6 @@ import { createLogger } from '../observability/logger';
 import { mesiboLoggerFrom } from '../observability/mesibo-logger';
 import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
 import { type Clock, systemClock } from '../ports';
-import { coalescedSecret } from './app-token';
 import { type TokenConfig, tokenConfigFromEnv } from './config';
 import { createTokenService, type TokenService } from './issue-token';
 import { powertoolsTokenMetrics, type TokenMetrics } from './metrics';
@@ -95,9 +94,9 @@ export const tokenDepsFromEnv = (env: Record<string, string | undefined> = proce
       import('../mesibo/index'),
       import('../secrets/secrets-manager'),
     ]);
-    const appToken = coalescedSecret(
-      secretsManagerSource(config.appTokenSecretId, { maxAgeSeconds: config.appTokenMaxAgeSeconds }),
-    );
+    const appToken = secretsManagerSource(config.appTokenSecretId, {
+      maxAgeSeconds: config.appTokenMaxAgeSeconds,
+    });
     return createMesiboClient({
       ...endpoint,
       appToken,

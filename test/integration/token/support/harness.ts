@@ -23,7 +23,6 @@ import { createLogger } from '../../../../shared/observability/logger';
 import { mesiboLoggerFrom } from '../../../../shared/observability/mesibo-logger';
 import type { Clock } from '../../../../shared/ports';
 import { secretsManagerSource } from '../../../../shared/secrets/secrets-manager';
-import { coalescedSecret } from '../../../../shared/token/app-token';
 import { tokenConfigFromEnv } from '../../../../shared/token/config';
 import { buildTokenDeps, SERVICE_NAME } from '../../../../shared/token/deps';
 import type { TokenMetricName, TokenMetrics } from '../../../../shared/token/metrics';
@@ -108,12 +107,10 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
   const logger = createLogger(SERVICE_NAME);
   logger.setLogLevel(options.logLevel ?? 'DEBUG');
   const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, ...LOCAL_AWS });
-  const appToken = coalescedSecret(
-    secretsManagerSource(config.appTokenSecretId, {
-      maxAgeSeconds: config.appTokenMaxAgeSeconds,
-      provider: new SecretsProvider({ awsSdkV3Client: secretsClient }),
-    }),
-  );
+  const appToken = secretsManagerSource(config.appTokenSecretId, {
+    maxAgeSeconds: config.appTokenMaxAgeSeconds,
+    provider: new SecretsProvider({ awsSdkV3Client: secretsClient }),
+  });
   const mesibo = createMesiboClient({
     baseUrl: emulator.backendUrl,
     style: 'json',

@@ -1,6 +1,6 @@
 /**
- * The mesibo app token source for this function. Concurrent cache misses in a fresh container would
- * each read Secrets Manager (the provider caches values, not reads in flight), so reads are shared.
+ * Shares reads in flight: concurrent first requests in a fresh container would each read Secrets
+ * Manager (the provider caches values, not reads in flight).
  */
 import type { SecretSource } from '../ports';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalescedSecret } from '../../../shared/token/app-token';
+import { coalescedSecret } from '../../../shared/secrets/coalesce';
 
 describe('coalescedSecret', () => {
   it('shares one read among concurrent callers, and reads again once it has settled', async () => {
