@@ -28,8 +28,6 @@ import type { ScheduleDeadLetter } from './scheduler/target';
 import { loadOrCreateSecrets, staticSecret, webhookSecretString } from './secrets';
 import { wireFunctions } from './wiring';
 
-export const DEFAULT_PORT = 3000;
-export const DEFAULT_EMULATOR_PORT = 3100;
 export const DEFAULT_SCHEDULES_FILE = fileURLToPath(new URL('./schedules.json', import.meta.url));
 
 export interface RealMesibo {
@@ -105,11 +103,22 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
   const clock = options.clock ?? systemClock;
   const region = LOCAL_AWS.region;
   const accountId = LOCAL_ACCOUNT_ID;
-  const cleanups: (() => Promise<void>)[] = [];
+  // Shutdown order: stop taking requests, let queued and scheduled work in flight finish, then close
+  // the clients and the backends that work was using.
+  type Stage = 'gateway' | 'work' | 'clients' | 'backends';
+  const order: Stage[] = ['gateway', 'work', 'clients', 'backends'];
+  const cleanups: { stage: Stage; run: () => Promise<void> }[] = [];
+  const onClose = (stage: Stage, ...runs: (() => Promise<void>)[]) => {
+    for (const run of runs) cleanups.push({ stage, run });
+  };
   const closeAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      await cleanup().catch((e: unknown) => console.error(`[local] shutdown: ${(e as Error).message}`));
+    for (const stage of order) {
+      const runs = cleanups.filter((c) => c.stage === stage).map((c) => c.run());
+      for (const r of await Promise.allSettled(runs)) {
+        if (r.status === 'rejected') console.error(`[local] shutdown: ${(r.reason as Error).message}`);
+      }
     }
+    cleanups.length = 0;
   };
 
   try {
@@ -137,7 +146,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       maxReceiveCount: 6,
       consumer: (event) => runtime.invoke('send-system-message-worker', event, 'sqs'),
     });
-    cleanups.push(
+    onClose(
+      'work',
       () => groupSyncQueue.close(),
       () => fanoutQueue.close(),
     );
@@ -159,13 +169,13 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     };
     const arnPrefix = `arn:aws:scheduler:${region}:${accountId}:schedule/`;
     const oneTimeScheduler = new LocalOneTimeScheduler(target, `${arnPrefix}one-time/`);
-    cleanups.push(() => oneTimeScheduler.close());
+    onClose('work', () => oneTimeScheduler.close());
     const recurring = new RecurringScheduler(schedules, target, {
       arnPrefix: `${arnPrefix}default/`,
       toInput: (name, payload) => JSON.parse(recurringScheduleInput(name, payload)) as unknown,
       now: () => clock.now(),
     });
-    cleanups.push(() => recurring.close());
+    onClose('work', () => recurring.close());
 
     // The gateway binds first, so a taken PORT fails before anything else starts.
     let ready = false;
@@ -204,7 +214,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       },
     });
     await listen(server, options.port, host);
-    cleanups.push(() => closeServer(server));
+    onClose('gateway', () => closeServer(server));
     const url = `http://${host}:${options.port}`;
 
     let mesiboUrl: string;
@@ -224,14 +234,14 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
         throw isAddrInUse(e) ? new PortInUseError(options.emulatorPort, 'MESIBO_EMULATOR_PORT') : e;
       }
       const running = emulator;
-      cleanups.push(() => running.close());
+      onClose('backends', () => running.close());
       control = emulatorControl(emulator.url);
       mesiboUrl = style === 'json' ? emulator.backendUrl : emulator.legacyUrl;
       appToken = emulator.appToken;
     }
 
     const dynamo: LocalDynamo = await startDynalite({ path: options.persistDir });
-    cleanups.push(() => dynamo.close());
+    onClose('backends', () => dynamo.close());
     const tables: TableNames = {
       usersTable: 'users',
       groupsTable: 'groups',
@@ -254,7 +264,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       clock,
       env: process.env,
     });
-    cleanups.push(closeClients);
+    onClose('clients', closeClients);
     status.functions = functionSpecs.map((f) => ({ name: f.name, wired: runtime.has(f.name) }));
     ready = true;
 

@@ -32,6 +32,8 @@ process.env.AWS_REGION ??= 'us-east-1';
 const { values } = (() => {
   try {
     return parseArgs({
+      // Tolerate the `--` that separates script flags when run directly (`tsx local/start.ts -- ...`).
+      args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--')),
       options: {
         persist: { type: 'string' },
         schedules: { type: 'string' },
@@ -61,7 +63,7 @@ const port = portFrom('PORT', 3000);
 const emulatorPort = portFrom('MESIBO_EMULATOR_PORT', 3100);
 const dir = stateDir();
 
-const { startLocalStack, PortInUseError } = await import('./stack');
+const { startLocalStack } = await import('./stack');
 const { exampleCalls } = await import('./banner');
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
@@ -76,9 +78,8 @@ try {
     ...(apiUrl && appToken ? { realMesibo: { apiUrl, appToken, style } } : {}),
   });
 } catch (e) {
-  if (e instanceof PortInUseError) fail(e.message);
-  fail((e as Error).message);
-  throw e;
+  // One line (a taken port names its variable), no stack trace.
+  stack = fail((e as Error).message);
 }
 
 let stopping = false;

@@ -64,9 +64,11 @@ describe.skipIf(!hasChromium)('local console (Chromium)', () => {
   });
 
   const table = (id: string) => page.getByTestId(id);
+  // The page polls every 1.5 s; wait across a few of its refreshes.
+  const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 10_000 });
 
   it('shows users with their token expiry and never the token itself by default', async () => {
-    await expect.poll(() => table('users').innerText()).toContain('alice');
+    await poll(() => table('users').innerText()).toContain('alice');
     const text = await table('users').innerText();
     expect(text).toMatch(/com\.example\.app · expires/);
     expect(await page.content()).not.toContain(token);
@@ -74,25 +76,25 @@ describe.skipIf(!hasChromium)('local console (Chromium)', () => {
 
   it('shows a token only when asked', async () => {
     await page.getByLabel('show tokens').check();
-    await expect.poll(() => table('users').innerText()).toContain(token);
+    await poll(() => table('users').innerText()).toContain(token);
     await page.getByLabel('show tokens').uncheck();
-    await expect.poll(() => table('users').innerText()).not.toContain(token);
+    await poll(() => table('users').innerText()).not.toContain(token);
   });
 
   it('shows groups with their members, the mesibo requests and the queues', async () => {
-    await expect.poll(() => table('groups').innerText()).toMatch(/Engineering[\s\S]*alice[\s\S]*bob/);
-    await expect.poll(() => table('mesibo-requests').innerText()).toMatch(/groupeditmembers/);
+    await poll(() => table('groups').innerText()).toMatch(/Engineering[\s\S]*alice[\s\S]*bob/);
+    await poll(() => table('mesibo-requests').innerText()).toMatch(/groupeditmembers/);
     expect(await table('mesibo-requests').innerText()).toMatch(/useradd\s+200\s+ok/);
-    await expect.poll(() => table('queues').innerText()).toMatch(/group-sync\.fifo\s+0\s+0\s+0\s+0\s+1 \/ 1/);
+    await poll(() => table('queues').innerText()).toMatch(/group-sync\.fifo\s+0\s+0\s+0\s+0\s+1 \/ 1/);
     expect(await page.getByTestId('status').innerText()).toMatch(/live · mesibo: emulator · 6\/6 functions/);
   });
 
   it('fires a schedule from its button and shows the message it sent', async () => {
     const schedules = table('schedules');
-    await expect.poll(() => schedules.innerText()).toContain('weekday-standup-reminder');
+    await poll(() => schedules.innerText()).toContain('weekday-standup-reminder');
     expect(await schedules.innerText()).toMatch(/cron\(0 9 \? \* MON-FRI \*\) Europe\/Berlin/);
     await schedules.getByRole('button', { name: 'fire now' }).click();
-    await expect.poll(() => table('messages').innerText()).toContain('Stand-up starts in 10 minutes.');
-    await expect.poll(() => schedules.innerText()).toMatch(/ok at/);
+    await poll(() => table('messages').innerText()).toContain('Stand-up starts in 10 minutes.');
+    await poll(() => schedules.innerText()).toMatch(/ok at/);
   });
 });
