@@ -2,7 +2,8 @@
  * Group-sync counters as a small port: production writes CloudWatch EMF through Powertools Metrics,
  * tests pass `noGroupSyncMetrics`.
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { publishMetrics } from '../observability/mesibo-metrics';
 
 export type GroupSyncMetricName =
   | 'WebhookQueued'
@@ -28,11 +29,8 @@ export interface GroupSyncMetrics {
 
 export const noGroupSyncMetrics: GroupSyncMetrics = { count: () => {}, flush: () => {} };
 
-export const powertoolsGroupSyncMetrics = (serviceName: string): GroupSyncMetrics => {
-  const metrics = new Metrics({
-    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'MesiboServerless',
-    serviceName,
-  });
+/** Counts into the function's Metrics, so one EMF line per invocation carries them with the mesibo metrics. */
+export const powertoolsGroupSyncMetrics = (metrics: Metrics): GroupSyncMetrics => {
   return {
     count(name, value = 1, detail = {}) {
       if (!detail.code) {
@@ -44,8 +42,6 @@ export const powertoolsGroupSyncMetrics = (serviceName: string): GroupSyncMetric
       single.addDimension('Code', detail.code);
       single.addMetric(name, MetricUnit.Count, value);
     },
-    flush() {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    },
+    flush: () => publishMetrics(metrics),
   };
 };

@@ -7,6 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLogger } from '../observability/logger';
+import { functionMetrics } from '../observability/mesibo-metrics';
 import { type Clock, type QueuePublisher, type SecretSource, systemClock } from '../ports';
 import { createSqsPublisher } from '../queue/sqs-publisher';
 import { secretsManagerSource } from '../secrets/secrets-manager';
@@ -53,7 +54,11 @@ export const buildWebhookReceiver = (input: BuildReceiverInput): WebhookReceiver
     logger: powertoolsLogger(logger),
     config: input.config,
   });
-  return { receive, logger, metrics: input.metrics ?? powertoolsGroupSyncMetrics(RECEIVER_SERVICE) };
+  return {
+    receive,
+    logger,
+    metrics: input.metrics ?? powertoolsGroupSyncMetrics(functionMetrics(RECEIVER_SERVICE)),
+  };
 };
 
 export const webhookReceiverFromEnv = (env: Env = process.env): WebhookReceiverDeps => {

@@ -8,7 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
-import { functionMetrics, mesiboCallMetrics, publishMetrics } from '../observability/mesibo-metrics';
+import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
 import { type Clock, systemClock } from '../ports';
 import { secretsManagerSource } from '../secrets/secrets-manager';
 import {
@@ -70,28 +70,26 @@ export const buildGroupSyncWorker = (input: BuildWorkerInput): GroupSyncWorkerDe
     messageSchema: groupSyncMessageSchema(input.config.maxMembers),
     apply: (message: GroupSyncMessage) => applyGroupSyncMessage(deps, message),
     logger,
-    metrics: input.metrics ?? powertoolsGroupSyncMetrics(WORKER_SERVICE),
+    metrics: input.metrics ?? powertoolsGroupSyncMetrics(functionMetrics(WORKER_SERVICE)),
   };
 };
 
 export const groupSyncWorkerFromEnv = (env: Env = process.env): GroupSyncWorkerDeps => {
   const config = workerConfigFromEnv(env);
   const logger = createLogger(WORKER_SERVICE);
-  const mesiboMetrics = functionMetrics(WORKER_SERVICE, env);
+  const metrics = functionMetrics(WORKER_SERVICE, env);
   const mesibo = createGroupSyncMesibo({
     ...mesiboOptionsFromEnv(env),
     appToken: secretsManagerSource(config.appTokenSecretId),
     logger: powertoolsLogger(logger),
-    onCall: mesiboCallMetrics(mesiboMetrics),
+    onCall: mesiboCallMetrics(metrics),
   });
-  const counters = powertoolsGroupSyncMetrics(WORKER_SERVICE);
-  // The handler flushes `metrics` once per invocation; the mesibo call metrics go out with it.
-  const metrics: GroupSyncMetrics = {
-    count: counters.count,
-    flush: () => {
-      counters.flush();
-      publishMetrics(mesiboMetrics);
-    },
-  };
-  return buildGroupSyncWorker({ config, doc: documentClient(), mesibo, logger, metrics });
+  // One Metrics for the counters and the mesibo calls: the handler's flush writes both in one line.
+  return buildGroupSyncWorker({
+    config,
+    doc: documentClient(),
+    mesibo,
+    logger,
+    metrics: powertoolsGroupSyncMetrics(metrics),
+  });
 };

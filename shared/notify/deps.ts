@@ -12,7 +12,7 @@ import type { Context } from 'aws-lambda';
 import { createMesiboClient, type MesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
 import { mesiboLoggerFrom } from '../observability/mesibo-logger';
-import { functionMetrics, mesiboCallMetrics, publishMetrics } from '../observability/mesibo-metrics';
+import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
 import { type Clock, type OneTimeScheduler, type QueuePublisher, systemClock } from '../ports';
 import { createSqsPublisher } from '../queue/sqs-publisher';
 import { eventBridgeOneTimeScheduler } from '../scheduler/eventbridge-scheduler';
@@ -65,7 +65,7 @@ export interface NotifyAdapters {
 export const buildNotifyDeps = (a: NotifyAdapters): SendSystemMessageDeps => {
   const clock = a.clock ?? systemClock;
   const { config } = a;
-  const metrics = a.metrics ?? emfNotifyMetrics(SEND_SERVICE);
+  const metrics = a.metrics ?? emfNotifyMetrics(functionMetrics(SEND_SERVICE));
   const gate =
     a.gate ??
     powertoolsOnceGate({
@@ -116,7 +116,7 @@ export interface WorkerAdapters {
 
 export const buildWorkerDeps = (a: WorkerAdapters): SendSystemMessageWorkerDeps => {
   const clock = a.clock ?? systemClock;
-  const metrics = a.metrics ?? emfNotifyMetrics(WORKER_SERVICE);
+  const metrics = a.metrics ?? emfNotifyMetrics(functionMetrics(WORKER_SERVICE));
   return {
     mesibo: a.mesibo,
     ledger: dynamoBatchLedger({
@@ -147,8 +147,8 @@ const documentClients = () => {
 };
 
 /**
- * The mesibo client with its metrics observer, and the function's counters flushing the observer's
- * metrics too (handlers flush once per invocation, in `endInvocation`).
+ * The mesibo client with its metrics observer, counting into the same Metrics as the function's
+ * counters (handlers flush once per invocation, in `endInvocation`: one EMF line).
  */
 const mesiboFromEnv = (
   env: Env,
@@ -156,22 +156,15 @@ const mesiboFromEnv = (
   appTokenSecretId: string,
   logger: Logger,
 ): { mesibo: MesiboClient; metrics: FlushableMetrics } => {
-  const mesiboMetrics = functionMetrics(service, env);
-  const counters = emfNotifyMetrics(service);
+  const metrics = functionMetrics(service, env);
   return {
     mesibo: createMesiboClient({
       ...mesiboOptionsFromEnv(env),
       appToken: secretsManagerSource(appTokenSecretId),
       logger: mesiboLoggerFrom(logger),
-      onCall: mesiboCallMetrics(mesiboMetrics),
+      onCall: mesiboCallMetrics(metrics),
     }),
-    metrics: {
-      count: counters.count,
-      flush: () => {
-        counters.flush();
-        publishMetrics(mesiboMetrics);
-      },
-    },
+    metrics: emfNotifyMetrics(metrics),
   };
 };
 

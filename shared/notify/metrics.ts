@@ -1,21 +1,18 @@
 /** NotifyMetrics as CloudWatch EMF through Powertools Metrics, flushed once per invocation. */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { publishMetrics } from '../observability/mesibo-metrics';
 import type { NotifyMetrics } from './ports';
-
-export const METRICS_NAMESPACE = 'MesiboServerless';
 
 export interface FlushableMetrics extends NotifyMetrics {
   flush(): void;
 }
 
-export const emfNotifyMetrics = (serviceName: string): FlushableMetrics => {
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+/** Counts into the function's Metrics, so one EMF line per invocation carries them with the mesibo metrics. */
+export const emfNotifyMetrics = (metrics: Metrics): FlushableMetrics => {
   return {
     count(name, value = 1) {
       if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
     },
-    flush() {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    },
+    flush: () => publishMetrics(metrics),
   };
 };

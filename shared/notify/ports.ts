@@ -41,7 +41,6 @@ export type NotifyMetricName =
   | 'NotificationsScheduled'
   | 'BatchesEnqueued'
   | 'RecipientsEnqueued'
-  | 'MesiboMessageCalls'
   | 'BatchesSent'
   | 'RecipientsSent'
   | 'RecipientsRejected'

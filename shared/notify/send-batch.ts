@@ -185,7 +185,6 @@ const attemptSend = async (
       });
     }
   };
-  deps.metrics.count('MesiboMessageCalls');
   try {
     const result = await deps.mesibo.message(input, { retryUnsafe: batch.delivery === 'at-least-once' });
     await settle('sent', { mid: result.mid });
