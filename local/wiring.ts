@@ -17,7 +17,6 @@ import {
   workerConfigFromEnv as groupWorkerConfigFromEnv,
   receiverConfigFromEnv,
 } from '../shared/group-sync/config';
-import { createGroupSyncMesibo } from '../shared/group-sync/mesibo';
 import { buildWebhookReceiver } from '../shared/group-sync/receiver-deps';
 import { buildGroupSyncWorker } from '../shared/group-sync/worker-deps';
 import { createMesiboClient, type MesiboApiStyle } from '../shared/mesibo';
@@ -138,8 +137,6 @@ export const wireFunctions = (runtime: LambdaRuntime, ctx: WiringContext): (() =
     ),
   );
 
-  const groupMesibo = createGroupSyncMesibo(mesiboOptions);
-  closers.push(() => groupMesibo.close());
   runtime.register(
     'sync-group-worker',
     asInvoker(
@@ -147,7 +144,7 @@ export const wireFunctions = (runtime: LambdaRuntime, ctx: WiringContext): (() =
         buildGroupSyncWorker({
           config: groupWorkerConfigFromEnv(env),
           doc: ctx.doc,
-          mesibo: groupMesibo,
+          mesibo: mesiboClient(),
           clock: ctx.clock,
         }),
       ),

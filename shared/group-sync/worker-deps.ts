@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mesiboOptionsFromEnv } from '../mesibo/index';
+import { createMesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
 import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
 import { type Clock, systemClock } from '../ports';
@@ -21,7 +21,6 @@ import { documentClient, type Env } from './aws';
 import { type WorkerConfig, workerConfigFromEnv } from './config';
 import { dynamoGroupState } from './dynamo-state';
 import { powertoolsLogger } from './logging';
-import { createGroupSyncMesibo } from './mesibo';
 import { type GroupSyncMetrics, powertoolsGroupSyncMetrics } from './metrics';
 import { type GroupSyncMessage, groupSyncMessageSchema } from './schema';
 
@@ -78,7 +77,7 @@ export const groupSyncWorkerFromEnv = (env: Env = process.env): GroupSyncWorkerD
   const config = workerConfigFromEnv(env);
   const logger = createLogger(WORKER_SERVICE);
   const metrics = functionMetrics(WORKER_SERVICE, env);
-  const mesibo = createGroupSyncMesibo({
+  const mesibo = createMesiboClient({
     ...mesiboOptionsFromEnv(env),
     appToken: secretsManagerSource(config.appTokenSecretId),
     logger: powertoolsLogger(logger),

@@ -25,11 +25,11 @@ import { type EmulatorControl, emulatorControl } from '../../../local/mesibo-emu
 import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
 import { GROUP_SYNC_DEFAULTS } from '../../../shared/group-sync/config';
 import { dynamoGroupState } from '../../../shared/group-sync/dynamo-state';
-import { createGroupSyncMesibo, type GroupSyncMesibo } from '../../../shared/group-sync/mesibo';
 import { noGroupSyncMetrics } from '../../../shared/group-sync/metrics';
 import { buildWebhookReceiver } from '../../../shared/group-sync/receiver-deps';
 import type { GroupStateStore } from '../../../shared/group-sync/state';
 import { buildGroupSyncWorker } from '../../../shared/group-sync/worker-deps';
+import { createMesiboClient, type MesiboHttpClient } from '../../../shared/mesibo';
 import type { QueueMessage, QueuePublisher } from '../../../shared/ports';
 import { signPayload } from '../../../shared/webhook/signature';
 
@@ -84,7 +84,7 @@ export interface GroupSyncHarness {
   emulator: RunningEmulator;
   control: EmulatorControl;
   dynamo: LocalDynamo;
-  mesibo: GroupSyncMesibo;
+  mesibo: MesiboHttpClient;
   clock: ReturnType<typeof manualClock>;
   queue: CapturingQueue;
   /** What the worker recorded (read through the same store it uses). */
@@ -108,7 +108,7 @@ export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promi
   const clock = manualClock();
   const queue = new CapturingQueue();
 
-  const mesibo = createGroupSyncMesibo({
+  const mesibo = createMesiboClient({
     baseUrl: emulator.backendUrl,
     style: 'json',
     appToken: async () => emulator.appToken,
