@@ -28,6 +28,8 @@ process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'mesibo-serverless-local';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.AWS_REGION ??= 'us-east-1';
+// The SDK warns on Node < 22 about its future releases; the pinned version runs here, and Lambda runs 24.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { values } = (() => {
   try {
