@@ -3,7 +3,6 @@
  * what the stack did (users with token expiry but no token, groups with members, messages, mesibo
  * requests, queues, schedules) and its "fire now" button fires a schedule.
  */
-// biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright Locator.innerText calls (rendered text with cell breaks), not DOM nodes
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
