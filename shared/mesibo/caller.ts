@@ -5,10 +5,9 @@
  * Nothing here knows the individual ops beyond their idempotency.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Dispatcher } from 'undici';
 import { isMesiboError } from './errors';
 import { type AttemptFailure, toMesiboError } from './failures';
-import { createAgent, postOnce } from './http';
+import { createTransport, postOnce } from './http';
 import { encodeJsonRequest } from './json-transport';
 import { encodeLegacyRequest } from './legacy-transport';
 import { DEFAULTS, type MesiboCallOutcome, type MesiboClientOptions } from './options';
@@ -20,7 +19,7 @@ import type { MessageCallOptions } from './types';
 
 export interface MesiboCaller {
   execute<T>(request: MesiboRequest, parse: (body: unknown) => T, options?: MessageCallOptions): Promise<T>;
-  /** Closes the caller's own keep-alive connections (a dispatcher passed in options is left open). */
+  /** Closes the caller's keep-alive connections. */
   close(): Promise<void>;
 }
 
@@ -78,8 +77,7 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
     info: options.logger?.info.bind(options.logger) ?? none,
     warn: options.logger?.warn.bind(options.logger) ?? none,
   };
-  const ownAgent = options.dispatcher ? undefined : createAgent(connectTimeoutMs);
-  const dispatcher: Dispatcher = options.dispatcher ?? ownAgent!;
+  const transport = createTransport(url, { connectTimeoutMs, localAddress: options.localAddress });
   let lastId = 0;
 
   /** `progress.attempts` is kept current so a failure outside the protocol still reports how far it got. */
@@ -105,7 +103,7 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
       progress.attempts = attempts;
       const encoded = encode(request, { token, id });
       log.debug('mesibo request', { op: encoded.op, id, attempt: attempts, style: options.style });
-      const sent = await postOnce(dispatcher, url, encoded, timeoutMs, callOptions.signal);
+      const sent = await postOnce(transport, url, encoded, timeoutMs, callOptions.signal);
       let failure: AttemptFailure;
       if (sent.ok) {
         const answer = interpretResponse(sent.response);
@@ -196,7 +194,7 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
   return {
     execute,
     close: async () => {
-      await ownAgent?.close();
+      transport.agent.destroy();
     },
   };
 };

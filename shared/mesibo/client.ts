@@ -9,7 +9,7 @@ import type { MesiboClient, UserSetInput } from './types';
 
 /** A MesiboClient that owns network resources. */
 export interface MesiboHttpClient extends MesiboClient {
-  /** Closes the client's own keep-alive connections (a dispatcher passed in options is left open). */
+  /** Closes the client's keep-alive connections. */
   close(): Promise<void>;
 }
 

@@ -17,6 +17,9 @@ export interface AttemptFailure extends RetryFacts {
   retryAfterMs?: number;
 }
 
+/** The code of the error the transport raises when TCP (and TLS) connect takes too long. */
+export const CONNECT_TIMEOUT_CODE = 'MESIBO_CONNECT_TIMEOUT';
+
 /** Errors raised while connecting: the request bytes were never written, so a retry cannot duplicate. */
 const CONNECT_PHASE_CODES = new Set([
   'ECONNREFUSED',
@@ -24,11 +27,14 @@ const CONNECT_PHASE_CODES = new Set([
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
+  CONNECT_TIMEOUT_CODE,
 ]);
 
+/** How a pooled socket that the server had already closed fails the request written to it. */
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
 const errorCodeOf = (err: unknown): string | undefined => {
-  // undici wraps socket errors; the system code may sit on the error or on its cause.
+  // A wrapped error (an abort's reason, say) may carry the system code on its cause instead.
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
@@ -48,7 +54,12 @@ const describe = (err: unknown): string => {
 /** Classifies an exception thrown by the HTTP layer for one attempt. */
 export const transportFailure = (
   err: unknown,
-  state: { timedOut: boolean; callerAborted: boolean },
+  state: {
+    timedOut: boolean;
+    callerAborted: boolean;
+    /** Sent on a long-idle pooled socket and answered by nothing at all (see http.ts). */
+    staleSocket?: boolean;
+  },
 ): AttemptFailure => {
   if (state.callerAborted) {
     return {
@@ -69,7 +80,7 @@ export const transportFailure = (
       mayHaveReachedServer: true,
     };
   }
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (code === CONNECT_TIMEOUT_CODE) {
     return {
       kind: 'timeout',
       error: 'TIMEOUT',
@@ -85,7 +96,10 @@ export const transportFailure = (
     error: 'NETWORK',
     cause: describe(err),
     transient: !tls,
-    mayHaveReachedServer: !(code !== undefined && CONNECT_PHASE_CODES.has(code)),
+    mayHaveReachedServer: !(
+      code !== undefined &&
+      (CONNECT_PHASE_CODES.has(code) || (state.staleSocket === true && STALE_SOCKET_CODES.has(code)))
+    ),
   };
 };
 

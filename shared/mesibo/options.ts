@@ -1,8 +1,7 @@
 /**
  * How a mesibo client is built. Everything that varies between production, the local stack and tests
- * (URL, API style, timeouts, retry budget, randomness, sleeping, the HTTP dispatcher) is an option.
+ * (URL, API style, timeouts, retry budget, randomness, sleeping, the local address) is an option.
  */
-import type { Dispatcher } from 'undici';
 import type { MesiboFailureKind } from './errors';
 import type { AppTokenSource } from './types';
 
@@ -56,8 +55,8 @@ export interface MesiboClientOptions {
   random?: () => number;
   /** Waits between attempts (default a timer); injectable for deterministic tests. */
   sleep?: (ms: number) => Promise<void>;
-  /** HTTP dispatcher; by default the client owns a keep-alive undici Agent. */
-  dispatcher?: Dispatcher;
+  /** Local IP to connect from (default: the system's choice); tests use it to appear as other callers. */
+  localAddress?: string;
   /** Metrics hook, e.g. `mesiboCallMetrics` (shared/observability); none by default. */
   onCall?: MesiboCallObserver;
   /** Monotonic milliseconds for `durationMs` (default performance.now); injectable for tests. */

@@ -1,25 +1,24 @@
 /**
- * The call loop against undici's MockAgent (no sockets): cases the emulator cannot produce, such as
- * an upstream text that echoes the app token, a wrong echoed id, or a long Retry-After.
+ * The call loop against a scripted loopback server: cases the emulator cannot produce, such as an
+ * upstream text that echoes the app token, a wrong echoed id, or a long Retry-After.
  */
-import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMesiboClient, MesiboError } from '../../../shared/mesibo/index';
+import { createMesiboClient, MesiboError, type MesiboHttpClient } from '../../../shared/mesibo/index';
+import { type ScriptedMesibo, startScriptedMesibo } from './scripted-mesibo';
 
-const ORIGIN = 'http://mesibo.test';
 const TOKEN = 'app+token/with spaces&symbols=0123456789';
 
 describe('mesibo call loop', () => {
-  let agent: MockAgent;
+  let mesibo: ScriptedMesibo;
+  const clients: MesiboHttpClient[] = [];
   const warnings: { message: string; attrs?: object }[] = [];
   const sleeps: number[] = [];
 
-  const client = (style: 'json' | 'legacy' = 'json') =>
-    createMesiboClient({
-      baseUrl: `${ORIGIN}/backend/`,
+  const client = (style: 'json' | 'legacy' = 'json') => {
+    const created = createMesiboClient({
+      baseUrl: mesibo.baseUrl,
       style,
       appToken: async () => TOKEN,
-      dispatcher: agent,
       random: () => 0.5,
       sleep: async (ms) => {
         sleeps.push(ms);
@@ -30,21 +29,22 @@ describe('mesibo call loop', () => {
         warn: (message, attrs) => warnings.push({ message, attrs }),
       },
     });
+    clients.push(created);
+    return created;
+  };
 
-  const intercept = () => agent.get(ORIGIN).intercept({ path: '/backend/', method: 'POST' });
-
-  beforeEach(() => {
-    agent = new MockAgent();
-    agent.disableNetConnect();
+  beforeEach(async () => {
+    mesibo = await startScriptedMesibo();
     warnings.length = 0;
     sleeps.length = 0;
   });
   afterEach(async () => {
-    await agent.close();
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await mesibo.close();
   });
 
   it('warns, but succeeds, when the echoed id differs', async () => {
-    intercept().reply(200, { op: 'groupadd', result: true, id: 999, group: { gid: 5 } });
+    mesibo.reply({ body: { op: 'groupadd', result: true, id: 999, group: { gid: 5 } } });
     expect(await client().groupadd({}, { id: 7 })).toEqual({ gid: 5 });
     expect(warnings).toEqual([
       { message: 'mesibo echoed a different request id', attrs: { op: 'groupadd', id: 7, echoedId: 999 } },
@@ -53,12 +53,14 @@ describe('mesibo call loop', () => {
 
   it('scrubs every spelling of the app token from copied upstream text', async () => {
     const echoes = [TOKEN, encodeURIComponent(TOKEN), new URLSearchParams({ t: TOKEN }).toString().slice(2)];
-    intercept().reply(200, {
-      result: false,
-      error: 'BADVALUE',
-      cause: `token ${echoes.join(' | ')} rejected`,
-      action: `do not send ${TOKEN}`,
-      properties: [TOKEN],
+    mesibo.reply({
+      body: {
+        result: false,
+        error: 'BADVALUE',
+        cause: `token ${echoes.join(' | ')} rejected`,
+        action: `do not send ${TOKEN}`,
+        properties: [TOKEN],
+      },
     });
     const error = await client('legacy')
       .userdel({ uid: 1 })
@@ -70,16 +72,19 @@ describe('mesibo call loop', () => {
   });
 
   it('honours Retry-After only up to maxDelayMs', async () => {
-    intercept().reply(429, 'slow down', { headers: { 'retry-after': '120' } });
-    intercept().reply(200, { result: true, users: [] });
+    mesibo.reply(
+      { status: 429, body: 'slow down', headers: { 'retry-after': '120' } },
+      { body: { result: true, users: [] } },
+    );
     await client().usersget();
     expect(sleeps).toEqual([2000]);
   });
 
   it('keeps the envelope details of a 5xx answer', async () => {
-    intercept()
-      .reply(503, { result: false, error: 'MAINTENANCE', cause: 'down for upgrade', action: 'retry later' })
-      .times(3);
+    mesibo.always({
+      status: 503,
+      body: { result: false, error: 'MAINTENANCE', cause: 'down for upgrade', action: 'retry later' },
+    });
     const error = await client()
       .userdel({ address: 'a' })
       .catch((e: unknown) => e);
@@ -93,7 +98,7 @@ describe('mesibo call loop', () => {
   });
 
   it('treats a success without the op’s payload as BADRESPONSE (and retries it)', async () => {
-    intercept().reply(200, { op: 'useradd', result: true }).times(3);
+    mesibo.always({ body: { op: 'useradd', result: true } });
     const error = await client()
       .useradd({ address: 'a' })
       .catch((e: unknown) => e);
@@ -102,30 +107,50 @@ describe('mesibo call loop', () => {
   });
 
   it('retries a message whose connection was refused (never sent)', async () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    intercept().replyWithError(refused);
-    intercept().reply(200, { op: 'message', result: true, mid: 3 });
-    expect(await client().message({ from: 's', to: 'u' })).toEqual({ mid: 3 });
+    mesibo.refuse();
+    const retrying = createMesiboClient({
+      baseUrl: mesibo.baseUrl,
+      style: 'json',
+      appToken: async () => TOKEN,
+      random: () => 0.5,
+      // mesibo is back by the time of the retry.
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        await mesibo.listen();
+      },
+    });
+    clients.push(retrying);
+    mesibo.reply({ body: { op: 'message', result: true, mid: 3 } });
+    expect(await retrying.message({ from: 's', to: 'u' })).toEqual({ mid: 3 });
     expect(sleeps).toEqual([50]);
+    expect(mesibo.requests).toHaveLength(1);
   });
 
   it('does not retry a message after a reset (it may have been applied)', async () => {
-    const reset = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
-    intercept().replyWithError(reset);
+    mesibo.reply('drop');
     const error = await client()
       .message({ from: 's', gid: 1 })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'network', error: 'NETWORK', attempts: 1, retryable: false });
+    expect(mesibo.requests).toHaveLength(1);
+  });
+
+  it('reads a body over 5 MiB as BADRESPONSE', async () => {
+    mesibo.always({ body: `{"result":true,"users":[],"pad":"${'x'.repeat(5 * 1024 * 1024)}"}` });
+    const error = await client()
+      .usersget()
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'protocol', error: 'BADRESPONSE', httpStatus: 200, attempts: 3 });
+    expect((error as MesiboError).cause).toMatch(/over 5242880 bytes/);
   });
 
   it('stops waiting for the next attempt when the caller aborts', async () => {
-    intercept().reply(503, 'busy');
+    mesibo.reply({ status: 503, body: 'busy' });
     const controller = new AbortController();
     const waiting = createMesiboClient({
-      baseUrl: `${ORIGIN}/backend/`,
+      baseUrl: mesibo.baseUrl,
       style: 'json',
       appToken: async () => TOKEN,
-      dispatcher: agent,
       random: () => 0.5,
       // A wait that never ends on its own: only the abort can finish the call.
       sleep: () => {
@@ -133,6 +158,7 @@ describe('mesibo call loop', () => {
         return new Promise<void>(() => {});
       },
     });
+    clients.push(waiting);
     const error = await waiting.usersget({}, { signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'timeout', error: 'ABORTED', attempts: 1, retryable: false });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MesiboError } from '../../../shared/mesibo/errors';
-import { toMesiboError, transportFailure } from '../../../shared/mesibo/failures';
+import { CONNECT_TIMEOUT_CODE, toMesiboError, transportFailure } from '../../../shared/mesibo/failures';
 import { SecretScrubber } from '../../../shared/mesibo/redact';
 
 const withCode = (message: string, code: string, wrap = false): Error => {
@@ -22,7 +22,7 @@ describe('transportFailure', () => {
   });
 
   it('marks a connect timeout as a timeout that was never sent', () => {
-    const f = transportFailure(withCode('Connect Timeout Error', 'UND_ERR_CONNECT_TIMEOUT'), idle);
+    const f = transportFailure(withCode('connect timed out after 3000 ms', CONNECT_TIMEOUT_CODE), idle);
     expect(f).toMatchObject({
       kind: 'timeout',
       error: 'TIMEOUT',
@@ -32,8 +32,19 @@ describe('transportFailure', () => {
   });
 
   it('treats a reset as possibly delivered', () => {
-    const f = transportFailure(withCode('other side closed', 'UND_ERR_SOCKET'), idle);
+    const f = transportFailure(withCode('socket hang up', 'ECONNRESET'), idle);
     expect(f).toMatchObject({ kind: 'network', transient: true, mayHaveReachedServer: true });
+  });
+
+  it.each(['ECONNRESET', 'EPIPE'])('marks %s on a stale pooled socket as never sent', (code) => {
+    const f = transportFailure(withCode('socket hang up', code), { ...idle, staleSocket: true });
+    expect(f).toMatchObject({ kind: 'network', error: 'NETWORK', mayHaveReachedServer: false });
+    expect(f.cause).toContain(code);
+  });
+
+  it('keeps other errors on a stale pooled socket as possibly delivered', () => {
+    const f = transportFailure(withCode('read ETIMEDOUT', 'ETIMEDOUT'), { ...idle, staleSocket: true });
+    expect(f.mayHaveReachedServer).toBe(true);
   });
 
   it('does not retry certificate failures', () => {

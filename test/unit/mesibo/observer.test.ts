@@ -1,31 +1,31 @@
 /**
  * The `onCall` observer: told once per call, after the retries, with codes and counts only; a throwing
- * observer changes nothing about the call. undici's MockAgent stands in for mesibo (no sockets).
+ * observer changes nothing about the call. A scripted loopback server stands in for mesibo.
  */
-import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createMesiboClient,
   type MesiboCallOutcome,
   type MesiboClientOptions,
   MesiboError,
+  type MesiboHttpClient,
 } from '../../../shared/mesibo/index';
+import { type ScriptedMesibo, startScriptedMesibo } from './scripted-mesibo';
 
-const ORIGIN = 'http://mesibo.test';
 const TOKEN = 'app-token-0123456789abcdef';
 
 describe('mesibo onCall observer', () => {
-  let agent: MockAgent;
+  let mesibo: ScriptedMesibo;
   let clock: number;
+  const clients: MesiboHttpClient[] = [];
   const calls: MesiboCallOutcome[] = [];
   const warnings: { message: string; attrs?: object }[] = [];
 
-  const client = (options: Partial<MesiboClientOptions> = {}) =>
-    createMesiboClient({
-      baseUrl: `${ORIGIN}/backend/`,
+  const client = (options: Partial<MesiboClientOptions> = {}) => {
+    const created = createMesiboClient({
+      baseUrl: mesibo.baseUrl,
       style: 'json',
       appToken: async () => TOKEN,
-      dispatcher: agent,
       random: () => 0.5,
       // Virtual time: only the backoff waits move the clock, so durations are exact.
       now: () => clock,
@@ -40,36 +40,35 @@ describe('mesibo onCall observer', () => {
       },
       ...options,
     });
+    clients.push(created);
+    return created;
+  };
 
-  const intercept = () => agent.get(ORIGIN).intercept({ path: '/backend/', method: 'POST' });
-  const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-
-  beforeEach(() => {
-    agent = new MockAgent();
-    agent.disableNetConnect();
+  beforeEach(async () => {
+    mesibo = await startScriptedMesibo();
     clock = 1000;
     calls.length = 0;
     warnings.length = 0;
   });
   afterEach(async () => {
-    await agent.close();
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await mesibo.close();
   });
 
   it('reports a success once, with its attempts and duration', async () => {
-    intercept().reply(200, { op: 'groupadd', result: true, group: { gid: 5 } });
+    mesibo.reply({ body: { op: 'groupadd', result: true, group: { gid: 5 } } });
     expect(await client().groupadd({})).toEqual({ gid: 5 });
     expect(calls).toEqual([{ op: 'groupadd', ok: true, attempts: 1, durationMs: 0 }]);
   });
 
   it('reports a success after retries once, when it is over', async () => {
-    intercept().reply(503, 'busy');
-    intercept().reply(200, { result: true, users: [] });
+    mesibo.reply({ status: 503, body: 'busy' }, { body: { result: true, users: [] } });
     await client().usersget();
     expect(calls).toEqual([{ op: 'usersget', ok: true, attempts: 2, durationMs: 50 }]);
   });
 
   it('reports an API failure with mesibo’s code and kind', async () => {
-    intercept().reply(200, { result: false, error: 'BADVALUE', cause: `user of ${TOKEN} unknown` });
+    mesibo.reply({ body: { result: false, error: 'BADVALUE', cause: `user of ${TOKEN} unknown` } });
     await expect(client().userdel({ address: 'a' })).rejects.toBeInstanceOf(MesiboError);
     expect(calls).toEqual([
       { op: 'userdel', ok: false, error: 'BADVALUE', kind: 'api', attempts: 1, durationMs: 0 },
@@ -77,7 +76,7 @@ describe('mesibo onCall observer', () => {
   });
 
   it('reports a transport failure once, after the last retry', async () => {
-    intercept().replyWithError(refused()).times(3);
+    mesibo.refuse();
     const error = await client()
       .groupset({ gid: 1, name: 'n' })
       .catch((e: unknown) => e);
@@ -88,7 +87,7 @@ describe('mesibo onCall observer', () => {
   });
 
   it('never passes on upstream text that echoes the app token', async () => {
-    intercept().reply(200, { result: false, error: `BAD${TOKEN}`, cause: TOKEN });
+    mesibo.reply({ body: { result: false, error: `BAD${TOKEN}`, cause: TOKEN } });
     await expect(client().userdel({ uid: 1 })).rejects.toBeInstanceOf(MesiboError);
     expect(calls).toHaveLength(1);
     expect(JSON.stringify(calls)).not.toContain(TOKEN);
@@ -110,10 +109,10 @@ describe('mesibo onCall observer', () => {
         throw new Error('metrics are broken');
       },
     });
-    intercept().reply(200, { op: 'message', result: true, mid: 3 });
+    mesibo.reply({ body: { op: 'message', result: true, mid: 3 } });
     expect(await throwing.message({ from: 's', to: 'u' })).toEqual({ mid: 3 });
 
-    intercept().reply(200, { result: false, error: 'BADVALUE' });
+    mesibo.reply({ body: { result: false, error: 'BADVALUE' } });
     await expect(throwing.userdel({ address: 'a' })).rejects.toMatchObject({ error: 'BADVALUE' });
 
     expect(warnings).toEqual([

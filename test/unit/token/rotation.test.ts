@@ -1,43 +1,42 @@
 /**
- * App token rotation end to end without sockets: the real mesibo client over an undici MockAgent that
+ * App token rotation end to end: the real mesibo client against a scripted loopback mesibo that
  * accepts only the rotated token, and a SecretSource that serves its cached value until forced.
  */
-import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMesiboClient, type MesiboCallOutcome } from '../../../shared/mesibo';
+import { createMesiboClient, type MesiboCallOutcome, type MesiboHttpClient } from '../../../shared/mesibo';
 import { createTokenService } from '../../../shared/token/issue-token';
+import { type ScriptedMesibo, startScriptedMesibo } from '../mesibo/scripted-mesibo';
 import { RecordingMetrics, silentLogger, VirtualTime } from './support/fakes';
 import { MemoryTokenStore } from './support/memory-store';
 
-const ORIGIN = 'http://mesibo.test';
-
 describe('app token rotation', () => {
-  let agent: MockAgent | undefined;
+  let mesibo: ScriptedMesibo | undefined;
+  let client: MesiboHttpClient | undefined;
   afterEach(async () => {
-    await agent?.close();
-    agent = undefined;
+    await client?.close();
+    await mesibo?.close();
+    client = undefined;
+    mesibo = undefined;
   });
 
   it('on AUTHFAIL refreshes the app token once and retries once, and the request succeeds', async () => {
-    agent = new MockAgent();
-    agent.disableNetConnect();
+    mesibo = await startScriptedMesibo();
     const received: string[] = [];
-    agent
-      .get(ORIGIN)
-      .intercept({ path: '/backend/', method: 'POST' })
-      .reply(200, (req) => {
-        const body = JSON.parse(String(req.body)) as { id: number; token: string };
-        received.push(body.token);
-        return body.token === 'rotated'
-          ? {
-              op: 'useradd',
-              result: true,
-              id: body.id,
-              user: { uid: 9, token: 'user-token-from-mesibo-0123456789' },
-            }
-          : { op: 'useradd', result: false, id: body.id, error: 'AUTHFAIL', code: 401 };
-      })
-      .persist();
+    mesibo.always((req) => {
+      const body = JSON.parse(req.body) as { id: number; token: string };
+      received.push(body.token);
+      return {
+        body:
+          body.token === 'rotated'
+            ? {
+                op: 'useradd',
+                result: true,
+                id: body.id,
+                user: { uid: 9, token: 'user-token-from-mesibo-0123456789' },
+              }
+            : { op: 'useradd', result: false, id: body.id, error: 'AUTHFAIL', code: 401 },
+      };
+    });
 
     // Secrets Manager already holds the rotated value; this container still caches the old one.
     const reads: { forceRefresh?: boolean }[] = [];
@@ -46,19 +45,19 @@ describe('app token rotation', () => {
       return options.forceRefresh ? 'rotated' : 'before-rotation';
     };
     const calls: MesiboCallOutcome[] = [];
-    const client = createMesiboClient({
-      baseUrl: `${ORIGIN}/backend/`,
+    const mesiboClient = createMesiboClient({
+      baseUrl: mesibo.baseUrl,
       style: 'json',
       appToken,
-      dispatcher: agent,
       onCall: (call) => calls.push(call),
     });
+    client = mesiboClient;
     const time = new VirtualTime();
     const metrics = new RecordingMetrics();
     const service = createTokenService(
       {
         store: new MemoryTokenStore(),
-        mesibo: async () => client,
+        mesibo: async () => mesiboClient,
         clock: time.clock,
         sleep: time.sleep,
         random: () => 0.5,
