@@ -5,6 +5,7 @@
  *   delivery#<id> / delivery        status of one webhook delivery, expires after the retention
  * Reads are strongly consistent: a retry must see what the previous attempt wrote.
  */
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -54,8 +55,6 @@ const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException ||
   (e instanceof Error && e.name === 'ConditionalCheckFailedException');
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export interface DynamoGroupStateOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
@@ -91,7 +90,7 @@ export const dynamoGroupState = ({
               `DynamoDB left ${pending.length} write(s) unprocessed after ${BATCH_WRITE_ATTEMPTS} attempts`,
             );
           }
-          if (attempt > 1) await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
+          if (attempt > 1) await sleepFor(Math.random() * Math.min(1000, 25 * 2 ** attempt));
           const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
           pending = (out.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
         }

@@ -6,6 +6,7 @@
  * Ordering note: a resent entry lands after entries that were accepted in the same call. Callers that
  * need strict per-group order across several messages should publish them in separate calls.
  */
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueMessage, QueuePublisher } from '../ports';
 import { SQS_MAX_BATCH_ENTRIES, SQS_MAX_PAYLOAD_BYTES } from './limits';
@@ -44,8 +45,6 @@ interface Pending {
   bytes: number;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Splits into batches of at most 10 entries whose bodies add up to at most the payload limit. */
 const toBatches = (pending: Pending[]): Pending[][] => {
   const batches: Pending[][] = [];
@@ -76,7 +75,7 @@ export const createSqsPublisher = (options: SqsPublisherOptions): QueuePublisher
   const baseDelayMs = options.baseDelayMs ?? 100;
   const maxDelayMs = options.maxDelayMs ?? 2000;
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? sleepFor;
   let client = options.client;
 
   /** One SendMessageBatch; returns what SQS did not accept, each with its error code. */

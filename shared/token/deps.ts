@@ -6,7 +6,9 @@
  * Only the DynamoDB client is built up front: a cache hit needs nothing else. The mesibo client and the
  * Secrets Manager client (and their modules) are loaded on the first cache miss.
  */
+
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -53,8 +55,6 @@ const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
   };
 };
 
-const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export const buildTokenDeps = (input: BuildTokenDepsInput): TokenDeps => {
   const logger = input.logger ?? createLogger(SERVICE_NAME);
   const metrics = input.metrics ?? powertoolsTokenMetrics();
@@ -64,7 +64,7 @@ export const buildTokenDeps = (input: BuildTokenDepsInput): TokenDeps => {
       store: dynamoTokenStore(input.doc, input.config.usersTable),
       mesibo: typeof mesibo === 'function' ? once(mesibo) : async () => mesibo,
       clock: input.clock ?? systemClock,
-      sleep: input.sleep ?? timer,
+      sleep: input.sleep ?? sleepFor,
       random: input.random ?? Math.random,
       newId: randomUUID,
       metrics,
