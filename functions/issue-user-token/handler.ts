@@ -10,7 +10,14 @@ import type {
 } from 'aws-lambda';
 import { z } from 'zod';
 import { parseJsonBody } from '../../shared/http/body';
-import { invalidRequest, json, noContent, ProblemError, problem } from '../../shared/http/problem';
+import {
+  errorResponse,
+  invalidRequest,
+  json,
+  noContent,
+  ProblemError,
+  problem,
+} from '../../shared/http/problem';
 import { addressProblem } from '../../shared/mesibo/address';
 import { type TokenDeps, tokenDepsFromEnv } from '../../shared/token/deps';
 import type { TokenRecord } from '../../shared/token/token-cache';
@@ -132,12 +139,7 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
     try {
       return await route(event);
     } catch (e) {
-      if (e instanceof ProblemError) {
-        logger.info('request refused', { status: e.problem.status, code: e.problem.code });
-        return problem(e.problem);
-      }
-      logger.error('token request failed', { error: e instanceof Error ? e : String(e) });
-      return problem({ status: 500, code: 'internal-error', title: 'Something went wrong on our side' });
+      return errorResponse(e, logger, { what: 'token request' });
     } finally {
       metrics.flush();
       logger.resetKeys();

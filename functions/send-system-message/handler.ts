@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { parseJsonBody } from '../../shared/http/body';
-import { json, ProblemError, problem } from '../../shared/http/problem';
+import { errorResponse, json, ProblemError } from '../../shared/http/problem';
 import { isMesiboError } from '../../shared/mesibo/errors';
 import { acceptNotification } from '../../shared/notify/accept';
 import { type SendSystemMessageDeps, sendSystemMessageDepsFromEnv } from '../../shared/notify/deps';
@@ -45,59 +45,45 @@ const submit = async (
     });
     return json(202, accepted);
   } catch (e) {
-    return toProblem(deps, e, event.rawPath);
+    return errorResponse(asProblem(deps, e), deps.logger, {
+      what: 'notification',
+      instance: event.rawPath,
+      internalDetail: 'Repeat the request with the same notificationId; it will not be sent twice',
+    });
   }
 };
 
-const toProblem = (deps: SendSystemMessageDeps, e: unknown, instance: string): APIGatewayProxyResultV2 => {
-  if (e instanceof ProblemError) return problem(e.problem, instance);
+/** The errors of accepting a notification that have a specific answer; anything else is a 500. */
+const asProblem = (deps: SendSystemMessageDeps, e: unknown): unknown => {
   if (e instanceof OnceConflictError) {
-    return problem(
-      {
-        status: 409,
-        code: 'notification-id-conflict',
-        title: 'This notificationId was already used for another notification',
-        detail: e.message,
-        errors: [{ field: 'notificationId', message: 'already used with a different payload' }],
-      },
-      instance,
-    );
+    return new ProblemError({
+      status: 409,
+      code: 'notification-id-conflict',
+      title: 'This notificationId was already used for another notification',
+      detail: e.message,
+      errors: [{ field: 'notificationId', message: 'already used with a different payload' }],
+    });
   }
   if (e instanceof OnceInProgressError) {
-    return problem(
-      {
-        status: 409,
-        code: 'notification-in-progress',
-        title: 'This notification is being accepted by another request',
-        detail: 'Repeat the request in a few seconds to get its outcome',
-        headers: { 'retry-after': '2' },
-      },
-      instance,
-    );
+    return new ProblemError({
+      status: 409,
+      code: 'notification-in-progress',
+      title: 'This notification is being accepted by another request',
+      detail: 'Repeat the request in a few seconds to get its outcome',
+      headers: { 'retry-after': '2' },
+    });
   }
   if (isMesiboError(e)) {
     deps.logger.error('mesibo call failed while accepting a notification', { error: e.toJSON() });
-    return problem(
-      {
-        status: 502,
-        code: 'mesibo-unavailable',
-        title: 'mesibo did not accept the request',
-        detail: 'Nothing was sent; repeat the request with the same notificationId',
-        extensions: { mesiboError: e.error },
-      },
-      instance,
-    );
+    return new ProblemError({
+      status: 502,
+      code: 'mesibo-unavailable',
+      title: 'mesibo did not accept the request',
+      detail: 'Nothing was sent; repeat the request with the same notificationId',
+      extensions: { mesiboError: e.error },
+    });
   }
-  deps.logger.error('notification not accepted', { error: e });
-  return problem(
-    {
-      status: 500,
-      code: 'internal-error',
-      title: 'The notification could not be accepted',
-      detail: 'Repeat the request with the same notificationId; it will not be sent twice',
-    },
-    instance,
-  );
+  return e;
 };
 
 let wired: ReturnType<typeof createHandler> | undefined;

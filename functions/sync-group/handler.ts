@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { type WebhookReceiverDeps, webhookReceiverFromEnv } from '../../shared/group-sync/receiver-deps';
-import { json, ProblemError, problem } from '../../shared/http/problem';
+import { errorResponse, json, ProblemError } from '../../shared/http/problem';
 
 export type WebhookHandler = (
   event: APIGatewayProxyEventV2,
@@ -31,13 +31,10 @@ export const createHandler = ({ receive, logger, metrics }: WebhookReceiverDeps)
       else if (ack.status === 'queued' || ack.status === 'stale') metrics.count(ACK_METRIC[ack.status]);
       return json(202, ack);
     } catch (e) {
-      if (e instanceof ProblemError) {
-        if (e.problem.status < 500) metrics.count('WebhookRefused', 1, { code: e.problem.code });
-        logger.info('webhook refused', { status: e.problem.status, code: e.problem.code });
-        return problem(e.problem);
+      if (e instanceof ProblemError && e.problem.status < 500) {
+        metrics.count('WebhookRefused', 1, { code: e.problem.code });
       }
-      logger.error('webhook failed', { error: e instanceof Error ? e : String(e) });
-      return problem({ status: 500, code: 'internal-error', title: 'Something went wrong on our side' });
+      return errorResponse(e, logger, { what: 'webhook' });
     } finally {
       metrics.flush();
       logger.resetKeys();

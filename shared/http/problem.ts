@@ -2,6 +2,7 @@
  * RFC 9457 problem details. Every error response of the product is built here, so each has a stable
  * `type`/`code`, a human `detail`, the field at fault when there is one, and never a stack or secret.
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { ZodError } from 'zod';
 
@@ -78,3 +79,38 @@ export const json = (
 });
 
 export const noContent = (): APIGatewayProxyResultV2 => ({ statusCode: 204, headers: {} });
+
+type ProblemLog = Pick<Logger, 'info' | 'error'>;
+
+export interface ErrorResponseOptions {
+  /** Names the request in the log line, e.g. `webhook` gives "webhook refused" / "webhook failed". */
+  what: string;
+  instance?: string;
+  /** Replaces the generic detail of the 500, e.g. to say whether a retry is safe. */
+  internalDetail?: string;
+}
+
+/**
+ * The one mapping of a thrown error to a response: a ProblemError answers as it says; anything else
+ * is logged in full and answered with a bare 500, so no stack, upstream body or secret leaks out.
+ */
+export const errorResponse = (
+  e: unknown,
+  log: ProblemLog,
+  { what, instance, internalDetail }: ErrorResponseOptions,
+): APIGatewayProxyResultV2 => {
+  if (e instanceof ProblemError) {
+    log.info(`${what} refused`, { status: e.problem.status, code: e.problem.code });
+    return problem(e.problem, instance);
+  }
+  log.error(`${what} failed`, { error: e instanceof Error ? e : String(e) });
+  return problem(
+    {
+      status: 500,
+      code: 'internal-error',
+      title: 'Something went wrong on our side',
+      ...(internalDetail ? { detail: internalDetail } : {}),
+    },
+    instance,
+  );
+};

@@ -193,8 +193,9 @@ describe('group sync', () => {
       },
     });
     expect(r.status).toBe(202);
+    // groupadd and groupeditmembers are two calls: wait for the members, not just the group.
     const group = await eventually(async () =>
-      (await emulator.state()).groups.find((g) => g.name === 'Engineering'),
+      (await emulator.state()).groups.find((g) => g.name === 'Engineering' && g.members.length === 2),
     );
     expect(group.members.map((m) => m.address).sort()).toEqual(['alice', 'carol']);
     expect(group.members.find((m) => m.address === 'carol')?.permissions.send).toBe(false);
@@ -239,7 +240,7 @@ describe('system messages', () => {
   });
 
   it('sends at sendAt through a one-time schedule', async () => {
-    const sendAt = new Date(Date.now() + 2000).toISOString();
+    const sendAt = new Date(Date.now() + 4000).toISOString();
     const r = await withIam(stack, 'POST', '/v1/system-messages', {
       audience: { addresses: ['alice'] },
       message: { text: 'later' },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseJsonBody } from '../../../shared/http/body';
-import { PROBLEM_CONTENT_TYPE, ProblemError, problem } from '../../../shared/http/problem';
+import { errorResponse, PROBLEM_CONTENT_TYPE, ProblemError, problem } from '../../../shared/http/problem';
 
 const schema = z.strictObject({
   appid: z.string().min(1),
@@ -82,5 +82,44 @@ describe('problem', () => {
       status: 503,
       code: 'mesibo-unavailable',
     });
+  });
+});
+
+describe('errorResponse', () => {
+  const recordingLog = () => {
+    const lines: { level: string; message: unknown; extra: unknown }[] = [];
+    const at =
+      (level: string) =>
+      (message: unknown, ...extra: unknown[]): void => {
+        lines.push({ level, message, extra: extra[0] });
+      };
+    return { lines, info: at('info'), error: at('error') };
+  };
+
+  it('answers a ProblemError as it says and logs it as refused', () => {
+    const log = recordingLog();
+    const refused = new ProblemError({ status: 409, code: 'conflict', title: 'Conflict', detail: 'taken' });
+    const res = errorResponse(refused, log, { what: 'thing', instance: '/v1/things' }) as {
+      statusCode: number;
+      body: string;
+    };
+    expect(res.statusCode).toBe(409);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'conflict', detail: 'taken', instance: '/v1/things' });
+    expect(log.lines).toEqual([
+      { level: 'info', message: 'thing refused', extra: { status: 409, code: 'conflict' } },
+    ]);
+  });
+
+  it('answers anything else with a bare 500 that does not carry the error text', () => {
+    const log = recordingLog();
+    const res = errorResponse(new Error('upstream said: token=abc123'), log, {
+      what: 'thing',
+      internalDetail: 'Safe to repeat',
+    }) as { statusCode: number; headers: Record<string, string>; body: string };
+    expect(res.statusCode).toBe(500);
+    expect(res.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
+    expect(res.body).not.toContain('abc123');
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'internal-error', detail: 'Safe to repeat' });
+    expect(log.lines.map((l) => [l.level, l.message])).toEqual([['error', 'thing failed']]);
   });
 });
