@@ -28,11 +28,10 @@ export const STACK_OWNED_ENV: ReadonlySet<string> = new Set<string>([
   'POWERTOOLS_METRICS_NAMESPACE',
 ]);
 
-const groupSync = Object.values(GROUP_SYNC_ENV_VARS);
 const readBy: Record<FunctionName, readonly string[]> = {
   'issue-user-token': TOKEN_ENV_VARS,
-  'sync-group': groupSync,
-  'sync-group-worker': groupSync,
+  'sync-group': GROUP_SYNC_ENV_VARS['sync-group'],
+  'sync-group-worker': GROUP_SYNC_ENV_VARS['sync-group-worker'],
   'send-system-message': [
     ...NOTIFY_ENV_VARS['send-system-message'].required,
     ...NOTIFY_ENV_VARS['send-system-message'].optional,

@@ -6,22 +6,6 @@ import { z } from 'zod';
 import { ENV, type Env, intVar, parseEnv, requiredVar } from '../config/env';
 import { DEFAULT_TOLERANCE_SECONDS } from '../webhook/signature';
 
-/** Every variable group sync reads; `infra/` sets the required ones from the function catalogue. */
-export const GROUP_SYNC_ENV_VARS = {
-  GROUPS_TABLE: ENV.GROUPS_TABLE,
-  WEBHOOK_SECRET_ID: ENV.WEBHOOK_SECRET_ID,
-  GROUP_SYNC_QUEUE_URL: ENV.GROUP_SYNC_QUEUE_URL,
-  MESIBO_APP_TOKEN_SECRET_ID: ENV.MESIBO_APP_TOKEN_SECRET_ID,
-  /** Optional: largest member list accepted, and largest group the worker builds (default 20000). */
-  GROUP_MAX_MEMBERS: 'GROUP_MAX_MEMBERS',
-  /** Optional: addresses per groupeditmembers call (default 100). */
-  GROUP_SYNC_CHUNK_SIZE: 'GROUP_SYNC_CHUNK_SIZE',
-  /** Optional: accepted clock skew of a webhook signature, seconds (default 300). */
-  WEBHOOK_TOLERANCE_SECONDS: 'WEBHOOK_TOLERANCE_SECONDS',
-  /** Optional: days delivery records and group tombstones are kept (default 30). */
-  GROUP_SYNC_RECORD_TTL_DAYS: 'GROUP_SYNC_RECORD_TTL_DAYS',
-} as const;
-
 export const GROUP_SYNC_DEFAULTS = {
   maxMembers: 20_000,
   chunkSize: 100,
@@ -33,21 +17,27 @@ const required = requiredVar();
 const positiveInt = (fallback: number, max: number) => intVar(fallback, 1, max);
 
 const SharedSchema = z.object({
-  GROUPS_TABLE: required,
+  [ENV.GROUPS_TABLE]: required,
   GROUP_MAX_MEMBERS: positiveInt(GROUP_SYNC_DEFAULTS.maxMembers, 1_000_000),
   GROUP_SYNC_RECORD_TTL_DAYS: positiveInt(GROUP_SYNC_DEFAULTS.recordTtlDays, 3650),
 });
 
 const ReceiverSchema = SharedSchema.extend({
-  WEBHOOK_SECRET_ID: required,
-  GROUP_SYNC_QUEUE_URL: required,
+  [ENV.WEBHOOK_SECRET_ID]: required,
+  [ENV.GROUP_SYNC_QUEUE_URL]: required,
   WEBHOOK_TOLERANCE_SECONDS: positiveInt(GROUP_SYNC_DEFAULTS.toleranceSeconds, 86_400),
 });
 
 const WorkerSchema = SharedSchema.extend({
-  MESIBO_APP_TOKEN_SECRET_ID: required,
+  [ENV.MESIBO_APP_TOKEN_SECRET_ID]: required,
   GROUP_SYNC_CHUNK_SIZE: positiveInt(GROUP_SYNC_DEFAULTS.chunkSize, 10_000),
 });
+
+/** The variables each function reads, straight from its schema, so the stack cannot set a stray one. */
+export const GROUP_SYNC_ENV_VARS = {
+  'sync-group': Object.keys(ReceiverSchema.shape),
+  'sync-group-worker': Object.keys(WorkerSchema.shape),
+} as const satisfies Record<string, readonly string[]>;
 
 /** Settings of the webhook route (sync-group). */
 export interface ReceiverConfig {

@@ -51,14 +51,25 @@ describe('group-sync config', () => {
     );
   });
 
-  it('exports the variable names the stack must set', () => {
-    expect(Object.values(GROUP_SYNC_ENV_VARS)).toEqual(
-      expect.arrayContaining([
+  it('tells the stack which variables each function reads', () => {
+    expect([...GROUP_SYNC_ENV_VARS['sync-group']].sort()).toEqual(
+      [
         'GROUPS_TABLE',
-        'WEBHOOK_SECRET_ID',
-        'GROUP_SYNC_QUEUE_URL',
         'GROUP_MAX_MEMBERS',
-      ]),
+        'GROUP_SYNC_QUEUE_URL',
+        'GROUP_SYNC_RECORD_TTL_DAYS',
+        'WEBHOOK_SECRET_ID',
+        'WEBHOOK_TOLERANCE_SECONDS',
+      ].sort(),
+    );
+    expect([...GROUP_SYNC_ENV_VARS['sync-group-worker']].sort()).toEqual(
+      [
+        'GROUPS_TABLE',
+        'GROUP_MAX_MEMBERS',
+        'GROUP_SYNC_CHUNK_SIZE',
+        'GROUP_SYNC_RECORD_TTL_DAYS',
+        'MESIBO_APP_TOKEN_SECRET_ID',
+      ].sort(),
     );
   });
 });
