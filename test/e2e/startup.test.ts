@@ -1,6 +1,7 @@
 /**
  * `npm start`'s own behaviour around the stack: a taken port is one line naming the variable and
- * exit code 1; `--persist` keeps DynamoDB data across a restart (so a cached token survives it).
+ * exit code 1; SIGTERM to npm alone stops everything; `--persist` keeps DynamoDB data across a restart
+ * (so a cached token survives it).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../../local/auth/dev-keys';
 import { emulatorControl } from '../../local/mesibo-emulator/control';
 import { withJwt } from './support/helpers';
-import { freePort, ROOT, startStack } from './support/local-stack';
+import { freePort, portIsFree, ROOT, startStack } from './support/local-stack';
 
 const run = promisify(execFile);
 
@@ -58,6 +59,19 @@ describe('a port already in use', () => {
       `npm start: port ${taken} is already in use; set ${variable} to use another port`,
     ]);
     expect(result.stdout).not.toMatch(/ready/);
+  });
+});
+
+describe('SIGTERM to the npm process alone', () => {
+  it('stops the whole stack and frees both ports', async () => {
+    const stack = await startStack();
+    const exit = await stack.stop('npm');
+    expect(stack.output()).toMatch(/SIGTERM: shutting down/);
+    expect(exit.signal === 'SIGTERM' || exit.code === 0).toBe(true);
+    expect(exit.leftover).toBe(false);
+    expect(exit.leftover).toBe(false);
+    expect(await portIsFree(stack.port)).toBe(true);
+    expect(await portIsFree(stack.emulatorPort)).toBe(true);
   });
 });
 

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -40,7 +41,18 @@ export interface RunningStack {
   env: Record<string, string>;
   readyMs: number;
   output(): string;
-  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * SIGTERM to the whole process group (Ctrl-C, a supervisor), or to the `npm` process alone
+   * (`kill <pid>`, `timeout`): the stack must stop cleanly either way.
+   */
+  stop(target?: 'group' | 'npm'): Promise<StackExit>;
+}
+
+export interface StackExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** A process of the stack outlived npm (it has been killed since). */
+  leftover: boolean;
 }
 
 export interface StartOptions {
@@ -81,32 +93,48 @@ export const startStack = async (options: StartOptions = {}): Promise<RunningSta
     output += d.toString();
   });
 
-  const stop = async () => {
-    const result = await terminate();
+  const stop = async (target: 'group' | 'npm' = 'group') => {
+    const result = await terminate(target);
     if (ownDir) await rm(stateDir, { recursive: true, force: true });
     return result;
   };
 
-  const terminate = async () => {
+  /** True while any process of the stack's group is alive (npm may exit before its children). */
+  const groupAlive = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 0);
+      return Boolean(child.pid);
+    } catch {
+      return false;
+    }
+  };
+
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+
+  const terminate = async (target: 'group' | 'npm') => {
     const exit = waitForExit(child);
     if (child.exitCode === null && child.signalCode === null && child.pid) {
       try {
-        process.kill(-child.pid, 'SIGTERM');
+        process.kill(target === 'group' ? -child.pid : child.pid, 'SIGTERM');
       } catch {
         // already gone
       }
-      const timer = setTimeout(() => {
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, 15_000);
-      const result = await exit;
-      clearTimeout(timer);
-      return result;
     }
-    return exit;
+    // Last resort, so a broken shutdown fails the test instead of hanging it.
+    const timer = setTimeout(killGroup, 15_000);
+    const result = await exit;
+    for (let waited = 0; groupAlive() && waited < 5_000; waited += 100) await sleep(100);
+    clearTimeout(timer);
+    const leftover = groupAlive();
+    // Never leak a process into the next test, but report that one was left behind.
+    if (leftover) killGroup();
+    return { ...result, leftover };
   };
 
   const ready = await new Promise<string>((resolve, reject) => {
@@ -127,7 +155,7 @@ export const startStack = async (options: StartOptions = {}): Promise<RunningSta
       reject(new Error(`npm start exited with ${code} before ready:\n${output}`));
     });
   }).catch(async (e: unknown) => {
-    await stop();
+    await stop('group');
     throw e;
   });
 
@@ -151,6 +179,6 @@ export const eventually = async <T>(probe: () => Promise<T | undefined>, timeout
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 };
