@@ -22,7 +22,7 @@ afterAll(async () => {
   const exit = await stack.stop();
   // A clean shutdown: the stack said so, and neither port is left open.
   expect(stack.output()).toMatch(/SIGTERM: shutting down/);
-  expect(exit.signal === 'SIGTERM' || exit.code === 0).toBe(true);
+  expect(exit.signal === 'SIGTERM' || exit.code === 0, JSON.stringify(exit)).toBe(true);
   expect(exit.leftover).toBe(false);
   expect(await portIsFree(stack.port)).toBe(true);
   expect(await portIsFree(stack.emulatorPort)).toBe(true);
