@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type FunctionName, functionSpecs } from '../shared/functions';
 import { routes } from '../shared/routes';
 import { fromRoot } from './paths';

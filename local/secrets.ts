@@ -5,7 +5,7 @@
  * `SecretSource` port the Secrets Manager adapter implements.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SecretSource } from '../shared/ports';
 import { loadOrCreate, loadRequired } from './state';
 

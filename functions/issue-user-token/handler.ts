@@ -8,7 +8,7 @@ import type {
   APIGatewayProxyResultV2,
   Context,
 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJsonBody } from '../../shared/http/body';
 import {
   errorResponse,

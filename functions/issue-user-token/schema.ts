@@ -2,7 +2,7 @@
  * Request bodies of the token routes. Strict: an unknown field is a 400, not silently ignored. The
  * allowed appids and lifetimes come from config, so the schemas are built once per container.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TokenConfig } from '../../shared/token/config';
 
 export const requestSchemas = (config: TokenConfig) => {

@@ -3,7 +3,7 @@
  * that `npm run dev:call` signs with. Generated on first start into the state directory.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadOrCreate, loadRequired } from '../state';
 
 export const CREDENTIALS_FILE = 'credentials.json';

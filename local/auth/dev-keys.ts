@@ -14,7 +14,7 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadOrCreate, loadRequired } from '../state';
 
 export const DEV_KEYS_FILE = 'dev-jwt-key.json';

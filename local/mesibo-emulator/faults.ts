@@ -2,7 +2,7 @@
  * Fault rules (see `FaultSpec` in control.ts): applied in the order added; the first rule that
  * matches a request and still has budget (past `skip`, under `count`, won by `rate`) shapes it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FaultKind, FaultSpec } from './control';
 
 const FAULT_KINDS = [

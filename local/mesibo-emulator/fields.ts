@@ -2,7 +2,7 @@
  * Field value rules shared by both transports, and the op-name table (canonical names and the
  * aliases older clients use).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { badValue } from './failure';
 import type { OpName } from './state';
 

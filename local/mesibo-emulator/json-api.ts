@@ -2,7 +2,7 @@
  * The current JSON API (`POST /backend/`): nested request objects (`user`, `group`, `message`) read
  * into the transport-neutral `OpRequest` the state understands.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { badValue, type LogicalField } from './failure';
 import {
   addressList,

@@ -2,7 +2,7 @@
  * The legacy API (`GET|POST /api.php`): flat string parameters (`addr`, `appid`, `gid`, `m`,
  * `cs`/`cr`/`canpub`/`cansub`/`canlist`, `msg`, ...) mapped onto the same `OpRequest`s as JSON.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { badValue, type LogicalField } from './failure';
 import {
   addressList,

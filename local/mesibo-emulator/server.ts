@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FaultSpec } from './control';
 import { failureEnvelope } from './failure';
 import { DEFAULT_FAULT_STATUS, FaultBook, faultSpecSchema } from './faults';

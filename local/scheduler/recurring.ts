@@ -4,7 +4,7 @@
  * `fireNow` runs one occurrence immediately (scheduled time = now) without moving the next one.
  */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertTimeZone, nextFireTime, parseExpression, type ScheduleExpression } from './expression';
 import { type FireOutcome, fireTarget, type TargetOptions } from './target';
 import { timerAt } from './timer';

@@ -2,7 +2,7 @@
  * Group-sync settings, read once at cold start. The environment carries names and numbers only; the
  * webhook secrets and the mesibo app token are fetched from Secrets Manager at run time.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV, type Env, intVar, parseEnv, requiredVar } from '../config/env';
 import { DEFAULT_TOLERANCE_SECONDS } from '../webhook/signature';
 

@@ -15,7 +15,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../ports';
 import type { MemberSet } from './members';
 import { GROUP_EVENT_TYPES } from './schema';

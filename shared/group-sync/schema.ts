@@ -2,7 +2,7 @@
  * The group webhook contract (docs/group-sync.md) and the queue message the route hands the worker.
  * Both are validated with the same strict schemas, so the worker never trusts what it dequeues.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 // One address rule for the whole product; it also keeps commas (mesibo's list separator) out.
 import { addressSchema } from '../mesibo/address';
 

@@ -3,7 +3,7 @@
  * names the field, thrown before anything is written.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { invalidRequest, ProblemError, zodFields } from './problem';
 
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -3,7 +3,7 @@
  * recipients. Checked before any write or mesibo call, so a bad address is a 400 naming the field
  * rather than a mesibo BADVALUE after the fact. It also keeps commas (mesibo's list separator) out.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const MAX_ADDRESS_LENGTH = 64;
 const ADDRESS_CHARS = /^[A-Za-z0-9_.@+\-:]+$/;

@@ -2,7 +2,7 @@
  * Reads the mesibo endpoint settings from the environment once, at cold start. The app token is not
  * here on purpose: it comes from Secrets Manager through an AppTokenSource.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_BASE_URL, type MesiboApiStyle } from './options';
 
 const blankAsUndefined = (value: unknown) =>

@@ -3,7 +3,7 @@
  * older builds write `result` as 1/0 or "OK"/"FAIL", so everything is validated with zod and
  * normalised here before the client sees it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AttemptFailure } from './failures';
 import { parseRetryAfter } from './retry';
 import type { GroupMember, MesiboUser, MessageResult, UserAddResult } from './types';

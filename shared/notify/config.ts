@@ -3,7 +3,7 @@
  * NOTIFY_ENV_VARS tells the stack which variables each function reads (the mesibo client's own
  * variables come from shared/mesibo).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENV, type Env, intVar, parseEnv, requiredVar } from '../config/env';
 import { addressSchema } from '../mesibo/address';
 

@@ -2,7 +2,7 @@
  * What travels on the fan-out queue: one batch of one notification, self-contained so the worker
  * needs nothing but mesibo and the batch ledger. (notificationId, batch) is the batch's identity.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { addressSchema } from '../mesibo/address';
 import { DeliverySchema, MessageSchema } from './schema';
 

@@ -5,7 +5,7 @@
  * `<aws.scheduler.scheduled-time>` placeholder instead, so every occurrence gets its own id while a
  * repeated invocation of the same occurrence keeps it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { zodFields } from '../http/problem';
 import {
   RecurringNotificationSchema,

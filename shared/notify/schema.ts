@@ -3,7 +3,7 @@
  * schedules that invoke send-system-message, and (reshaped into batches) for the fan-out queue.
  * The wire shape is kept as is after parsing, so a payload can be stored in a schedule and parsed again.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { addressSchema } from '../mesibo/address';
 
 /** Part of the one-time schedule's name (`once.<id>`), so within Scheduler's rules (≤ 64, `[0-9A-Za-z._-]`). */

@@ -3,7 +3,7 @@
  * handlers validate with, so the published contract cannot drift from the code. `npm run openapi`
  * writes it to docs/openapi.json; a test fails when the committed file is out of date.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { requestSchemas } from '../../functions/issue-user-token/schema';
 import { GROUP_SYNC_DEFAULTS } from '../group-sync/config';
 import { webhookBodySchema } from '../group-sync/schema';

@@ -2,7 +2,7 @@
  * Settings of the issue-user-token function, read from the environment once per container. A missing
  * or malformed setting fails the cold start with a message that names the variable (never its value).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { csv, ENV, type Env, intVar, numberVar, optionalVar, parseEnv, requiredVar } from '../config/env';
 
 /** Kept here rather than imported so reading config never loads the Secrets Manager SDK. */

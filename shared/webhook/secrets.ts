@@ -3,7 +3,7 @@
  * (`previous` optional), so a rotation is: write the new value as `current` and the old one as
  * `previous`, then switch the sender; both verify meanwhile.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock, SecretSource } from '../ports';
 
 const SecretPairSchema = z.object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJsonBody } from '../../../shared/http/body';
 import { errorResponse, PROBLEM_CONTENT_TYPE, ProblemError, problem } from '../../../shared/http/problem';
 
