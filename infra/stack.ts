@@ -82,7 +82,8 @@ export class MesiboServerlessStack extends Stack {
       const spec = tableSpecs.find((t) => t.id === id)!;
       return {
         env: { [spec.envVar]: tables[id].tableName },
-        grant: (fn) => tables[id].grantReadWriteData(fn),
+        grant: (fn, { readOnly }) =>
+          readOnly ? tables[id].grantReadData(fn) : tables[id].grantReadWriteData(fn),
       };
     };
     // The one mapping from a catalogue resource to environment (names/ARNs only) and a scoped grant.
@@ -116,7 +117,11 @@ export class MesiboServerlessStack extends Stack {
           [ENV.SCHEDULER_ROLE_ARN]: this.scheduling.role.roleArn,
           [ENV.SCHEDULER_DLQ_ARN]: this.scheduling.dlq.queueArn,
         },
-        grant: (fn) => this.scheduling.grantCreateSchedules(fn),
+        // The function records scheduler payloads it can never send in the schedules' DLQ.
+        grant: (fn) => {
+          this.scheduling.grantCreateSchedules(fn);
+          this.scheduling.dlq.grantSendMessages(fn);
+        },
       },
     };
     const consumed: Record<NonNullable<FunctionSpec['consumes']>, ConsumedQueue> = {

@@ -25,12 +25,16 @@ export type Resource =
   /** Creates one-time EventBridge Scheduler schedules that invoke send-system-message. */
   | 'scheduler';
 
+export type TableResource = Extract<Resource, `${string}Table`>;
+
 export interface FunctionSpec {
   name: FunctionName;
   /** Handler module, relative to the repository root; exports `handler`. */
   entry: string;
   description: string;
   uses: readonly Resource[];
+  /** Tables among `uses` that this function only reads: it is granted read access only. */
+  readsOnly?: readonly TableResource[];
   /** The SQS queue this function consumes, if any. */
   consumes?: 'groupSyncQueue' | 'fanoutQueue';
 }
@@ -60,6 +64,8 @@ export const functionSpecs: readonly FunctionSpec[] = [
     entry: 'functions/send-system-message/handler.ts',
     description: 'Accepts system messages (HTTP and schedules) and fans them out',
     uses: ['mesibo', 'usersTable', 'groupsTable', 'idempotencyTable', 'fanoutQueue', 'scheduler'],
+    // Lists cached users for `allUsers` and resolves group keys; never writes either table.
+    readsOnly: ['usersTable', 'groupsTable'],
   },
   {
     name: 'send-system-message-worker',

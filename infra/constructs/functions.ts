@@ -21,7 +21,8 @@ import { fromRoot, repoRoot } from '../paths';
 /** What using one resource means for a function: its environment and its permissions. */
 export interface Binding {
   env: Record<string, string>;
-  grant: (fn: lambda.Function) => void;
+  /** `readOnly` is set for a table the function only reads (FunctionSpec.readsOnly). */
+  grant: (fn: lambda.Function, access: { readOnly: boolean }) => void;
 }
 
 export interface ConsumedQueue {
@@ -144,8 +145,10 @@ export class Functions extends Construct {
           }),
         );
       }
-      for (const resource of spec.uses) props.bindings[resource].grant(fn);
-      consumer?.grant(fn);
+      const readsOnly = new Set<Resource>(spec.readsOnly ?? []);
+      for (const resource of spec.uses)
+        props.bindings[resource].grant(fn, { readOnly: readsOnly.has(resource) });
+      consumer?.grant(fn, { readOnly: false });
 
       if (spec.consumes) {
         const consumed = props.consumed[spec.consumes];

@@ -16,7 +16,13 @@ import { MESIBO_ERROR_RATE_MIN_CALLS, MESIBO_ERROR_RATE_PERCENT } from '../../in
 import { VISIBILITY_FACTOR } from '../../infra/constructs/queues';
 import { SCHEDULE_TARGET } from '../../infra/stack';
 import { ENV } from '../../shared/config/env';
-import { type FunctionName, type FunctionSpec, functionSpecs, type Resource } from '../../shared/functions';
+import {
+  type FunctionName,
+  type FunctionSpec,
+  functionSpec,
+  functionSpecs,
+  type Resource,
+} from '../../shared/functions';
 import {
   workerConfigFromEnv as groupWorkerConfigFromEnv,
   receiverConfigFromEnv,
@@ -106,7 +112,7 @@ const allowedIdsFor = (c: Ctx, spec: FunctionSpec): Set<string> => {
     webhookSecret: [logicalId(c.stack, data.webhookSecret)],
     groupSyncQueue: [logicalId(c.stack, queues.groupSync)],
     fanoutQueue: [logicalId(c.stack, queues.fanout)],
-    scheduler: [logicalId(c.stack, scheduling.role)],
+    scheduler: [logicalId(c.stack, scheduling.role), logicalId(c.stack, scheduling.dlq)],
   };
   const ids = new Set([logicalId(c.stack, c.stack.functions.logGroups[spec.name])]);
   for (const use of spec.uses) for (const id of idsOf[use]) ids.add(id);
@@ -398,6 +404,31 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       }
     });
 
+    it('grants write access to a table only to functions that write it (readsOnly gets reads only)', () => {
+      const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
+      const reads = /^dynamodb:(GetItem|Query|Scan)$/;
+      const { tables } = c().stack.data;
+      for (const spec of functionSpecs) {
+        const statements = statementsOfRole(c().t, roleIdOf(c(), spec.name));
+        for (const id of ['usersTable', 'groupsTable', 'idempotencyTable'] as const) {
+          if (!spec.uses.includes(id)) continue;
+          const tableId = logicalId(c().stack, tables[id]);
+          const actions = statements.filter((s) => referencedIds(s.Resource).has(tableId)).flatMap(actionsOf);
+          expect(
+            actions.some((a) => reads.test(a)),
+            `${spec.name} reads ${id}`,
+          ).toBe(true);
+          const readOnly = spec.readsOnly?.includes(id) ?? false;
+          expect(
+            actions.some((a) => writes.test(a)),
+            `${spec.name} writes ${id}`,
+          ).toBe(!readOnly);
+        }
+      }
+      // The one function that only reads users and groups (allUsers audiences, group keys).
+      expect(functionSpec('send-system-message').readsOnly).toEqual(['usersTable', 'groupsTable']);
+    });
+
     it('grants each secret only to the functions that use it', () => {
       const appToken = logicalId(c().stack, c().stack.data.appTokenSecret);
       const webhook = logicalId(c().stack, c().stack.data.webhookSecret);
@@ -553,6 +584,17 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       const pass = statements.find((s) => actionsOf(s).includes('iam:PassRole'))!;
       expect(pass.Resource).toEqual({ 'Fn::GetAtt': [schedulerRoleId(), 'Arn'] });
       expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    });
+
+    it('lets send-system-message record unsendable scheduler payloads in the scheduler DLQ', () => {
+      const dlq = logicalId(c().stack, c().stack.scheduling.dlq);
+      const send = statementsOfRole(c().t, roleIdOf(c(), SCHEDULE_TARGET)).filter((s) =>
+        referencedIds(s.Resource).has(dlq),
+      );
+      expect(send.flatMap(actionsOf)).toContain('sqs:SendMessage');
+      expect(
+        send.flatMap(actionsOf).filter((a) => !/^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)),
+      ).toEqual([]);
     });
 
     it('creates the recurring schedules from config, with the input send-system-message parses', () => {
