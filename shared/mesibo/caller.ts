@@ -103,7 +103,14 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
       progress.attempts = attempts;
       const encoded = encode(request, { token, id });
       log.debug('mesibo request', { op: encoded.op, id, attempt: attempts, style: options.style });
-      const sent = await postOnce(transport, url, encoded, timeoutMs, callOptions.signal);
+      const sent = await postOnce(
+        transport,
+        url,
+        encoded,
+        timeoutMs,
+        callOptions.signal,
+        idempotent || retryUnsafe,
+      );
       let failure: AttemptFailure;
       if (sent.ok) {
         const answer = interpretResponse(sent.response);

@@ -30,9 +30,6 @@ const CONNECT_PHASE_CODES = new Set([
   CONNECT_TIMEOUT_CODE,
 ]);
 
-/** How a pooled socket that the server had already closed fails the request written to it. */
-const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
-
 const errorCodeOf = (err: unknown): string | undefined => {
   // A wrapped error (an abort's reason, say) may carry the system code on its cause instead.
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
@@ -57,8 +54,6 @@ export const transportFailure = (
   state: {
     timedOut: boolean;
     callerAborted: boolean;
-    /** Sent on a long-idle pooled socket and answered by nothing at all (see http.ts). */
-    staleSocket?: boolean;
   },
 ): AttemptFailure => {
   if (state.callerAborted) {
@@ -96,10 +91,7 @@ export const transportFailure = (
     error: 'NETWORK',
     cause: describe(err),
     transient: !tls,
-    mayHaveReachedServer: !(
-      code !== undefined &&
-      (CONNECT_PHASE_CODES.has(code) || (state.staleSocket === true && STALE_SOCKET_CODES.has(code)))
-    ),
+    mayHaveReachedServer: !(code !== undefined && CONNECT_PHASE_CODES.has(code)),
   };
 };
 

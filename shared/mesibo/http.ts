@@ -20,8 +20,9 @@ import { badResponse, type RawResponse } from './responses';
 export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
 /**
- * A server closes an idle keep-alive connection only after its idle timeout, which is seconds long. A
- * reset on a socket reused sooner is the server failing this request, not an idle close crossing it.
+ * A server closes an idle keep-alive connection only after its idle timeout, which is seconds long, and
+ * that close can cross a request written to the socket. A request that must not be repeated therefore
+ * never goes out on a socket idle this long: a reset it meets is the server failing it, not an idle close.
  */
 export const STALE_AFTER_IDLE_MS = 1000;
 
@@ -66,9 +67,15 @@ interface AttemptState {
   status?: number;
   responded: boolean;
   tooLarge: boolean;
-  /** The request went out on a pooled socket that had been idle long enough for the server to close it. */
-  reusedIdleSocket: boolean;
 }
+
+/** Closes the pooled sockets idle for STALE_AFTER_IDLE_MS or more, so the next request opens a fresh one. */
+const dropStaleSockets = (agent: HttpAgent): void => {
+  const cutoff = performance.now() - STALE_AFTER_IDLE_MS;
+  for (const sockets of Object.values(agent.freeSockets)) {
+    for (const s of sockets ?? []) if ((idleSince.get(s) ?? 0) <= cutoff) s.destroy();
+  }
+};
 
 const send = (
   transport: HttpTransport,
@@ -129,9 +136,6 @@ const send = (
 
     req.on('socket', (s: Socket) => {
       socket = s;
-      const lastUsed = idleSince.get(s);
-      state.reusedIdleSocket =
-        req.reusedSocket && lastUsed !== undefined && performance.now() - lastUsed >= STALE_AFTER_IDLE_MS;
       if (!s.connecting) return;
       connectTimer = setTimeout(() => {
         const error = new Error(`connect timed out after ${transport.connectTimeoutMs} ms`);
@@ -154,10 +158,13 @@ export const postOnce = async (
   request: EncodedRequest,
   timeoutMs: number,
   callerSignal: AbortSignal | undefined,
+  /** False for a request that must not be repeated: it then avoids sockets the server may be closing. */
+  repeatable: boolean,
 ): Promise<{ ok: true; response: RawResponse } | { ok: false; failure: AttemptFailure }> => {
+  if (!repeatable) dropStaleSockets(transport.agent);
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
-  const state: AttemptState = { responded: false, tooLarge: false, reusedIdleSocket: false };
+  const state: AttemptState = { responded: false, tooLarge: false };
   try {
     return { ok: true, response: await send(transport, url, request, signal, state) };
   } catch (err) {
@@ -172,7 +179,6 @@ export const postOnce = async (
       failure: transportFailure(err, {
         timedOut: timeout.aborted,
         callerAborted: callerSignal?.aborted === true,
-        staleSocket: state.reusedIdleSocket && !state.responded,
       }),
     };
   }
