@@ -10,13 +10,17 @@ export const REDACTED = '[REDACTED]';
 /** Oldest entries are dropped past this, so a long benchmark run cannot exhaust memory. */
 export const MAX_LOGGED_REQUESTS = 200_000;
 
-const redactValue = (value: unknown, secret: string): unknown => {
+/** What stands in for values nested deeper than MAX_LOGGED_DEPTH (no mesibo request nests past 4). */
+export const TOO_DEEP = '[nested too deep]';
+const MAX_LOGGED_DEPTH = 16;
+
+/** A redacted copy, cut at MAX_LOGGED_DEPTH so that no body can overflow the stack here or in the log's JSON. */
+const redactValue = (value: unknown, secret: string, depth = 0): unknown => {
   if (typeof value === 'string') return value.includes(secret) ? value.replaceAll(secret, REDACTED) : value;
-  if (Array.isArray(value)) return value.map((item) => redactValue(item, secret));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secret)]));
-  }
-  return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_LOGGED_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, secret, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, secret, depth + 1)]));
 };
 
 export const redactParams = (params: Record<string, unknown>, appToken: string): Record<string, unknown> => {

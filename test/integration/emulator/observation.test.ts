@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { APP_TOKEN, useEmulator } from './helpers';
+import { TOO_DEEP } from '../../../local/mesibo-emulator/request-log';
+import { APP_TOKEN, eventually, useEmulator } from './helpers';
 
 const h = useEmulator();
 
@@ -73,6 +74,30 @@ describe('/_emulator/requests', () => {
     });
     expect(requests[1]!.params).toMatchObject({ token: '[REDACTED]', name: '[REDACTED]' });
     expect(requests[3]!.params).toEqual({ op: 'userdel', token: '[REDACTED]', uid: '456' });
+  });
+
+  it('survives a body nested too deep to copy: logged with the excess cut, the emulator keeps serving', async () => {
+    const depth = 100_000;
+    const deep = `{"op":"usersget","token":"${APP_TOKEN}","x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    for (const fault of [false, true]) {
+      // With a hang fault the entry is written from the socket's close handler, outside any try.
+      if (fault) await h.control.addFault({ kind: 'hang', ops: ['usersget'], count: 1 });
+      const res = await fetch(h.emulator.backendUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: deep,
+        signal: AbortSignal.timeout(fault ? 300 : 5000),
+      }).catch((e: unknown) => e);
+      if (!fault) expect((res as Response).status).toBe(200);
+    }
+    expect((await h.json('usersget')).result).toBe(true);
+    const logged = await eventually(async () => {
+      const r = await h.control.requests({ op: 'usersget' });
+      return r.length === 3 ? r : undefined;
+    });
+    const text = JSON.stringify(logged[0]!.params);
+    expect(text).toContain(TOO_DEEP);
+    expect(text).not.toContain(APP_TOKEN);
   });
 
   it('keeps a user token for a user, but never the app token, in the state with tokens=1', async () => {
