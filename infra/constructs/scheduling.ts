@@ -6,6 +6,7 @@
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -18,6 +19,8 @@ export interface SchedulingProps {
 
 /** Retry policy of every schedule this stack defines (one-time schedules choose their own). */
 const RETRY = { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 } as const;
+/** Lambda's retries of an invocation that threw (transient trouble), before it goes to the DLQ. */
+export const ASYNC_RETRIES = 2;
 
 export class Scheduling extends Construct {
   readonly group: scheduler.CfnScheduleGroup;
@@ -82,8 +85,13 @@ export class Scheduling extends Construct {
     );
   }
 
-  /** Makes `target` the one function the role may invoke, and adds the recurring schedules. */
-  setTarget(target: lambda.IFunction, schedules: readonly ScheduleConfig[]): void {
+  /**
+   * Makes `target` the one function the role may invoke, and adds the recurring schedules. Scheduler
+   * invokes asynchronously, so its retry policy covers only the Invoke call; an invocation that still
+   * throws after Lambda's own retries is put on the same DLQ rather than dropped.
+   */
+  setTarget(target: lambda.Function, schedules: readonly ScheduleConfig[]): void {
+    target.configureAsyncInvoke({ retryAttempts: ASYNC_RETRIES, onFailure: new SqsDestination(this.dlq) });
     // The unqualified ARN only (not `:*`): schedules invoke $LATEST, never an old version.
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [target.functionArn] }),

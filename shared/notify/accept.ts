@@ -18,6 +18,8 @@ export interface AcceptDeps extends FanOutDeps {
   gate: OnceGate;
   /** A scheduler whose schedules invoke `targetArn` (this function, from the invocation context). */
   schedulerFor: (targetArn: string) => OneTimeScheduler;
+  /** How long notification ids are remembered; `sendAt` may be no further ahead, so a repeat is caught. */
+  retentionSeconds: number;
 }
 
 export type Accepted =
@@ -52,6 +54,12 @@ export const acceptNotification = async (
     const at = new Date(sendAt);
     if (at.getTime() <= deps.clock.now()) {
       throw invalidRequest([{ field: 'sendAt', message: 'must be in the future' }]);
+    }
+    if (at.getTime() > deps.clock.now() + deps.retentionSeconds * 1000) {
+      const days = Math.floor(deps.retentionSeconds / 86_400);
+      throw invalidRequest([
+        { field: 'sendAt', message: `must be at most ${days} days ahead (NOTIFY_RETENTION_DAYS)` },
+      ]);
     }
     // An unknown group key is refused now rather than discovered when the schedule fires.
     await resolveAudience(deps.findGid, audienceOf(rest.audience));

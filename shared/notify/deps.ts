@@ -93,6 +93,7 @@ export const buildNotifyDeps = (a: NotifyAdapters): SendSystemMessageDeps => {
     }),
     metrics,
     systemSender: config.systemSender,
+    retentionSeconds: config.retentionSeconds,
     batchSize: config.batchSize,
     deadLetters: a.deadLetters,
     logger: a.logger ?? createLogger(SEND_SERVICE),

@@ -29,9 +29,11 @@ export type ScheduleInput = z.infer<typeof ScheduleInputSchema>;
 
 /**
  * One-time schedules share the schedule group with the recurring ones declared in stack config; the
- * prefix keeps a notification id from colliding with a recurring schedule's name.
+ * prefix, which recurring names may not use, keeps a notification id from colliding with one of them.
  */
-export const oneTimeScheduleName = (notificationId: string): string => `once.${notificationId}`;
+export const ONE_TIME_SCHEDULE_PREFIX = 'once.';
+export const oneTimeScheduleName = (notificationId: string): string =>
+  `${ONE_TIME_SCHEDULE_PREFIX}${notificationId}`;
 
 /** True for anything that claims to come from one of our schedules (it is validated afterwards). */
 export const isScheduleInvocation = (event: unknown): boolean =>
@@ -52,6 +54,11 @@ export const recurringScheduleInput = (name: string, payload: unknown): string =
   if (!SCHEDULE_NAME_PATTERN.test(name)) {
     throw new Error(`recurring schedule name "${name}" must match ${SCHEDULE_NAME_PATTERN}`);
   }
+  if (name.startsWith(ONE_TIME_SCHEDULE_PREFIX)) {
+    throw new Error(
+      `recurring schedule name "${name}" must not start with "${ONE_TIME_SCHEDULE_PREFIX}" (one-time schedules use it)`,
+    );
+  }
   const parsed = RecurringNotificationSchema.safeParse(payload);
   if (!parsed.success) {
     const problems = zodFields(parsed.error, 'notification').map((f) => `${f.field}: ${f.message}`);
@@ -67,7 +74,8 @@ export const recurringScheduleInput = (name: string, payload: unknown): string =
 
 /**
  * The notification id of one schedule occurrence: the one the payload carries, else
- * `<schedule>.<scheduled time, compact>` (e.g. `daily-digest.20250101T090000Z`).
+ * `<schedule>@<scheduled time, compact>` (e.g. `daily-digest@20250101T090000Z`). Caller ids cannot
+ * contain `@`, so an occurrence never shares an id (and so a batch ledger entry) with one of them.
  */
 export const occurrenceNotificationId = (input: ScheduleInput): string | undefined => {
   if (input.notification.notificationId) return input.notification.notificationId;
@@ -76,5 +84,5 @@ export const occurrenceNotificationId = (input: ScheduleInput): string | undefin
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return `${input.schedule}.${compact}`;
+  return `${input.schedule}@${compact}`;
 };

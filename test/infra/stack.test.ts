@@ -14,6 +14,7 @@ import { REQUIRE_SHIM } from '../../infra/bundling';
 import { functionConfig, loadStageConfig, type StageConfig } from '../../infra/config';
 import { MESIBO_ERROR_RATE_MIN_CALLS, MESIBO_ERROR_RATE_PERCENT } from '../../infra/constructs/operations';
 import { VISIBILITY_FACTOR } from '../../infra/constructs/queues';
+import { ASYNC_RETRIES } from '../../infra/constructs/scheduling';
 import { SCHEDULE_TARGET } from '../../infra/stack';
 import { ENV } from '../../shared/config/env';
 import {
@@ -595,6 +596,20 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       expect(
         send.flatMap(actionsOf).filter((a) => !/^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)),
       ).toEqual([]);
+    });
+
+    it("puts an invocation that still fails after Lambda's retries on the scheduler DLQ, not nowhere", () => {
+      const configs = resourcesOfType(c().t, 'AWS::Lambda::EventInvokeConfig').map(([, r]) => props(r));
+      expect(configs).toHaveLength(1);
+      expect(configs[0]).toMatchObject({
+        FunctionName: { Ref: fnId(c(), SCHEDULE_TARGET) },
+        MaximumRetryAttempts: ASYNC_RETRIES,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [logicalId(c().stack, c().stack.scheduling.dlq), 'Arn'] },
+          },
+        },
+      });
     });
 
     it('creates the recurring schedules from config, with the input send-system-message parses', () => {

@@ -52,6 +52,24 @@ describe('send-system-message: schedules', () => {
     expect(await sent()).toHaveLength(2);
   });
 
+  it('an on-demand id shaped like an occurrence does not stop the occurrence (own ledger entries)', async () => {
+    const addresses = ['a', 'b'];
+    expect(
+      await h.post({ notificationId: 'daily-digest.20300101T090000Z', audience: { addresses }, message }),
+    ).toMatchObject({ status: 202 });
+    const input = recurringScheduleInput('daily-digest', { audience: { addresses }, message });
+    await h.invokeAsScheduler(fire(input, '2030-01-01T09:00:00Z'));
+    await h.drain();
+    expect((await sent()).map((m) => m.to)).toEqual([addresses, addresses]);
+    // And an occurrence's own id cannot be submitted by a caller.
+    const taken = await h.post({
+      notificationId: 'daily-digest@20300101T090000Z',
+      audience: { addresses },
+      message,
+    });
+    expect(taken).toMatchObject({ status: 400, body: { errors: [{ field: 'notificationId' }] } });
+  });
+
   it('dead-letters an input that fails validation instead of failing the invocation', async () => {
     const bad = { source: 'mesibo-serverless.schedule', schedule: 'weekly', notification: { message } };
     await expect(h.invokeAsScheduler(bad)).resolves.toMatchObject({ status: 'dead-lettered' });
@@ -71,6 +89,6 @@ describe('send-system-message: schedules', () => {
       status: 'dead-lettered',
       reason: 'schedule-not-sendable',
     });
-    expect(h.deadLetters.scheduler[0]?.notificationId).toBe('team-news.20300101T090000Z');
+    expect(h.deadLetters.scheduler[0]?.notificationId).toBe('team-news@20300101T090000Z');
   });
 });

@@ -31,6 +31,7 @@ const setup = (options: { users?: string[][]; groups?: Record<string, number>; b
     metrics: new CountingMetrics(),
     systemSender: 'system',
     batchSize: options.batchSize ?? 2,
+    retentionSeconds: 30 * 86_400,
   };
   return { deps, queue, scheduler, ensured, pagesRead };
 };
@@ -164,6 +165,8 @@ describe('acceptNotification', () => {
     it.each([
       ['now', '2030-01-01T00:00:00Z'],
       ['in the past', '2029-12-31T23:59:59Z'],
+      // Ids are remembered for 30 days: a later sendAt could outlive the record that stops a repeat.
+      ['past the retention', '2030-01-31T00:00:01Z'],
     ])('refuses a sendAt %s (400 naming sendAt)', async (_, sendAt) => {
       const { deps, scheduler } = setup();
       const error = await acceptNotification(deps, note({ sendAt }), invoke).catch((e: unknown) => e);
@@ -171,11 +174,17 @@ describe('acceptNotification', () => {
       expect(scheduler.created).toEqual([]);
     });
 
+    it('accepts a sendAt at the end of the retention', async () => {
+      const { deps, scheduler } = setup();
+      await acceptNotification(deps, note({ sendAt: '2030-01-31T00:00:00Z' }), invoke);
+      expect(scheduler.created).toHaveLength(1);
+    });
+
     it('refuses an unknown group key before scheduling', async () => {
       const { deps, scheduler } = setup();
       const error = await acceptNotification(
         deps,
-        note({ audience: { group: { key: 'gone' } }, sendAt: '2030-02-01T00:00:00Z' }),
+        note({ audience: { group: { key: 'gone' } }, sendAt: '2030-01-15T00:00:00Z' }),
         invoke,
       ).catch((e: unknown) => e);
       expect((error as ProblemError).problem.status).toBe(404);
@@ -187,7 +196,7 @@ describe('acceptNotification', () => {
       const addresses = Array.from({ length: 10_000 }, (_, i) => `user-${i}-${'x'.repeat(20)}@example.com`);
       const error = await acceptNotification(
         deps,
-        note({ audience: { addresses }, sendAt: '2030-02-01T00:00:00Z' }),
+        note({ audience: { addresses }, sendAt: '2030-01-15T00:00:00Z' }),
         invoke,
       ).catch((e: unknown) => e);
       expect((error as ProblemError).problem).toMatchObject({

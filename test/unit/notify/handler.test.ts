@@ -37,6 +37,7 @@ const deps = (over: Partial<SendSystemMessageDeps> = {}): SendSystemMessageDeps 
     metrics: new CountingMetrics(),
     systemSender: 'system',
     batchSize: 50,
+    retentionSeconds: 30 * 86_400,
     deadLetters: new CapturingDeadLetters(),
     logger: silentLogger(),
     ...over,

@@ -64,9 +64,13 @@ describe('recurringScheduleInput', () => {
     expect(() => recurringScheduleInput('daily digest', digest)).toThrow(/name/);
   });
 
+  it("refuses a name in the one-time schedules' namespace", () => {
+    expect(() => recurringScheduleInput('once.daily', digest)).toThrow(/must not start with "once\."/);
+  });
+
   it('derives one id per occurrence', () => {
     const input = fired(recurringScheduleInput('daily', digest), '2030-01-01T09:00:00Z');
-    expect(occurrenceNotificationId(input as never)).toBe('daily.20300101T090000Z');
+    expect(occurrenceNotificationId(input as never)).toBe('daily@20300101T090000Z');
   });
 });
 
@@ -77,10 +81,10 @@ describe('handleOccurrence', () => {
     const first = await handleOccurrence(deps, fired(input, '2030-01-01T09:00:00Z'));
     await handleOccurrence(deps, fired(input, '2030-01-01T09:00:00Z'));
     await handleOccurrence(deps, fired(input, '2030-01-02T09:00:00Z'));
-    expect(first).toMatchObject({ status: 'sent', notificationId: 'daily.20300101T090000Z' });
+    expect(first).toMatchObject({ status: 'sent', notificationId: 'daily@20300101T090000Z' });
     expect(queue.bodies<FanoutBatch>().map((b) => b.notificationId)).toEqual([
-      'daily.20300101T090000Z',
-      'daily.20300102T090000Z',
+      'daily@20300101T090000Z',
+      'daily@20300102T090000Z',
     ]);
   });
 
@@ -121,7 +125,7 @@ describe('handleOccurrence', () => {
     const input = recurringScheduleInput('weekly', { ...digest, audience: { group: { key: 'gone' } } });
     const outcome = await handleOccurrence(deps, fired(input, '2030-01-01T09:00:00Z'));
     expect(outcome).toMatchObject({ status: 'dead-lettered', reason: 'schedule-not-sendable' });
-    expect(deadLetters.records[0]?.notificationId).toBe('weekly.20300101T090000Z');
+    expect(deadLetters.records[0]?.notificationId).toBe('weekly@20300101T090000Z');
   });
 
   it('throws transient trouble so Lambda retries the invocation', async () => {
