@@ -31,7 +31,8 @@ export const classifyFailure = (e: unknown): FailureClass => {
 
 /**
  * Whether a rejection may be about one of the recipients (so splitting the batch can isolate it)
- * rather than about the sender or the message, which every part would fail on too.
+ * rather than about the sender or the message, which every part would fail on too. `properties` is
+ * not documented to be always present, so a rejection without it may be about a recipient.
  */
 export const mayBlameRecipients = (e: unknown): boolean =>
   isMesiboError(e) &&

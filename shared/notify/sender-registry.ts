@@ -1,7 +1,8 @@
 /**
  * Makes sure the system sender exists at mesibo (`message.from` must be an existing user) without a
  * mesibo call per notification: remembered in memory per container and, across containers, as a
- * marker in the idempotency table that expires after a day, so a sender deleted at mesibo comes back.
+ * marker in the idempotency table. Both expire after a day, so a sender deleted at mesibo comes back
+ * even in a container that stays warm.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { MesiboClient } from '../mesibo/types';
@@ -20,7 +21,7 @@ export const senderRegistry = (options: {
 }): SenderRegistry => {
   const { mesibo, doc, tableName, clock } = options;
   // Promises, so concurrent first uses in one container make one useradd.
-  const known = new Map<string, Promise<void>>();
+  const known = new Map<string, { pending: Promise<void>; checkedAt: number }>();
   const nowSeconds = () => Math.floor(clock.now() / 1000);
 
   const ensureOnce = async (address: string) => {
@@ -36,14 +37,15 @@ export const senderRegistry = (options: {
 
   return {
     ensure(address) {
-      let pending = known.get(address);
-      if (!pending) {
-        pending = ensureOnce(address);
-        known.set(address, pending);
-        // A failure is not remembered: the next notification tries again.
-        pending.catch(() => known.delete(address));
-      }
-      return pending;
+      const entry = known.get(address);
+      if (entry && clock.now() - entry.checkedAt < SENDER_MARKER_SECONDS * 1000) return entry.pending;
+      const fresh = { pending: ensureOnce(address), checkedAt: clock.now() };
+      known.set(address, fresh);
+      // A failure is not remembered: the next notification tries again.
+      fresh.pending.catch(() => {
+        if (known.get(address) === fresh) known.delete(address);
+      });
+      return fresh.pending;
     },
   };
 };

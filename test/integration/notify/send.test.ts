@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SENDER_MARKER_SECONDS } from '../../../shared/notify/sender-registry';
 import { type NotifyHarness, startNotifyHarness } from './harness';
 
 const text = { text: 'Maintenance tonight at 22:00 UTC' };
@@ -118,5 +119,30 @@ describe('send-system-message: sending now', () => {
     expect(h.metrics.worker.get('RecipientsRejected')).toBe(1);
     expect(h.metrics.worker.get('BatchesRetried')).toBe(0);
     expect(h.deadLetters.fanout).toEqual([]);
+  });
+});
+
+describe('send-system-message: the system sender', () => {
+  it('is checked again after a day in a warm container, so a sender deleted at mesibo is recreated', async () => {
+    let offsetMs = 0;
+    const h = await startNotifyHarness({ clock: { now: () => Date.now() + offsetMs } });
+    try {
+      const send = async (notificationId: string) => {
+        expect(
+          (await h.post({ notificationId, audience: { addresses: ['u1'] }, message: text })).status,
+        ).toBe(202);
+        await h.drain();
+      };
+      await send('day-1');
+      await h.mesibo.userdel({ address: 'system' });
+      offsetMs = SENDER_MARKER_SECONDS * 1000 + 1000;
+      await send('day-2');
+      expect(await h.control.requests({ op: 'useradd' })).toHaveLength(2);
+      const { users, messages } = await h.control.state();
+      expect(users.map((u) => u.address)).toContain('system');
+      expect(messages.map((m) => m.from)).toEqual(['system', 'system']);
+    } finally {
+      await h.close();
+    }
   });
 });
