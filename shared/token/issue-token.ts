@@ -276,7 +276,10 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
       await store.revoke(address, policy.appids, clock.now());
     },
 
-    /** Deletes the user at mesibo and every cached record of it; an unknown user is already deleted. */
+    /**
+     * Deletes the user at mesibo and erases its cached tokens; an unknown user is already deleted. The
+     * tombstones left behind (gone within the hour) stop a login in flight from caching a token again.
+     */
     async deleteUser(address: string): Promise<void> {
       try {
         await callMesibo('userdel', (mesibo) => mesibo.userdel({ address }));
@@ -284,7 +287,7 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
         if (!(e instanceof MesiboCallFailed)) throw e;
         if (!isUnknownUser(e.failure)) throw failureProblem(e.failure);
       }
-      await store.deleteAll(address);
+      await store.erase(address, policy.appids, clock.now());
     },
   };
 };

@@ -70,8 +70,12 @@ export interface TokenStore {
   ): Promise<void>;
   /** Replaces the cached tokens of these appids (and any other cached appid) with tombstones dated `at`. */
   revoke(address: string, appids: readonly string[], at: number): Promise<void>;
-  /** Removes every item of the address: tokens, tombstones, leases. */
-  deleteAll(address: string): Promise<void>;
+  /**
+   * Erases what is cached for the address (tokens and leases), leaving only tombstones dated `at`
+   * for these appids and any other cached one: they expire within the hour and keep a token request
+   * that was in flight during the deletion from caching its token again.
+   */
+  erase(address: string, appids: readonly string[], at: number): Promise<void>;
 }
 
 const tokenSk = (appid: string) => `appid#${appid}`;
@@ -135,6 +139,24 @@ export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string)
       start = page.LastEvaluatedKey;
     } while (start);
     return sks;
+  };
+
+  /** Replaces the cached tokens with tombstones dated `at`; with `dropLeases`, deletes the leases too. */
+  const tombstone = async (address: string, appids: readonly string[], at: number, dropLeases: boolean) => {
+    const sks = await keysOf(address);
+    const tokens = new Set([...appids.map(tokenSk), ...sks.filter((sk) => sk.startsWith(TOKEN_SK_PREFIX))]);
+    const leases = dropLeases ? sks.filter((sk) => !sk.startsWith(TOKEN_SK_PREFIX)) : [];
+    await Promise.all([
+      ...[...tokens].map((sk) =>
+        doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: address, sk, revokedAt: at, ttl: epochSeconds(at) + TOMBSTONE_TTL_SECONDS },
+          }),
+        ),
+      ),
+      ...leases.map((sk) => doc.send(new DeleteCommand({ TableName: tableName, Key: { pk: address, sk } }))),
+    ]);
   };
 
   return {
@@ -237,26 +259,7 @@ export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string)
       );
     },
 
-    async revoke(address, appids, at) {
-      const cached = (await keysOf(address)).filter((sk) => sk.startsWith(TOKEN_SK_PREFIX));
-      const sks = new Set([...appids.map(tokenSk), ...cached]);
-      await Promise.all(
-        [...sks].map((sk) =>
-          doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: { pk: address, sk, revokedAt: at, ttl: epochSeconds(at) + TOMBSTONE_TTL_SECONDS },
-            }),
-          ),
-        ),
-      );
-    },
-
-    async deleteAll(address) {
-      const sks = await keysOf(address);
-      await Promise.all(
-        sks.map((sk) => doc.send(new DeleteCommand({ TableName: tableName, Key: { pk: address, sk } }))),
-      );
-    },
+    revoke: (address, appids, at) => tombstone(address, appids, at, false),
+    erase: (address, appids, at) => tombstone(address, appids, at, true),
   };
 };

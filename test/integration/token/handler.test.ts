@@ -131,6 +131,20 @@ describe('DELETE /v1/users/me/token', () => {
   it('is 204 for a caller mesibo has never seen', async () => {
     expect((await call(jwtEvent({ method: 'DELETE', claims: { sub: 'nobody' } }))).statusCode).toBe(204);
   });
+
+  it.each([
+    ['no authorizer context', undefined, 401],
+    ['no address claim', { email: 'x@example.com' }, 401],
+    ['an address claim mesibo would reject', { sub: 'erin smith' }, 400],
+  ])('answers %s with %i, touching nothing', async (_, claims, status) => {
+    const res = await call(jwtEvent({ method: 'DELETE', claims }));
+    expect(res.statusCode).toBe(status);
+    expect(res.headers?.['content-type']).toBe('application/problem+json');
+    if (status === 400)
+      expect(res.json).toMatchObject({ errors: [expect.objectContaining({ field: 'address' })] });
+    expect(h.dynamoCalls.size).toBe(0);
+    expect(await h.control.requests()).toHaveLength(0);
+  });
 });
 
 describe('POST /v1/users/{address}/token (IAM)', () => {
@@ -197,7 +211,7 @@ describe('POST /v1/users/{address}/token (IAM)', () => {
 describe('DELETE /v1/users/{address} (IAM)', () => {
   const del = (address: string) => iamEvent({ method: 'DELETE', route: '/v1/users/{address}', address });
 
-  it('deletes the user at mesibo and every cached record of it', async () => {
+  it('deletes the user at mesibo and erases its cached tokens, leaving only expiring tombstones', async () => {
     const issue = (appid: string) =>
       iamEvent({ method: 'POST', route: '/v1/users/{address}/token', address: 'ivan', body: { appid } });
     await call(issue(APPIDS[0]));
@@ -205,7 +219,31 @@ describe('DELETE /v1/users/{address} (IAM)', () => {
     expect((await h.items()).filter((i) => i.pk === 'ivan')).toHaveLength(2);
     expect((await call(del('ivan'))).statusCode).toBe(204);
     expect((await h.control.state()).users).toEqual([]);
-    expect((await h.items()).filter((i) => i.pk === 'ivan')).toEqual([]);
+    const left = (await h.items()).filter((i) => i.pk === 'ivan');
+    const nowSeconds = Date.now() / 1000;
+    expect(left.map((i) => i.sk).sort()).toEqual(APPIDS.map((a) => `appid#${a}`));
+    for (const item of left) {
+      expect(Object.keys(item).sort()).toEqual(['pk', 'revokedAt', 'sk', 'ttl']);
+      expect(Number(item.ttl)).toBeGreaterThan(nowSeconds);
+      expect(Number(item.ttl)).toBeLessThanOrEqual(nowSeconds + 3601);
+    }
+    // A token whose useradd began before the deletion can no longer be cached.
+    expect((await call(issue(APPIDS[0]))).statusCode).toBe(200);
+    expect((await h.items()).filter((i) => i.pk === 'ivan' && i.token)).toHaveLength(1);
+  });
+
+  it.each([
+    ['an address mesibo would reject', 'ivan smith', true, 400],
+    ['65 characters', 'i'.repeat(65), true, 400],
+    ['no IAM authorizer', 'ivan', false, 401],
+  ])('answers %s with %i, touching nothing', async (_, address, signed, status) => {
+    const res = await call(iamEvent({ method: 'DELETE', route: '/v1/users/{address}', address, signed }));
+    expect(res.statusCode).toBe(status);
+    expect(res.headers?.['content-type']).toBe('application/problem+json');
+    if (status === 400)
+      expect(res.json).toMatchObject({ errors: [expect.objectContaining({ field: 'address' })] });
+    expect(h.dynamoCalls.size).toBe(0);
+    expect(await h.control.requests()).toHaveLength(0);
   });
 
   it('is idempotent: an unknown user is 204', async () => {

@@ -57,6 +57,39 @@ describe('single flight', () => {
     expect(res.statusCode).toBe(200);
     expect(await t.control.requests({ op: 'useradd' })).toHaveLength(1);
   });
+
+  it("ends the holder's useradd when its lease runs out (never two callers at mesibo), answering 503", async () => {
+    // The per-attempt timeout is far longer than the lease: only the lease bound can end the call,
+    // which the client reports as ABORTED (its own timeout would be TIMEOUT).
+    const t = await start({ env: { TOKEN_LEASE_MS: '300' }, mesibo: { timeoutMs: 10_000, maxAttempts: 1 } });
+    await t.control.addFault({ kind: 'hang', ops: ['useradd'] });
+    const res = await call(t, issueFor('slow'));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers).toMatchObject({ 'retry-after': '5' });
+    // The failure is left on the lease for the requests that waited on it; no token was cached.
+    const items = await t.items();
+    expect(items.filter((i) => i.sk === 'appid#com.example.app')).toEqual([]);
+    expect(items.find((i) => i.sk === 'lease#com.example.app')?.failure).toEqual({
+      kind: 'unavailable',
+      mesiboError: 'ABORTED',
+    });
+  });
+
+  it('a waiter gives up with 503 at its deadline when the lease stays held (and never calls mesibo)', async () => {
+    const t = await start({ env: { TOKEN_LEASE_MS: '200' } });
+    // A holder whose lease runs far beyond the waiter's deadline of two leases (a skewed clock, say).
+    await t.dynamo.doc.send(
+      new PutCommand({
+        TableName: t.usersTable,
+        Item: { pk: 'stuck', sk: 'lease#com.example.app', owner: 'other', expiresAt: Date.now() + 60_000 },
+      }),
+    );
+    const res = await call(t, issueFor('stuck'));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers).toMatchObject({ 'content-type': 'application/problem+json', 'retry-after': '5' });
+    expect(res.json?.detail).toMatch(/another request for this user/);
+    expect(await t.control.requests({ op: 'useradd' })).toHaveLength(0);
+  });
 });
 
 describe('app token rotation', () => {

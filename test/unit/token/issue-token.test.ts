@@ -289,13 +289,14 @@ describe('revoke and delete', () => {
     await t.time.run(t.service.deleteUser('ghost'));
   });
 
-  it('deletes the user at mesibo and every cached record of it', async () => {
+  it('deletes the user at mesibo and erases every cached token, leaving tombstones', async () => {
     const t = setup();
     t.store.seed(cachedRecord());
     t.store.seed(cachedRecord({ appid: 'com.example.other' }));
     await t.time.run(t.service.deleteUser('alice@example.com'));
     expect(t.mesibo.ops('userdel')).toEqual([{ op: 'userdel', input: { address: 'alice@example.com' } }]);
-    expect(t.store.tokens.size).toBe(0);
+    expect([...t.store.tokens.values()].filter((slot) => slot.record)).toEqual([]);
+    expect([...t.store.tokens.values()].every((slot) => slot.revokedAt !== undefined)).toBe(true);
   });
 
   it('leaves the cache alone and answers 503 when mesibo is down', async () => {

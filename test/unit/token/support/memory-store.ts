@@ -72,11 +72,9 @@ export class MemoryTokenStore implements TokenStore {
     }
   }
 
-  async deleteAll(address: string): Promise<void> {
-    await this.tick();
-    for (const map of [this.tokens, this.leases]) {
-      for (const key of map.keys()) if (key.startsWith(`${address}\u0000`)) map.delete(key);
-    }
-    this.writes.push(`delete ${address}`);
+  async erase(address: string, appids: readonly string[], at: number): Promise<void> {
+    await this.revoke(address, appids, at);
+    for (const key of this.leases.keys()) if (key.startsWith(`${address}\u0000`)) this.leases.delete(key);
+    this.writes.push(`erase ${address}`);
   }
 }
