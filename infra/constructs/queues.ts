@@ -6,6 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
 
 export interface QueuesProps {
   /** Consumer timeouts: a queue's visibility timeout is six times its consumer's (AWS guidance). */
@@ -26,7 +27,13 @@ export class Queues extends Construct {
 
   constructor(scope: Construct, id: string, props: QueuesProps) {
     super(scope, id);
-    const common = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true } as const;
+    // Every queue takes what the producers check against (the default is still 256 KiB), and a DLQ
+    // must take whatever its source queue held.
+    const common = {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      maxMessageSizeBytes: SQS_MAX_PAYLOAD_BYTES,
+    } as const;
 
     this.groupSyncDlq = new sqs.Queue(this, 'GroupSyncDlq', {
       ...common,

@@ -10,6 +10,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
 import type { ScheduleConfig } from '../config';
 import { scheduleTargetInput } from '../settings';
 
@@ -35,6 +36,8 @@ export class Scheduling extends Construct {
     this.dlq = new sqs.Queue(this, 'Dlq', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // Dead letters carry the original input (up to 256 KB) plus the reason.
+      maxMessageSizeBytes: SQS_MAX_PAYLOAD_BYTES,
       retentionPeriod: Duration.days(14),
     });
     Validations.of(this.dlq).acknowledge({

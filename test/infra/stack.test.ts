@@ -34,6 +34,7 @@ import {
   sendConfigFromEnv,
 } from '../../shared/notify/config';
 import { recurringScheduleInput } from '../../shared/notify/schedule-input';
+import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
 import { routeKey, routes } from '../../shared/routes';
 import { tableSpecs } from '../../shared/storage/tables';
 import { tokenConfigFromEnv } from '../../shared/token/config';
@@ -520,6 +521,12 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       expect(q(fanout).VisibilityTimeout).toBeGreaterThanOrEqual(
         VISIBILITY_FACTOR * timeoutOf('fanoutQueue'),
       );
+    });
+
+    it('takes messages of up to 1 MiB on every queue, DLQs included (what the producers check against)', () => {
+      const queues = resourcesOfType(c().t, 'AWS::SQS::Queue');
+      expect(queues).toHaveLength(5);
+      for (const [id, q] of queues) expect(props(q).MaximumMessageSize, id).toBe(SQS_MAX_PAYLOAD_BYTES);
     });
 
     it('denies non-TLS access on every queue', () => {
