@@ -3,8 +3,9 @@
  *
  * Crash safety without transactions comes from the order of writes:
  *   1. a creation claim, then groupadd, then the gid (see createGroup for the window that remains);
- *   2. per chunk: groupeditmembers, then the member items it changed (adds/removes are idempotent at
- *      mesibo, so a chunk interrupted between the two is simply sent again by the retry);
+ *   2. per chunk: its member items marked unknown, groupeditmembers, then the items it changed (adds
+ *      and removes are idempotent at mesibo). A chunk interrupted anywhere is sent again by the next
+ *      diff, whether that is the retry or, once the message went to the DLQ, the group's next event;
  *   3. only then the applied version, and last the delivery status.
  * Any prefix of these writes is a state from which re-running the same message converges.
  */
@@ -12,7 +13,7 @@ import { isMesiboError } from '../mesibo/errors';
 import type { MesiboClient } from '../mesibo/types';
 import type { Clock } from '../ports';
 import type { GroupSyncLogger } from './logging';
-import { diffMembers, fromMask, type MemberSet, memberSet, planEdits } from './members';
+import { diffMembers, fromMask, type MemberSet, memberSet, planEdits, UNKNOWN_MASK } from './members';
 import type { GroupEvent, GroupSyncMessage } from './schema';
 import type { DeliveryStatus, GroupMeta, GroupStateStore } from './state';
 
@@ -161,6 +162,9 @@ export const applyGroupSyncMessage = async (
 
   if (gid !== undefined) {
     for (const chunk of planEdits(change, config.chunkSize)) {
+      await store.recordMembers(key, {
+        upserts: chunk.addresses.map((address) => ({ address, mask: UNKNOWN_MASK })),
+      });
       if (chunk.kind === 'add') {
         await mesibo.groupeditmembers({ gid, addresses: chunk.addresses, permissions: fromMask(chunk.mask) });
         await store.recordMembers(key, {

@@ -20,7 +20,13 @@ export const fromMask = (mask: number): Required<MemberPermissions> => ({
   list: (mask & 16) !== 0,
 });
 
-/** address → permission mask. */
+/**
+ * The mask recorded for a member whose edit was sent but not confirmed: mesibo may or may not have
+ * applied it. It equals no desired mask, so the next diff sends that member's add or removal again.
+ */
+export const UNKNOWN_MASK = -1;
+
+/** address → permission mask (UNKNOWN_MASK when an edit of it was interrupted). */
 export type MemberSet = Map<string, number>;
 
 export const memberSet = (

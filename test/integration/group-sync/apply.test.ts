@@ -3,6 +3,7 @@
  * faults and crashes between chunks, each ending in exactly the desired member set at mesibo.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UNKNOWN_MASK } from '../../../shared/group-sync/members';
 import { type GroupSyncHarness, startGroupSyncHarness } from './harness';
 
 let h: GroupSyncHarness;
@@ -116,13 +117,16 @@ describe('recovery', () => {
     const edits = await count('groupeditmembers');
     let batchWrites = 0;
     crashOn = (command) => {
-      if (command === 'BatchWriteItemCommand' && ++batchWrites === 3)
+      // Two writes per chunk (marked unknown, then confirmed): the 6th confirms the third chunk.
+      if (command === 'BatchWriteItemCommand' && ++batchWrites === 6)
         throw new Error('simulated Lambda crash');
     };
     await upsert(key, 1, range(0, 50));
     await h.drain();
     expect(h.queue.pending).toHaveLength(1);
-    expect(await recorded(key)).toHaveLength(20);
+    const masks = [...(await h.state.loadMembers(key)).values()];
+    expect(masks.filter((m) => m === UNKNOWN_MASK)).toHaveLength(10);
+    expect(masks).toHaveLength(30);
     expect(await membersAt(key)).toHaveLength(30);
 
     crashOn = undefined;
@@ -131,6 +135,33 @@ describe('recovery', () => {
     expect(await recorded(key)).toEqual(range(0, 50).sort());
     expect(await count('groupadd')).toBe(adds + 1);
     expect(await count('groupeditmembers')).toBe(edits + 5 + 1);
+  });
+
+  it('members a crashed delivery added are removed by the next event, though that delivery went to the DLQ', async () => {
+    const key = 'drift';
+    await upsert(key, 1, range(0, 10));
+    await h.drain();
+    let batchWrites = 0;
+    crashOn = (command) => {
+      if (command === 'BatchWriteItemCommand' && ++batchWrites === 2)
+        throw new Error('simulated Lambda crash');
+    };
+    await send('group.members.add', {
+      key,
+      version: 2,
+      members: range(10, 15).map((address) => ({ address })),
+    });
+    await h.drain();
+    expect(await membersAt(key)).toEqual(range(0, 15).sort());
+    // Retries exhausted: the message is dead-lettered, never to be applied.
+    expect(h.queue.pending).toHaveLength(1);
+    h.queue.pending.length = 0;
+    crashOn = undefined;
+
+    await upsert(key, 3, range(0, 10));
+    await h.drain();
+    expect(await membersAt(key)).toEqual(range(0, 10).sort());
+    expect(await recorded(key)).toEqual(range(0, 10).sort());
   });
 
   it('a timeout (hung mesibo) mid-way is retried to the same end state', async () => {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type ApplyDeps, applyGroupSyncMessage, GroupBusyError } from '../../../shared/group-sync/apply';
-import { ALL_RIGHTS, fromMask, toMask } from '../../../shared/group-sync/members';
+import { ALL_RIGHTS, fromMask, toMask, UNKNOWN_MASK } from '../../../shared/group-sync/members';
 import type { GroupEvent, GroupSyncMessage } from '../../../shared/group-sync/schema';
 import { FakeMesibo, fixedClock, MemoryGroupState, silentLogger } from './fakes';
 
@@ -117,6 +117,20 @@ describe('applyGroupSyncMessage', () => {
     expect(mesibo.count('groupeditmembers')).toBe(3);
   });
 
+  it('creates the group, without a name, for an add to a key never upserted; a later upsert names it', async () => {
+    const outcome = await applyGroupSyncMessage(
+      deps,
+      message({ type: 'group.members.add', group: { key: 'team', version: 1, members: [{ address: 'a' }] } }),
+    );
+    expect(outcome).toMatchObject({ status: 'applied', created: true, added: 1, edits: 1 });
+    expect(mesibo.count('groupadd')).toBe(1);
+    expect([...atMesibo().keys()]).toEqual(['a']);
+    await applyGroupSyncMessage(deps, upsert(2, ['a', 'b'], 'Team'));
+    expect(mesibo.count('groupadd')).toBe(1);
+    expect(mesibo.groups.get(gidOf())?.name).toBe('Team');
+    expect([...atMesibo().keys()].sort()).toEqual(['a', 'b']);
+  });
+
   it('needs no group to remove members from a group never created', async () => {
     const outcome = await applyGroupSyncMessage(
       deps,
@@ -203,11 +217,14 @@ describe('applyGroupSyncMessage', () => {
       const record = store.recordMembers.bind(store);
       let writes = 0;
       store.recordMembers = async (key, change) => {
-        if (++writes === 3) throw new Error('Lambda died');
+        // Two writes per chunk (marked unknown, then confirmed): the 6th confirms the third chunk.
+        if (++writes === 6) throw new Error('Lambda died');
         return record(key, change);
       };
       await expect(applyGroupSyncMessage(deps, m)).rejects.toThrow('Lambda died');
-      expect(store.members.get('team')?.size).toBe(20);
+      const left = [...(store.members.get('team')?.values() ?? [])];
+      expect(left.filter((mask) => mask !== UNKNOWN_MASK)).toHaveLength(20);
+      expect(left.filter((mask) => mask === UNKNOWN_MASK)).toHaveLength(10);
       expect(store.deliveries.get(m.deliveryId)).toBeUndefined();
 
       const outcome = await applyGroupSyncMessage(deps, m);
@@ -216,6 +233,23 @@ describe('applyGroupSyncMessage', () => {
       expect(mesibo.count('groupadd')).toBe(1);
       expect(atMesibo()).toEqual(store.members.get('team'));
       expect(store.members.get('team')?.size).toBe(50);
+    });
+
+    it('a chunk cut short by a crash is undone by the next event when its own message went to the DLQ', async () => {
+      await applyGroupSyncMessage(deps, upsert(1, addresses(0, 10)));
+      const record = store.recordMembers.bind(store);
+      let writes = 0;
+      store.recordMembers = async (key, change) => {
+        if (++writes === 2) throw new Error('Lambda died'); // after mesibo added the chunk
+        return record(key, change);
+      };
+      await expect(applyGroupSyncMessage(deps, upsert(2, addresses(0, 15)))).rejects.toThrow('Lambda died');
+      store.recordMembers = record;
+      // Version 2 is never retried (dead-lettered); version 3 wants the first ten only.
+      const outcome = await applyGroupSyncMessage(deps, upsert(3, addresses(0, 10)));
+      expect(outcome).toMatchObject({ status: 'applied', added: 0, removed: 5, edits: 1 });
+      expect(atMesibo()).toEqual(store.members.get('team'));
+      expect(store.members.get('team')?.size).toBe(10);
     });
 
     it('a mesibo failure half way leaves a state the retry completes exactly', async () => {
