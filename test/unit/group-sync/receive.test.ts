@@ -14,18 +14,20 @@ let queue: CapturingQueue;
 let clock: ReturnType<typeof fixedClock>;
 let secretValue: string;
 let receive: ReturnType<typeof createWebhookReceiver>;
+let logger: ReturnType<typeof silentLogger>;
 
 beforeEach(() => {
   store = new MemoryGroupState();
   queue = new CapturingQueue();
   clock = fixedClock();
   secretValue = JSON.stringify({ current: SECRET, previous: OLD_SECRET });
+  logger = silentLogger();
   receive = createWebhookReceiver({
     secrets: webhookSecretsLoader(async () => secretValue, { clock }),
     store,
     queue,
     clock,
-    logger: silentLogger(),
+    logger,
     config: { maxMembers: 5, toleranceSeconds: 300 },
   });
 });
@@ -85,6 +87,27 @@ describe('webhook receiver', () => {
         isBase64Encoded: true,
       }),
     ).toMatchObject({ status: 'queued' });
+  });
+
+  it('verifies the signature over the raw bytes as sent, never over a re-serialised body', async () => {
+    // Spacing, key order, an escaped and a literal non-ASCII character: all as the sender signed them.
+    const raw =
+      '{ "type":"group.upsert",\n  "id":"d-raw",\t"group":{"version":1,"key":"team-1","name":"\\u00c9quipe 🚀",' +
+      '"members":[{"address":"a"}]} }';
+    const t = nowSeconds();
+    const reserialised = JSON.stringify(JSON.parse(raw));
+    expect(reserialised).not.toBe(raw);
+    const overReserialised = {
+      body: raw,
+      headers: { 'x-mesibo-signature': signPayload(SECRET, reserialised, t) },
+    };
+    expect(await refusal(overReserialised)).toMatchObject({ status: 401 });
+    const overRaw = {
+      body: raw,
+      headers: { 'x-mesibo-signature': signPayload(SECRET, Buffer.from(raw), t) },
+    };
+    expect(await receive(overRaw)).toEqual({ deliveryId: 'd-raw', status: 'queued' });
+    expect(JSON.parse(queue.messages[0]!.body).event.group.name).toBe('Équipe 🚀');
   });
 
   it('lets the X-Delivery-Id header win over the body id', async () => {
@@ -196,6 +219,11 @@ describe('webhook receiver', () => {
     expect(await receive(signed(upsert('d-1', 3)))).toEqual({ deliveryId: 'd-1', status: 'stale' });
     expect(queue.messages).toEqual([]);
     expect(store.deliveries.get('d-1')?.detail).toBe('version 3 is not newer than applied 4');
+    expect(logger.lines).toContainEqual({
+      level: 'info',
+      message: 'group webhook stale',
+      attrs: expect.objectContaining({ deliveryId: 'd-1', key: 'team-1', version: 3, appliedVersion: 4 }),
+    });
   });
 
   it('answers 503 when the queue refuses, and queues on the next delivery attempt', async () => {
