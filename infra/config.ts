@@ -75,17 +75,22 @@ export const StageConfigSchema = z
         burstLimit: z.int().positive(),
       }),
     }),
-    egress: z.strictObject({
-      /** Mesibo-calling functions in private subnets behind NAT gateways with Elastic IPs. */
-      enabled: z.boolean(),
-      /** One NAT gateway (and Elastic IP) per AZ; mesibo tolerates at most 5 caller IPs. */
-      natGateways: z.int().min(1).max(5).default(1),
-      /** Pre-allocated Elastic IPs to reuse (keeps the IPs stable across stack re-creation). */
-      eipAllocationIds: z
-        .array(z.string().regex(/^eipalloc-[0-9a-f]+$/))
-        .max(5)
-        .optional(),
-    }),
+    egress: z
+      .strictObject({
+        /**
+         * Mesibo-calling functions in private subnets behind NAT gateways with Elastic IPs. Defaults to
+         * `production`: a production stage gets static egress unless it opts out.
+         */
+        enabled: z.boolean().optional(),
+        /** One NAT gateway (and Elastic IP) per AZ; mesibo tolerates at most 5 caller IPs. */
+        natGateways: z.int().min(1).max(5).default(1),
+        /** Pre-allocated Elastic IPs to reuse (keeps the IPs stable across stack re-creation). */
+        eipAllocationIds: z
+          .array(z.string().regex(/^eipalloc-[0-9a-f]+$/))
+          .max(5)
+          .optional(),
+      })
+      .prefault({}),
     data: z.strictObject({
       /** Customer-managed KMS key for tables, secrets and the alarm topic (default: AWS-managed). */
       customerManagedKey: z.boolean().default(false),
@@ -191,7 +196,11 @@ export const StageConfigSchema = z
       const problem = validateSchedulePayload(schedule.name, schedule.payload);
       if (problem) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'payload'], message: problem });
     });
-  });
+  })
+  .transform((config) => ({
+    ...config,
+    egress: { ...config.egress, enabled: config.egress.enabled ?? config.production },
+  }));
 
 export type StageConfig = z.infer<typeof StageConfigSchema>;
 export type ScheduleConfig = StageConfig['schedules'][number];

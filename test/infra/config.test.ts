@@ -14,7 +14,7 @@ import { functionSpecs } from '../../shared/functions';
 /** The committed JSON, loosely typed so a test can break one field. */
 interface RawConfig {
   jwt: Record<string, unknown>;
-  egress: Record<string, unknown>;
+  egress?: Record<string, unknown>;
   functions: Record<
     string,
     { settings?: Record<string, string>; timeoutSeconds?: number; reservedConcurrency?: number }
@@ -64,6 +64,20 @@ describe('committed stage configs', () => {
     const dev = loadStageConfig('dev');
     expect(dev.production).toBe(false);
     expect(dev.egress.enabled).toBe(false);
+  });
+
+  it('static egress follows `production` unless a stage says otherwise', () => {
+    const egressOf = (production: boolean, egress?: Record<string, unknown>) =>
+      parseWith((c) => {
+        c.production = production;
+        if (egress) c.egress = egress;
+        else delete c.egress;
+      }).egress;
+    expect(egressOf(true)).toEqual({ enabled: true, natGateways: 1 });
+    expect(egressOf(false)).toEqual({ enabled: false, natGateways: 1 });
+    expect(egressOf(true, { natGateways: 2 })).toEqual({ enabled: true, natGateways: 2 });
+    expect(egressOf(true, { enabled: false })).toMatchObject({ enabled: false });
+    expect(egressOf(false, { enabled: true })).toMatchObject({ enabled: true });
   });
 });
 
