@@ -45,7 +45,8 @@ export const jwtAuthorizer = (
       const { payload } = await jwtVerify(token, keySet, { issuer, requiredClaims: ['exp'] });
       const aud = payload.aud === undefined ? [] : [payload.aud].flat();
       if (!aud.includes(audience) && payload.client_id !== audience) {
-        return { ok: false, reason: 'audience does not match' };
+        // API Gateway's own wording for this case.
+        return { ok: false, reason: 'the token does not have a valid audience' };
       }
       const claims = Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, claimString(v)]));
       return { ok: true, jwt: { claims, scopes: scopesOf(payload) } };

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { problem } from '../../shared/http/problem';
 import { type Route, routeKey } from '../../shared/routes';
 import { FunctionNotWiredError, type LambdaRuntime } from '../lambda/runtime';
-import { buildHttpEvent, type EventContext, lowerCaseHeaders, splitUrl } from './event';
+import { buildHttpEvent, type EventContext, lowerCaseHeaders, newRequestId, splitUrl } from './event';
 import type { IamAuthorizerResult, SignedRequest } from './iam-authorizer';
 import type { JwtAuthorizerResult } from './jwt-authorizer';
 import { gatewayMessage, type HttpResponse, internalError, mapLambdaResult } from './result';
@@ -71,10 +71,21 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
     req.on('error', reject);
   });
 
-const send = (res: ServerResponse, r: HttpResponse): void => {
-  res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
+/** Every API Gateway response carries the request id the function's event saw. */
+const send = (res: ServerResponse, r: HttpResponse, requestId: string): void => {
+  res.writeHead(r.status, {
+    ...r.headers,
+    'apigw-requestid': requestId,
+    'content-length': String(r.body.length),
+  });
   res.end(r.body);
 };
+
+/** The JWT authorizer's challenge, as API Gateway words it: a bare scheme when no token came at all. */
+const bearerChallenge = (authorization: string | undefined, reason: string): string =>
+  authorization
+    ? `Bearer scope="" error="invalid_token" error_description="${reason.replaceAll('"', "'")}"`
+    : 'Bearer';
 
 const sourceIpOf = (req: IncomingMessage): string => {
   const ip = req.socket.remoteAddress ?? '127.0.0.1';
@@ -82,7 +93,10 @@ const sourceIpOf = (req: IncomingMessage): string => {
 };
 
 export const createGateway = (options: GatewayOptions): Server => {
-  const handle = async (req: IncomingMessage): Promise<{ response: HttpResponse; routeKey?: string }> => {
+  const handle = async (
+    req: IncomingMessage,
+    requestId: string,
+  ): Promise<{ response: HttpResponse; routeKey?: string }> => {
     if (options.ready && !options.ready()) return { response: gatewayMessage(503, 'Service Unavailable') };
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
@@ -113,7 +127,10 @@ export const createGateway = (options: GatewayOptions): Server => {
     let authorizer: EventContext['authorizer'];
     if (match.route.auth === 'jwt') {
       const result = await options.verifyJwt(headers.authorization);
-      if (!result.ok) return { response: gatewayMessage(401, 'Unauthorized'), routeKey: key };
+      if (!result.ok) {
+        const challenge = { 'www-authenticate': bearerChallenge(headers.authorization, result.reason) };
+        return { response: gatewayMessage(401, 'Unauthorized', challenge), routeKey: key };
+      }
       authorizer = { jwt: result.jwt };
     } else if (match.route.auth === 'iam') {
       const result = await options.verifyIam({ method, rawPath, rawQueryString, headers, body });
@@ -130,7 +147,13 @@ export const createGateway = (options: GatewayOptions): Server => {
         sourceIp: sourceIpOf(req),
         protocol: `HTTP/${req.httpVersion}`,
       },
-      { routeKey: key, pathParameters: match.pathParameters, accountId: options.accountId, authorizer },
+      {
+        routeKey: key,
+        pathParameters: match.pathParameters,
+        accountId: options.accountId,
+        authorizer,
+        requestId,
+      },
     );
     try {
       return {
@@ -155,13 +178,14 @@ export const createGateway = (options: GatewayOptions): Server => {
 
   return createServer((req, res) => {
     const started = Date.now();
-    handle(req)
+    const requestId = newRequestId();
+    handle(req, requestId)
       .catch((e: unknown) => {
         console.error(`[gateway] ${(e as Error).message}`);
         return { response: internalError(), routeKey: undefined };
       })
       .then(({ response, routeKey: key }) => {
-        send(res, response);
+        send(res, response, requestId);
         options.onRequest?.({
           at: started,
           method: req.method ?? 'GET',

@@ -78,6 +78,7 @@ describe('events', () => {
     });
     expect(res.status).toBe(200);
     const event = lastEvent();
+    expect(res.headers.get('apigw-requestid')).toBe(event.requestContext.requestId);
     expect(event).toMatchObject({
       version: '2.0',
       routeKey: 'POST /v1/users/me/token',
@@ -158,13 +159,21 @@ describe('refusals', () => {
       expiresIn: 1,
       now: new Date(Date.now() - 3_600_000),
     });
-    for (const auth of [undefined, 'Bearer x.y.z', `Bearer ${expired}`]) {
+    const invalid = /^Bearer scope="" error="invalid_token" error_description="[^"]+"$/;
+    for (const [auth, challenge] of [
+      [undefined, /^Bearer$/],
+      ['Bearer x.y.z', invalid],
+      [`Bearer ${expired}`, invalid],
+    ] as const) {
       const res = await fetch(`${url}/v1/users/me/token`, {
         method: 'DELETE',
         headers: auth ? { authorization: auth } : {},
       });
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ message: 'Unauthorized' });
+      // As API Gateway does: the reason in the challenge, and a request id on every response.
+      expect(res.headers.get('www-authenticate')).toMatch(challenge);
+      expect(res.headers.get('apigw-requestid')).toMatch(/^[A-Za-z0-9+/=]{8,}$/);
     }
     expect(seen).toEqual([]);
   });
