@@ -23,17 +23,23 @@ ${markdownTable(rows)}
 - **Local parts only.** mesibo is the project's emulator over HTTP on loopback with a latency fault
   injected on every call (\`BENCH_MESIBO_LATENCY_MS\`, default 50); DynamoDB is dynalite reached
   through the real AWS SDK. Absolute times therefore include loopback HTTP and dynalite, not AWS.
-- **Latency figures** are medians and p99 over repeated runs after a warm-up; ratios compare with a
-  baseline run in the same process on the same parts.
+- **Repeats.** Per-request latencies (token (a), (b), (d)) are medians and p99 over hundreds of
+  requests after a warm-up; cold starts are medians of several fresh processes after a discarded
+  first one; the in-process diff is a median of repeats. Group sync and fan-out are single runs of
+  large workloads (thousands of members or recipients each) and report their wall time and mesibo
+  calls. Ratios compare with a baseline measured in the same process on the same parts.
 - **cold-start**: each function is bundled with esbuild exactly as deployed (ESM, minified, SDK
   bundled); a fresh \`node\` process imports the bundle and serves one request. The baseline is an
   empty \`node -e 0\`. Peak RSS is the child's maximum resident set.
 - **token**: the issue-user-token handler with API Gateway v2 events. The naive baseline does what
   mesibo's PHP sample does: read the app token and call \`useradd\` on every request, no cache.
+  (c) compares with 50 concurrent naive requests (50 \`useradd\` calls); (d)'s latencies compare
+  with the naive sequential p50/p99.
 - **group-sync**: the worker applying webhook events to the emulator; the naive baseline re-adds
   every member on every change.
 - **fanout**: one message to N cached users through the fan-out path; the baseline sends one
-  \`message\` call per recipient, sequentially.
+  \`message\` call per recipient, sequentially. It is timed on a sample of 300 recipients and scaled
+  linearly to N (one call each, so it is linear by construction), to keep the run short.
 
 ## Reproduce
 
