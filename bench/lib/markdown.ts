@@ -34,7 +34,7 @@ ${markdownTable(rows)}
 - **token**: the issue-user-token handler with API Gateway v2 events. The naive baseline does what
   mesibo's PHP sample does: read the app token and call \`useradd\` on every request, no cache.
   (c) compares with 50 concurrent naive requests (50 \`useradd\` calls); (d)'s latencies compare
-  with the naive sequential p50/p99.
+  with the naive flow run at the same 10 requests in flight.
 - **group-sync**: the worker applying webhook events to the emulator; the naive baseline re-adds
   every member on every change.
 - **fanout**: one message to N cached users through the fan-out path; the baseline sends one

@@ -25,6 +25,26 @@ export const timeRuns = async (fn: () => Promise<unknown>, runs: number, warmup 
   return samples;
 };
 
+/** Latencies of `runs` calls of `fn`, `inFlight` of them running at any time. */
+export const timeInFlight = async (
+  fn: () => Promise<unknown>,
+  runs: number,
+  inFlight: number,
+): Promise<number[]> => {
+  const samples: number[] = [];
+  let started = 0;
+  const worker = async () => {
+    while (started < runs) {
+      started++;
+      const start = performance.now();
+      await fn();
+      samples.push(performance.now() - start);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return samples;
+};
+
 /** Tracks the peak RSS of this process while `fn` runs (sampled every 10 ms). */
 export const withPeakRss = async <T>(fn: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> => {
   let peak = process.memoryUsage.rss();

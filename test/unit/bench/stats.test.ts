@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { vs } from '../../../bench/lib/report';
-import { median, percentile, round } from '../../../bench/lib/stats';
+import { median, percentile, round, timeInFlight } from '../../../bench/lib/stats';
 
 describe('bench stats', () => {
   const samples = Array.from({ length: 100 }, (_, i) => 100 - i);
@@ -26,5 +26,21 @@ describe('bench stats', () => {
       ratio: 0.25,
     });
     expect(round(1.23456, 2)).toBe(1.23);
+  });
+
+  it('times every call with at most the given number in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const samples = await timeInFlight(
+      async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+      },
+      25,
+      10,
+    );
+    expect(samples).toHaveLength(25);
+    expect(most).toBe(10);
   });
 });
