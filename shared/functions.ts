@@ -29,7 +29,7 @@ export type TableResource = Extract<Resource, `${string}Table`>;
 
 export interface FunctionSpec {
   name: FunctionName;
-  /** Handler module, relative to the repository root; exports `handler`. */
+  /** Lambda entry module, relative to the repository root; exports `handler`, wired at init. */
   entry: string;
   description: string;
   uses: readonly Resource[];
@@ -42,26 +42,26 @@ export interface FunctionSpec {
 export const functionSpecs: readonly FunctionSpec[] = [
   {
     name: 'issue-user-token',
-    entry: 'functions/issue-user-token/handler.ts',
+    entry: 'functions/issue-user-token/index.ts',
     description: 'Issues, caches, revokes and deletes mesibo user tokens',
     uses: ['mesibo', 'usersTable'],
   },
   {
     name: 'sync-group',
-    entry: 'functions/sync-group/handler.ts',
+    entry: 'functions/sync-group/index.ts',
     description: 'Verifies signed group webhooks and enqueues them per group',
     uses: ['webhookSecret', 'groupsTable', 'groupSyncQueue'],
   },
   {
     name: 'sync-group-worker',
-    entry: 'functions/sync-group-worker/handler.ts',
+    entry: 'functions/sync-group-worker/index.ts',
     description: 'Applies group changes to mesibo, only the difference',
     uses: ['mesibo', 'groupsTable'],
     consumes: 'groupSyncQueue',
   },
   {
     name: 'send-system-message',
-    entry: 'functions/send-system-message/handler.ts',
+    entry: 'functions/send-system-message/index.ts',
     description: 'Accepts system messages (HTTP and schedules) and fans them out',
     uses: ['mesibo', 'usersTable', 'groupsTable', 'idempotencyTable', 'fanoutQueue', 'scheduler'],
     // Lists cached users for `allUsers` and resolves group keys; never writes either table.
@@ -69,14 +69,14 @@ export const functionSpecs: readonly FunctionSpec[] = [
   },
   {
     name: 'send-system-message-worker',
-    entry: 'functions/send-system-message-worker/handler.ts',
+    entry: 'functions/send-system-message-worker/index.ts',
     description: 'Sends one fan-out batch to mesibo, exactly once per batch',
     uses: ['mesibo', 'idempotencyTable'],
     consumes: 'fanoutQueue',
   },
   {
     name: 'health',
-    entry: 'functions/health/handler.ts',
+    entry: 'functions/health/index.ts',
     description: 'Liveness; calls no dependency',
     uses: [],
   },

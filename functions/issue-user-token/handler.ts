@@ -19,7 +19,7 @@ import {
   problem,
 } from '../../shared/http/problem';
 import { addressProblem } from '../../shared/mesibo/address';
-import { type TokenDeps, tokenDepsFromEnv } from '../../shared/token/deps';
+import type { TokenDeps } from '../../shared/token/deps';
 import type { TokenRecord } from '../../shared/token/token-cache';
 import { requestSchemas } from './schema';
 
@@ -145,12 +145,4 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
       logger.resetKeys();
     }
   };
-};
-
-let wired: TokenHandler | undefined;
-
-/** The Lambda entry point: wired from the environment on the first invocation, then reused. */
-export const handler: TokenHandler = async (event, context) => {
-  wired ??= createHandler(tokenDepsFromEnv(process.env));
-  return wired(event, context);
 };

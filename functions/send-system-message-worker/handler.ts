@@ -5,10 +5,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import {
-  type SendSystemMessageWorkerDeps,
-  sendSystemMessageWorkerDepsFromEnv,
-} from '../../shared/notify/deps';
+import type { SendSystemMessageWorkerDeps } from '../../shared/notify/deps';
 import { deliverBatch } from '../../shared/notify/send-batch';
 
 export const createHandler =
@@ -34,10 +31,3 @@ export const createHandler =
       deps.endInvocation?.();
     }
   };
-
-let wired: ReturnType<typeof createHandler> | undefined;
-
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  wired ??= createHandler(sendSystemMessageWorkerDepsFromEnv(process.env));
-  return wired(event, context);
-};

@@ -9,7 +9,7 @@ import { parseJsonBody } from '../../shared/http/body';
 import { errorResponse, json, ProblemError } from '../../shared/http/problem';
 import { isMesiboError } from '../../shared/mesibo/errors';
 import { acceptNotification } from '../../shared/notify/accept';
-import { type SendSystemMessageDeps, sendSystemMessageDepsFromEnv } from '../../shared/notify/deps';
+import type { SendSystemMessageDeps } from '../../shared/notify/deps';
 import { handleOccurrence, type OccurrenceOutcome } from '../../shared/notify/occurrence';
 import { OnceConflictError, OnceInProgressError } from '../../shared/notify/ports';
 import { NotificationSchema } from '../../shared/notify/schema';
@@ -84,11 +84,4 @@ const asProblem = (deps: SendSystemMessageDeps, e: unknown): unknown => {
     });
   }
   return e;
-};
-
-let wired: ReturnType<typeof createHandler> | undefined;
-
-export const handler = async (event: unknown, context: Context): Promise<Result> => {
-  wired ??= createHandler(sendSystemMessageDepsFromEnv(process.env));
-  return wired(event, context);
 };

@@ -7,7 +7,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ApplyOutcome } from '../../shared/group-sync/apply';
 import type { GroupSyncMetricName } from '../../shared/group-sync/metrics';
-import { type GroupSyncWorkerDeps, groupSyncWorkerFromEnv } from '../../shared/group-sync/worker-deps';
+import type { GroupSyncWorkerDeps } from '../../shared/group-sync/worker-deps';
 
 export type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
@@ -67,12 +67,4 @@ export const createHandler = ({
       metrics.flush();
     }
   };
-};
-
-let wired: WorkerHandler | undefined;
-
-/** The Lambda entry point: wired from the environment on the first invocation, then reused. */
-export const handler: WorkerHandler = (event, context) => {
-  wired ??= createHandler(groupSyncWorkerFromEnv(process.env));
-  return wired(event, context);
 };

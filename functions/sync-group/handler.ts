@@ -3,7 +3,7 @@
  * event, enqueues it on the group's FIFO lane and answers 202 at once; the worker applies it.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { type WebhookReceiverDeps, webhookReceiverFromEnv } from '../../shared/group-sync/receiver-deps';
+import type { WebhookReceiverDeps } from '../../shared/group-sync/receiver-deps';
 import { errorResponse, json, ProblemError } from '../../shared/http/problem';
 
 export type WebhookHandler = (
@@ -40,12 +40,4 @@ export const createHandler = ({ receive, logger, metrics }: WebhookReceiverDeps)
       logger.resetKeys();
     }
   };
-};
-
-let wired: WebhookHandler | undefined;
-
-/** The Lambda entry point: wired from the environment on the first invocation, then reused. */
-export const handler: WebhookHandler = (event, context) => {
-  wired ??= createHandler(webhookReceiverFromEnv(process.env));
-  return wired(event, context);
 };

@@ -1,9 +1,10 @@
 /**
- * The Lambda entry point as deployed: `handler` wires itself from the environment on its first call,
- * with the SDK clients finding their (loopback) endpoints the way they find AWS ones.
+ * The Lambda entry point as deployed: `index.ts` wires the handler from the environment while the
+ * module loads (Lambda's init), with the SDK clients finding their (loopback) endpoints the way they
+ * find AWS ones.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../../local/dynamo';
 import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
 import { type AwsStub, startAwsStub } from '../../support/aws-stub';
@@ -42,12 +43,16 @@ afterAll(async () => {
 });
 
 describe('handler (wired from env)', () => {
-  it('fails the first call with a message naming the missing variable, then wires once it is set', async () => {
-    const { handler } = await import('../../../functions/issue-user-token/handler');
-    const event = () => jwtEvent({ method: 'POST', claims: { sub: 'alice' } });
-    await expect(handler(event(), lambdaContext())).rejects.toThrow('USERS_TABLE is required');
+  it('fails the cold start with a message naming the missing variable, then wires once it is set', async () => {
+    const entry = '../../../functions/issue-user-token/index';
+    await expect(import(entry)).rejects.toThrow('USERS_TABLE is required');
 
     process.env.USERS_TABLE = tables.usersTable;
+    vi.resetModules();
+    const { handler } = (await import(entry)) as typeof import('../../../functions/issue-user-token/index');
+    // Wiring reads no secret and calls nothing: the first request does.
+    expect(secrets.reads).toBe(0);
+    const event = () => jwtEvent({ method: 'POST', claims: { sub: 'alice' } });
     const first = (await handler(event(), lambdaContext())) as APIGatewayProxyStructuredResultV2;
     expect(first.statusCode).toBe(200);
     expect(secrets.reads).toBe(1);

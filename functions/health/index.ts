@@ -1,0 +1,2 @@
+/** The Lambda entry (health reads no settings). */
+export { handler } from './handler';
