@@ -3,9 +3,10 @@
  *
  * Crash safety without transactions comes from the order of writes:
  *   1. a creation claim, then groupadd, then the gid (see createGroup for the window that remains);
- *   2. per chunk: its member items marked unknown, groupeditmembers, then the items it changed (adds
- *      and removes are idempotent at mesibo). A chunk interrupted anywhere is sent again by the next
- *      diff, whether that is the retry or, once the message went to the DLQ, the group's next event;
+ *   2. per chunk: its member items marked pending (with the edit's intent), groupeditmembers, then the
+ *      items it changed (adds and removes are idempotent at mesibo). A chunk interrupted anywhere is
+ *      sent again by the next diff, whether that is the retry or, once the message went to the DLQ,
+ *      the group's next event of any type;
  *   3. only then the applied version, and last the delivery status.
  * Any prefix of these writes is a state from which re-running the same message converges.
  */
@@ -13,7 +14,16 @@ import { isMesiboError } from '../mesibo/errors';
 import type { MesiboClient } from '../mesibo/types';
 import type { Clock } from '../ports';
 import type { GroupSyncLogger } from './logging';
-import { diffMembers, fromMask, type MemberSet, memberSet, planEdits, UNKNOWN_MASK } from './members';
+import {
+  diffMembers,
+  fromMask,
+  intendedMembers,
+  type MemberSet,
+  memberSet,
+  PENDING_REMOVE,
+  pendingAdd,
+  planEdits,
+} from './members';
 import type { GroupEvent, GroupSyncMessage } from './schema';
 import type { DeliveryStatus, GroupMeta, GroupStateStore } from './state';
 
@@ -62,15 +72,15 @@ export class GroupBusyError extends Error {
 
 export const DEFAULT_CREATION_LEASE_MS = 60_000;
 
-/** The member set the event asks for, given what is applied now. */
+/** The member set the event asks for, given what is recorded now (pending edits taken as intended). */
 const desiredMembers = (event: GroupEvent, applied: MemberSet): MemberSet => {
   switch (event.type) {
     case 'group.upsert':
       return memberSet(event.group.members);
     case 'group.members.add':
-      return new Map([...applied, ...memberSet(event.group.members)]);
+      return new Map([...intendedMembers(applied), ...memberSet(event.group.members)]);
     case 'group.members.remove': {
-      const next = new Map(applied);
+      const next = intendedMembers(applied);
       for (const { address } of event.group.members) next.delete(address);
       return next;
     }
@@ -162,8 +172,9 @@ export const applyGroupSyncMessage = async (
 
   if (gid !== undefined) {
     for (const chunk of planEdits(change, config.chunkSize)) {
+      const pending = chunk.kind === 'add' ? pendingAdd(chunk.mask) : PENDING_REMOVE;
       await store.recordMembers(key, {
-        upserts: chunk.addresses.map((address) => ({ address, mask: UNKNOWN_MASK })),
+        upserts: chunk.addresses.map((address) => ({ address, mask: pending })),
       });
       if (chunk.kind === 'add') {
         await mesibo.groupeditmembers({ gid, addresses: chunk.addresses, permissions: fromMask(chunk.mask) });

@@ -21,13 +21,32 @@ export const fromMask = (mask: number): Required<MemberPermissions> => ({
 });
 
 /**
- * The mask recorded for a member whose edit was sent but not confirmed: mesibo may or may not have
- * applied it. It equals no desired mask, so the next diff sends that member's add or removal again.
+ * What is recorded for a member while its edit is sent but not confirmed (mesibo may or may not have
+ * applied it): the edit's intent, as a negative value that equals no real mask. The next diff starts
+ * from the intent and, as the recorded value differs, sends the edit again, whichever event it is.
  */
-export const UNKNOWN_MASK = -1;
+export const pendingAdd = (mask: number): number => -(mask + 1);
+export const PENDING_REMOVE = -(ALL_RIGHTS + 2);
+export const isPending = (recorded: number): boolean => recorded < 0;
 
-/** address → permission mask (UNKNOWN_MASK when an edit of it was interrupted). */
+/** The rights a recorded member is meant to have once its pending edit lands; undefined when leaving. */
+export const intendedMask = (recorded: number): number | undefined => {
+  if (recorded === PENDING_REMOVE) return undefined;
+  return isPending(recorded) ? -recorded - 1 : recorded;
+};
+
+/** address → permission mask as recorded (negative while an edit of the member is pending). */
 export type MemberSet = Map<string, number>;
+
+/** The member set the records are heading for: pending adds as added, pending removals as removed. */
+export const intendedMembers = (recorded: MemberSet): MemberSet => {
+  const intended: MemberSet = new Map();
+  for (const [address, value] of recorded) {
+    const mask = intendedMask(value);
+    if (mask !== undefined) intended.set(address, mask);
+  }
+  return intended;
+};
 
 export const memberSet = (
   members: readonly { address: string; permissions?: MemberPermissions }[],

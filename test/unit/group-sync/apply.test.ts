@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type ApplyDeps, applyGroupSyncMessage, GroupBusyError } from '../../../shared/group-sync/apply';
-import { ALL_RIGHTS, fromMask, toMask, UNKNOWN_MASK } from '../../../shared/group-sync/members';
+import { ALL_RIGHTS, fromMask, isPending, toMask } from '../../../shared/group-sync/members';
 import type { GroupEvent, GroupSyncMessage } from '../../../shared/group-sync/schema';
 import { FakeMesibo, fixedClock, MemoryGroupState, silentLogger } from './fakes';
 
@@ -223,8 +223,8 @@ describe('applyGroupSyncMessage', () => {
       };
       await expect(applyGroupSyncMessage(deps, m)).rejects.toThrow('Lambda died');
       const left = [...(store.members.get('team')?.values() ?? [])];
-      expect(left.filter((mask) => mask !== UNKNOWN_MASK)).toHaveLength(20);
-      expect(left.filter((mask) => mask === UNKNOWN_MASK)).toHaveLength(10);
+      expect(left.filter((mask) => !isPending(mask))).toHaveLength(20);
+      expect(left.filter(isPending)).toHaveLength(10);
       expect(store.deliveries.get(m.deliveryId)).toBeUndefined();
 
       const outcome = await applyGroupSyncMessage(deps, m);
@@ -235,22 +235,53 @@ describe('applyGroupSyncMessage', () => {
       expect(store.members.get('team')?.size).toBe(50);
     });
 
-    it('a chunk cut short by a crash is undone by the next event when its own message went to the DLQ', async () => {
-      await applyGroupSyncMessage(deps, upsert(1, addresses(0, 10)));
+    /** Applies `event` with a crash right after mesibo applied its one chunk; the message is then dead-lettered. */
+    const crashAfterMesibo = async (event: GroupSyncMessage) => {
       const record = store.recordMembers.bind(store);
       let writes = 0;
       store.recordMembers = async (key, change) => {
-        if (++writes === 2) throw new Error('Lambda died'); // after mesibo added the chunk
+        if (++writes === 2) throw new Error('Lambda died'); // the write that confirms the chunk
         return record(key, change);
       };
-      await expect(applyGroupSyncMessage(deps, upsert(2, addresses(0, 15)))).rejects.toThrow('Lambda died');
+      await expect(applyGroupSyncMessage(deps, event)).rejects.toThrow('Lambda died');
       store.recordMembers = record;
-      // Version 2 is never retried (dead-lettered); version 3 wants the first ten only.
-      const outcome = await applyGroupSyncMessage(deps, upsert(3, addresses(0, 10)));
-      expect(outcome).toMatchObject({ status: 'applied', added: 0, removed: 5, edits: 1 });
-      expect(atMesibo()).toEqual(store.members.get('team'));
-      expect(store.members.get('team')?.size).toBe(10);
-    });
+    };
+    const remove = (version: number, list: string[]) =>
+      message({ type: 'group.members.remove', group: { key: 'team', version, members: members(list) } });
+    const add = (version: number, list: string[]) =>
+      message({ type: 'group.members.add', group: { key: 'team', version, members: members(list) } });
+
+    it.each([
+      ['an upsert', () => upsert(3, addresses(0, 10)), addresses(0, 10)],
+      ['an add of someone else', () => add(3, ['v1']), [...addresses(0, 15), 'v1']],
+      ['a removal of someone else', () => remove(3, ['u0']), addresses(1, 15)],
+    ])(
+      'a dead-lettered add cut short by a crash is settled by the next event, %s',
+      async (_, next, expected) => {
+        await applyGroupSyncMessage(deps, upsert(1, addresses(0, 10)));
+        await crashAfterMesibo(add(2, addresses(10, 15)));
+        expect([...atMesibo().keys()]).toHaveLength(15);
+        await applyGroupSyncMessage(deps, next());
+        expect([...atMesibo().keys()].sort()).toEqual([...expected].sort());
+        expect(store.members.get('team')).toEqual(atMesibo());
+      },
+    );
+
+    it.each([
+      ['an upsert', () => upsert(3, addresses(0, 10)), addresses(0, 10)],
+      ['an add of someone else', () => add(3, ['v1']), [...addresses(0, 5), 'v1']],
+      ['a removal of someone else', () => remove(3, ['u0']), addresses(1, 5)],
+    ])(
+      'a dead-lettered removal cut short by a crash is settled by the next event, %s',
+      async (_, next, expected) => {
+        await applyGroupSyncMessage(deps, upsert(1, addresses(0, 10)));
+        await crashAfterMesibo(remove(2, addresses(5, 10)));
+        expect([...atMesibo().keys()]).toHaveLength(5);
+        await applyGroupSyncMessage(deps, next());
+        expect([...atMesibo().keys()].sort()).toEqual([...expected].sort());
+        expect(store.members.get('team')).toEqual(atMesibo());
+      },
+    );
 
     it('a mesibo failure half way leaves a state the retry completes exactly', async () => {
       await applyGroupSyncMessage(deps, upsert(1, addresses(0, 40)));

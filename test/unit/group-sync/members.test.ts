@@ -3,7 +3,11 @@ import {
   ALL_RIGHTS,
   diffMembers,
   fromMask,
+  intendedMembers,
+  isPending,
   memberSet,
+  PENDING_REMOVE,
+  pendingAdd,
   planEdits,
   toMask,
 } from '../../../shared/group-sync/members';
@@ -60,5 +64,34 @@ describe('planEdits', () => {
       { kind: 'remove', addresses: ['x3'] },
     ]);
     expect(planEdits({ upserts: [], removes: [] }, 100)).toEqual([]);
+  });
+});
+
+describe('pending edits', () => {
+  it('encode every add intent and the removal as distinct values no real mask can equal', () => {
+    const values = [...Array.from({ length: ALL_RIGHTS + 1 }, (_, mask) => pendingAdd(mask)), PENDING_REMOVE];
+    expect(new Set(values).size).toBe(ALL_RIGHTS + 2);
+    expect(values.every(isPending)).toBe(true);
+    expect(isPending(0)).toBe(false);
+    expect(isPending(ALL_RIGHTS)).toBe(false);
+  });
+
+  it('resolve to their intent: a pending add as a member with its rights, a pending removal as gone', () => {
+    const recorded = new Map([
+      ['kept', 3],
+      ['joining', pendingAdd(5)],
+      ['leaving', PENDING_REMOVE],
+    ]);
+    expect(intendedMembers(recorded)).toEqual(
+      new Map([
+        ['kept', 3],
+        ['joining', 5],
+      ]),
+    );
+    // Against the records, the intent re-sends both pending edits and nothing else.
+    expect(diffMembers(intendedMembers(recorded), recorded)).toEqual({
+      upserts: [{ address: 'joining', mask: 5 }],
+      removes: ['leaving'],
+    });
   });
 });
