@@ -73,19 +73,30 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
 
 /** Every API Gateway response carries the request id the function's event saw. */
 const send = (res: ServerResponse, r: HttpResponse, requestId: string): void => {
-  res.writeHead(r.status, {
-    ...r.headers,
-    'apigw-requestid': requestId,
-    'content-length': String(r.body.length),
-  });
+  try {
+    res.writeHead(r.status, {
+      ...r.headers,
+      'apigw-requestid': requestId,
+      'content-length': String(r.body.length),
+    });
+  } catch (e) {
+    // A header Node refuses (a function returned one with a newline, say): the client gets a reset.
+    console.error(`[gateway] could not send the response: ${(e as Error).message}`);
+    res.destroy();
+    return;
+  }
   res.end(r.body);
 };
 
-/** The JWT authorizer's challenge, as API Gateway words it: a bare scheme when no token came at all. */
-const bearerChallenge = (authorization: string | undefined, reason: string): string =>
-  authorization
-    ? `Bearer scope="" error="invalid_token" error_description="${reason.replaceAll('"', "'")}"`
-    : 'Bearer';
+/**
+ * The JWT authorizer's challenge, as API Gateway words it: a bare scheme when no token came at all.
+ * The reason can quote the token itself, so only printable ASCII without quotes goes into the header.
+ */
+const bearerChallenge = (authorization: string | undefined, reason: string): string => {
+  if (!authorization) return 'Bearer';
+  const description = reason.replace(/[^\x20-\x7e]|"/g, '?').slice(0, 200);
+  return `Bearer scope="" error="invalid_token" error_description="${description}"`;
+};
 
 const sourceIpOf = (req: IncomingMessage): string => {
   const ip = req.socket.remoteAddress ?? '127.0.0.1';

@@ -159,11 +159,15 @@ describe('refusals', () => {
       expiresIn: 1,
       now: new Date(Date.now() - 3_600_000),
     });
-    const invalid = /^Bearer scope="" error="invalid_token" error_description="[^"]+"$/;
+    const invalid = /^Bearer scope="" error="invalid_token" error_description="[\x20-\x7e]+"$/;
+    // jose quotes a `crit` header value in its error: a newline or non-Latin-1 text must not break the header.
+    const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const hostile = `${b64({ alg: 'ES256', crit: ['x\r\nSet-Cookie: a=1 €'] })}.${b64({ sub: 'a' })}.c2ln`;
     for (const [auth, challenge] of [
       [undefined, /^Bearer$/],
       ['Bearer x.y.z', invalid],
       [`Bearer ${expired}`, invalid],
+      [`Bearer ${hostile}`, invalid],
     ] as const) {
       const res = await fetch(`${url}/v1/users/me/token`, {
         method: 'DELETE',
