@@ -20,32 +20,40 @@ export const senderRegistry = (options: {
   clock: Clock;
 }): SenderRegistry => {
   const { mesibo, doc, tableName, clock } = options;
-  // Promises, so concurrent first uses in one container make one useradd.
-  const known = new Map<string, { pending: Promise<void>; checkedAt: number }>();
+  // Promises, so concurrent first uses in one container make one useradd; each resolves to the
+  // marker's expiry (epoch seconds), after which this container checks again.
+  const known = new Map<string, Promise<number>>();
   const nowSeconds = () => Math.floor(clock.now() / 1000);
 
-  const ensureOnce = async (address: string) => {
+  const ensureOnce = async (address: string): Promise<number> => {
     const id = `notify.sender#${address}`;
     const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: { id } }));
-    if (Item && Number(Item[TTL]) > nowSeconds()) return;
+    const marked = Number(Item?.[TTL]);
+    if (marked > nowSeconds()) return marked;
     // Without token options useradd only creates (or leaves as is) the user; no token is issued.
     await mesibo.useradd({ address });
-    await doc.send(
-      new PutCommand({ TableName: tableName, Item: { id, [TTL]: nowSeconds() + SENDER_MARKER_SECONDS } }),
-    );
+    const until = nowSeconds() + SENDER_MARKER_SECONDS;
+    await doc.send(new PutCommand({ TableName: tableName, Item: { id, [TTL]: until } }));
+    return until;
+  };
+
+  const check = (address: string): Promise<number> => {
+    const pending = ensureOnce(address);
+    known.set(address, pending);
+    // A failure is not remembered: the next notification tries again.
+    pending.catch(() => {
+      if (known.get(address) === pending) known.delete(address);
+    });
+    return pending;
   };
 
   return {
-    ensure(address) {
-      const entry = known.get(address);
-      if (entry && clock.now() - entry.checkedAt < SENDER_MARKER_SECONDS * 1000) return entry.pending;
-      const fresh = { pending: ensureOnce(address), checkedAt: clock.now() };
-      known.set(address, fresh);
-      // A failure is not remembered: the next notification tries again.
-      fresh.pending.catch(() => {
-        if (known.get(address) === fresh) known.delete(address);
-      });
-      return fresh.pending;
+    async ensure(address) {
+      const current = known.get(address) ?? check(address);
+      if ((await current) > nowSeconds()) return;
+      // Expired: the first caller to notice starts the next check, the others wait for it.
+      const latest = known.get(address);
+      await (latest === undefined || latest === current ? check(address) : latest);
     },
   };
 };

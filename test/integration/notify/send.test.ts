@@ -1,5 +1,7 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SENDER_MARKER_SECONDS } from '../../../shared/notify/sender-registry';
+import { tableSpec } from '../../../shared/storage/tables';
 import { type NotifyHarness, startNotifyHarness } from './harness';
 
 const text = { text: 'Maintenance tonight at 22:00 UTC' };
@@ -123,6 +125,36 @@ describe('send-system-message: sending now', () => {
 });
 
 describe('send-system-message: the system sender', () => {
+  it('trusts a marker another container wrote only until it expires', async () => {
+    let offsetMs = 0;
+    const h = await startNotifyHarness({ clock: { now: () => Date.now() + offsetMs } });
+    try {
+      await h.mesibo.useradd({ address: 'system' });
+      const until = Math.floor(Date.now() / 1000) + 60;
+      await h.dynamo.doc.send(
+        new PutCommand({
+          TableName: h.tables.idempotencyTable,
+          Item: { id: 'notify.sender#system', [tableSpec('idempotencyTable').ttlAttribute]: until },
+        }),
+      );
+      const send = async (notificationId: string) => {
+        expect(
+          (await h.post({ notificationId, audience: { addresses: ['u1'] }, message: text })).status,
+        ).toBe(202);
+        await h.drain();
+      };
+      await send('n-1');
+      expect(await h.control.requests({ op: 'useradd' })).toHaveLength(1);
+      offsetMs = 61_000;
+      await send('n-2');
+      expect(await h.control.requests({ op: 'useradd' })).toHaveLength(2);
+      await send('n-3');
+      expect(await h.control.requests({ op: 'useradd' })).toHaveLength(2);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('is checked again after a day in a warm container, so a sender deleted at mesibo is recreated', async () => {
     let offsetMs = 0;
     const h = await startNotifyHarness({ clock: { now: () => Date.now() + offsetMs } });
