@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { type FunctionName, functionSpecs } from '../shared/functions';
+import { ONE_TIME_SCHEDULE_PREFIX } from '../shared/notify/schedule-input';
 import { routes } from '../shared/routes';
 import { fromRoot } from './paths';
 import {
@@ -40,7 +41,12 @@ const QueueConfigSchema = z.strictObject({
 
 const ScheduleSchema = z.strictObject({
   /** Schedule name, unique within the schedule group. */
-  name: z.string().regex(/^[0-9a-zA-Z-_.]{1,64}$/, 'must be 1-64 of [0-9a-zA-Z-_.]'),
+  name: z
+    .string()
+    .regex(/^[0-9a-zA-Z-_.]{1,64}$/, 'must be 1-64 of [0-9a-zA-Z-_.]')
+    .refine((name) => !name.startsWith(ONE_TIME_SCHEDULE_PREFIX), {
+      message: `must not start with "${ONE_TIME_SCHEDULE_PREFIX}" (one-time schedules use it)`,
+    }),
   /** `rate(...)` or `cron(...)`. */
   expression: z.string().regex(/^(rate|cron)\(.+\)$/, 'must be rate(...) or cron(...)'),
   timeZone: z.string().refine((tz) => timeZones.has(tz), 'must be an IANA time zone, e.g. Europe/Berlin'),
@@ -193,6 +199,8 @@ export const StageConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['schedules', i, 'name'], message: 'is not unique' });
       }
       seen.add(schedule.name);
+      // A reserved name is already reported on the name; the payload check would repeat it.
+      if (schedule.name.startsWith(ONE_TIME_SCHEDULE_PREFIX)) return;
       const problem = validateSchedulePayload(schedule.name, schedule.payload);
       if (problem) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'payload'], message: problem });
     });

@@ -52,7 +52,7 @@ export const routes: readonly Route[] = [
     path: '/v1/users/{address}',
     function: 'issue-user-token',
     auth: 'iam',
-    summary: 'Delete a user at mesibo and every cached record of it',
+    summary: 'Delete a user at mesibo and erase its cached tokens',
   },
   {
     method: 'POST',

@@ -82,7 +82,7 @@ const operations: Record<string, Record<string, unknown>> = {
   'DELETE /v1/users/{address}': {
     operationId: 'deleteUser',
     responses: {
-      204: { description: 'The user is deleted at mesibo with every cached record (also when unknown)' },
+      204: { description: 'The user is deleted at mesibo and its cached tokens erased (also when unknown)' },
       400: problemResponse('Invalid address'),
       502: problemResponse('mesibo rejected the request'),
       503: problemResponse('mesibo is unavailable; see Retry-After'),

@@ -187,5 +187,8 @@ describe('config errors', () => {
     expect(problems((c) => (c.schedules = [{ ...schedule, payload: { message: { text: 'hi' } } }]))).toMatch(
       /schedules\.0\.payload.*audience/,
     );
+    const once = problems((c) => (c.schedules = [{ ...schedule, name: 'once.daily' }]));
+    expect(once).toMatch(/schedules\.0\.name: must not start with "once\."/);
+    expect(once).not.toMatch(/schedules\.0\.payload/);
   });
 });

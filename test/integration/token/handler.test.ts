@@ -227,7 +227,7 @@ describe('DELETE /v1/users/{address} (IAM)', () => {
       expect(Number(item.ttl)).toBeGreaterThan(nowSeconds);
       expect(Number(item.ttl)).toBeLessThanOrEqual(nowSeconds + 3601);
     }
-    // A token whose useradd began before the deletion can no longer be cached.
+    // The tombstones block only tokens whose useradd began before the deletion; a later login caches again.
     expect((await call(issue(APPIDS[0]))).statusCode).toBe(200);
     expect((await h.items()).filter((i) => i.pk === 'ivan' && i.token)).toHaveLength(1);
   });
