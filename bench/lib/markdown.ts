@@ -41,6 +41,17 @@ ${markdownTable(rows)}
   \`message\` call per recipient, sequentially. It is timed on a sample of 300 recipients and scaled
   linearly to N (one call each, so it is linear by construction), to keep the run short.
 
+## Where the product is slower than the naive way, and why
+
+- **Token cache miss** (b), and more so (d)'s misses at 10 in flight: a miss pays for what makes a
+  stampede cost one \`useradd\` (a lease taken and released with conditional writes, a consistent
+  re-read, a conditional put) on top of the mesibo call. On dynalite, which runs single-threaded in
+  the benchmark's own process, those writes queue behind each other under concurrency; every later
+  request for the user is a hit.
+- **Group sync initial upsert**: the same mesibo calls as the naive re-add, plus two DynamoDB batch
+  writes per chunk (the members marked pending before the call, then recorded), which is what lets a
+  crash or a dead-lettered delivery leave nothing behind. Every later change costs only its difference.
+
 ## Reproduce
 
 \`\`\`sh
