@@ -73,7 +73,8 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
         oneTime: deps.oneTime.list(),
         deadLetters: deps.schedulerDlq.list(),
       }),
-    '/_local/invocations': async () => json(200, deps.runtime.invocations()),
+    '/_local/invocations': async (req) =>
+      json(200, deps.runtime.invocations({ events: req.query.get('events') === '1' })),
     '/_local/requests': async () => json(200, deps.gatewayRequests()),
   };
 

@@ -25,7 +25,12 @@ export interface InvocationRecord {
   durationMs: number;
   outcome: 'ok' | 'error' | 'timeout';
   error?: string;
+  /** The event as the function received it (kept for the most recent EVENTS_KEPT invocations). */
+  event?: unknown;
 }
+
+/** Events can be large (webhook bodies up to 1 MiB), so only the latest few are kept. */
+export const EVENTS_KEPT = 50;
 
 export class FunctionNotWiredError extends Error {
   constructor(readonly functionName: FunctionName) {
@@ -59,8 +64,9 @@ export class LambdaRuntime {
     return [...this.fns.keys()];
   }
 
-  invocations(): InvocationRecord[] {
-    return [...this.log];
+  /** The recorded invocations, oldest first; with `events`, the kept events too. */
+  invocations(options: { events?: boolean } = {}): InvocationRecord[] {
+    return options.events ? [...this.log] : this.log.map(({ event: _, ...rest }) => rest);
   }
 
   async invoke(name: FunctionName, event: unknown, source: InvocationSource): Promise<unknown> {
@@ -92,8 +98,11 @@ export class LambdaRuntime {
         durationMs: Date.now() - started,
         outcome,
         ...(error ? { error } : {}),
+        event,
       });
       if (this.log.length > (this.options.keep ?? 200)) this.log.shift();
+      const dropped = this.log.at(-EVENTS_KEPT - 1);
+      if (dropped) delete dropped.event;
     };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

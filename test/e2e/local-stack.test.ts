@@ -2,10 +2,13 @@
  * The product end to end through `npm start`, over HTTP only: every route with its real
  * authorizer, the queues and schedules behind them, and the emulator as the observable mesibo.
  */
+import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
+import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../../local/auth/dev-keys';
 import { type EmulatorControl, emulatorControl } from '../../local/mesibo-emulator/control';
+import { ScheduleInputSchema } from '../../shared/notify/schedule-input';
 import { call, runHelper, signedWebhook, withIam, withJwt } from './support/helpers';
 import { eventually, portIsFree, type RunningStack, startStack } from './support/local-stack';
 
@@ -319,6 +322,28 @@ describe('local endpoints', () => {
     const page = await call(stack, 'GET', '/_console');
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(page.text).toContain('/_console/console.js');
+  });
+
+  it('invoked every function with events of the AWS shapes (Powertools parser schemas)', async () => {
+    const records = (await call(stack, 'GET', '/_local/invocations?events=1')).json as {
+      function: string;
+      source: 'http' | 'sqs' | 'schedule';
+      event?: unknown;
+    }[];
+    const withEvents = records.filter((r) => r.event !== undefined);
+    // Earlier tests went through all three sources; the latest invocations keep their events.
+    expect(new Set(withEvents.map((r) => r.source))).toEqual(new Set(['http', 'sqs', 'schedule']));
+    for (const { function: fn, source, event } of withEvents) {
+      // Scheduler hands a Lambda target the schedule's input as is, not an EventBridge envelope.
+      const schema = { http: APIGatewayProxyEventV2Schema, sqs: SqsSchema, schedule: ScheduleInputSchema }[
+        source
+      ];
+      const parsed = schema.safeParse(event);
+      expect(parsed.success, `${source} event of ${fn}: ${parsed.error?.message}`).toBe(true);
+    }
+    // Without ?events=1 the list stays small.
+    const plain = (await call(stack, 'GET', '/_local/invocations')).json as { event?: unknown }[];
+    expect(plain.every((r) => r.event === undefined)).toBe(true);
   });
 
   it('shows users without their tokens unless asked', async () => {
