@@ -74,8 +74,23 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
         deadLetters: deps.schedulerDlq.list(),
       }),
     '/_local/invocations': async (req) =>
-      json(200, deps.runtime.invocations({ events: req.query.get('events') === '1' })),
+      json(
+        200,
+        deps.runtime
+          .invocations({ events: req.query.get('events') === '1' })
+          .map((r) => (r.event === undefined ? r : { ...r, event: withoutCredentials(r.event) })),
+      ),
     '/_local/requests': async () => json(200, deps.gatewayRequests()),
+  };
+
+  /** The caller's JWT or SigV4 signature stays out of what the page shows. */
+  const withoutCredentials = (event: unknown): unknown => {
+    const headers = (event as { headers?: Record<string, string> }).headers;
+    if (!headers) return event;
+    const redacted = { ...headers };
+    for (const name of ['authorization', 'x-amz-security-token'])
+      if (name in redacted) redacted[name] = '[REDACTED]';
+    return { ...(event as object), headers: redacted };
   };
 
   return async (req) => {

@@ -71,8 +71,8 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
     req.on('error', reject);
   });
 
-/** Every API Gateway response carries the request id the function's event saw. */
-const send = (res: ServerResponse, r: HttpResponse, requestId: string): void => {
+/** Every API Gateway response carries the request id the function's event saw. False: reset instead. */
+const send = (res: ServerResponse, r: HttpResponse, requestId: string): boolean => {
   try {
     res.writeHead(r.status, {
       ...r.headers,
@@ -83,9 +83,10 @@ const send = (res: ServerResponse, r: HttpResponse, requestId: string): void => 
     // A header Node refuses (a function returned one with a newline, say): the client gets a reset.
     console.error(`[gateway] could not send the response: ${(e as Error).message}`);
     res.destroy();
-    return;
+    return false;
   }
   res.end(r.body);
+  return true;
 };
 
 /**
@@ -94,7 +95,7 @@ const send = (res: ServerResponse, r: HttpResponse, requestId: string): void => 
  */
 const bearerChallenge = (authorization: string | undefined, reason: string): string => {
   if (!authorization) return 'Bearer';
-  const description = reason.replace(/[^\x20-\x7e]|"/g, '?').slice(0, 200);
+  const description = reason.replace(/[^\x20-\x7e]|["\\]/g, '?').slice(0, 200);
   return `Bearer scope="" error="invalid_token" error_description="${description}"`;
 };
 
@@ -196,13 +197,14 @@ export const createGateway = (options: GatewayOptions): Server => {
         return { response: internalError(), routeKey: undefined };
       })
       .then(({ response, routeKey: key }) => {
-        send(res, response, requestId);
+        const sent = send(res, response, requestId);
         options.onRequest?.({
           at: started,
           method: req.method ?? 'GET',
           path: splitUrl(req.url ?? '/').rawPath,
           ...(key ? { routeKey: key } : {}),
-          status: response.status,
+          // 0: the connection was reset instead of answered.
+          status: sent ? response.status : 0,
           durationMs: Date.now() - started,
         });
       });

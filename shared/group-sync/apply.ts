@@ -89,6 +89,16 @@ const desiredMembers = (event: GroupEvent, applied: MemberSet): MemberSet => {
   }
 };
 
+/** Puts the records of `addresses` back to what they were before a chunk that mesibo refused. */
+const restoreMembers = (store: GroupStateStore, key: string, before: MemberSet, addresses: string[]) =>
+  store.recordMembers(key, {
+    upserts: addresses.flatMap((address) => {
+      const mask = before.get(address);
+      return mask === undefined ? [] : [{ address, mask }];
+    }),
+    removes: addresses.filter((address) => !before.has(address)),
+  });
+
 /** mesibo answers an op on a group that no longer exists with an API error, not a transport one. */
 const isGroupGone = (e: unknown) =>
   isMesiboError(e) && e.kind === 'api' && !e.retryable && e.error !== 'AUTHFAIL' && e.error !== 'TOKENBREACH';
@@ -176,14 +186,24 @@ export const applyGroupSyncMessage = async (
       await store.recordMembers(key, {
         upserts: chunk.addresses.map((address) => ({ address, mask: pending })),
       });
+      try {
+        await mesibo.groupeditmembers(
+          chunk.kind === 'add'
+            ? { gid, addresses: chunk.addresses, permissions: fromMask(chunk.mask) }
+            : { gid, addresses: chunk.addresses, remove: true },
+        );
+      } catch (e) {
+        // An API error (result:false) means mesibo applied nothing: the records go back to what they
+        // were, so a chunk mesibo refuses for good is not re-sent by every later event of the group.
+        if (isMesiboError(e) && e.kind === 'api') await restoreMembers(store, key, applied, chunk.addresses);
+        throw e;
+      }
       if (chunk.kind === 'add') {
-        await mesibo.groupeditmembers({ gid, addresses: chunk.addresses, permissions: fromMask(chunk.mask) });
         await store.recordMembers(key, {
           upserts: chunk.addresses.map((address) => ({ address, mask: chunk.mask })),
         });
         outcome.added += chunk.addresses.length;
       } else {
-        await mesibo.groupeditmembers({ gid, addresses: chunk.addresses, remove: true });
         await store.recordMembers(key, { removes: chunk.addresses });
         outcome.removed += chunk.addresses.length;
       }

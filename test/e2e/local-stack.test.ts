@@ -324,7 +324,7 @@ describe('local endpoints', () => {
     expect(page.text).toContain('/_console/console.js');
   });
 
-  it('invoked every function with events of the AWS shapes (Powertools parser schemas)', async () => {
+  it('keeps the latest events, of the AWS shapes (Powertools parser schemas), credentials redacted', async () => {
     const records = (await call(stack, 'GET', '/_local/invocations?events=1')).json as {
       function: string;
       source: 'http' | 'sqs' | 'schedule';
@@ -341,6 +341,9 @@ describe('local endpoints', () => {
       const parsed = schema.safeParse(event);
       expect(parsed.success, `${source} event of ${fn}: ${parsed.error?.message}`).toBe(true);
     }
+    const http = withEvents.filter((r) => r.source === 'http').map((r) => r.event as { headers: object });
+    expect(http.some((e) => 'authorization' in e.headers)).toBe(true);
+    for (const e of http) expect(JSON.stringify(e.headers)).not.toMatch(/Bearer |AWS4-HMAC-SHA256 /);
     // Without ?events=1 the list stays small.
     const plain = (await call(stack, 'GET', '/_local/invocations')).json as { event?: unknown }[];
     expect(plain.every((r) => r.event === undefined)).toBe(true);

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type ApplyDeps, applyGroupSyncMessage, GroupBusyError } from '../../../shared/group-sync/apply';
 import { ALL_RIGHTS, fromMask, isPending, toMask } from '../../../shared/group-sync/members';
 import type { GroupEvent, GroupSyncMessage } from '../../../shared/group-sync/schema';
+import { MesiboError } from '../../../shared/mesibo/errors';
 import { FakeMesibo, fixedClock, MemoryGroupState, silentLogger } from './fakes';
 
 const addresses = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`);
@@ -282,6 +283,22 @@ describe('applyGroupSyncMessage', () => {
         expect(store.members.get('team')).toEqual(atMesibo());
       },
     );
+
+    it('a chunk mesibo refuses leaves the records as they were, so later events do not re-send it', async () => {
+      await applyGroupSyncMessage(deps, upsert(1, addresses(0, 5)));
+      mesibo.failOn = (op) => {
+        if (op === 'groupeditmembers')
+          throw new MesiboError({ op, kind: 'api', error: 'BADVALUE', retryable: false });
+      };
+      await expect(applyGroupSyncMessage(deps, add(2, ['bad']))).rejects.toThrow(MesiboError);
+      expect(store.members.get('team')).toEqual(atMesibo());
+      mesibo.failOn = () => {};
+      const before = mesibo.count('groupeditmembers');
+      await applyGroupSyncMessage(deps, add(3, ['v1']));
+      expect(mesibo.count('groupeditmembers')).toBe(before + 1);
+      expect([...atMesibo().keys()].sort()).toEqual([...addresses(0, 5), 'v1'].sort());
+      expect(store.members.get('team')).toEqual(atMesibo());
+    });
 
     it('a mesibo failure half way leaves a state the retry completes exactly', async () => {
       await applyGroupSyncMessage(deps, upsert(1, addresses(0, 40)));
