@@ -125,6 +125,14 @@ describe('send-system-message: sending now', () => {
 });
 
 describe('send-system-message: the system sender', () => {
+  /** One notice to u1, sent and delivered. */
+  const sendTo = async (h: NotifyHarness, notificationId: string) => {
+    expect((await h.post({ notificationId, audience: { addresses: ['u1'] }, message: text })).status).toBe(
+      202,
+    );
+    await h.drain();
+  };
+
   it('trusts a marker another container wrote only until it expires', async () => {
     let offsetMs = 0;
     const h = await startNotifyHarness({ clock: { now: () => Date.now() + offsetMs } });
@@ -137,18 +145,12 @@ describe('send-system-message: the system sender', () => {
           Item: { id: 'notify.sender#system', [tableSpec('idempotencyTable').ttlAttribute]: until },
         }),
       );
-      const send = async (notificationId: string) => {
-        expect(
-          (await h.post({ notificationId, audience: { addresses: ['u1'] }, message: text })).status,
-        ).toBe(202);
-        await h.drain();
-      };
-      await send('n-1');
+      await sendTo(h, 'n-1');
       expect(await h.control.requests({ op: 'useradd' })).toHaveLength(1);
       offsetMs = 61_000;
-      await send('n-2');
+      await sendTo(h, 'n-2');
       expect(await h.control.requests({ op: 'useradd' })).toHaveLength(2);
-      await send('n-3');
+      await sendTo(h, 'n-3');
       expect(await h.control.requests({ op: 'useradd' })).toHaveLength(2);
     } finally {
       await h.close();
@@ -159,16 +161,10 @@ describe('send-system-message: the system sender', () => {
     let offsetMs = 0;
     const h = await startNotifyHarness({ clock: { now: () => Date.now() + offsetMs } });
     try {
-      const send = async (notificationId: string) => {
-        expect(
-          (await h.post({ notificationId, audience: { addresses: ['u1'] }, message: text })).status,
-        ).toBe(202);
-        await h.drain();
-      };
-      await send('day-1');
+      await sendTo(h, 'day-1');
       await h.mesibo.userdel({ address: 'system' });
       offsetMs = SENDER_MARKER_SECONDS * 1000 + 1000;
-      await send('day-2');
+      await sendTo(h, 'day-2');
       expect(await h.control.requests({ op: 'useradd' })).toHaveLength(2);
       const { users, messages } = await h.control.state();
       expect(users.map((u) => u.address)).toContain('system');

@@ -25,6 +25,16 @@ const call = async (event: Parameters<TokenHarness['handler']>[0]) => {
   return { ...result, json: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : undefined };
 };
 
+/** A refusal as problem+json (400 naming the address) that read and wrote nothing, here or at mesibo. */
+const expectRefusedUntouched = async (res: Awaited<ReturnType<typeof call>>, status: number) => {
+  expect(res.statusCode).toBe(status);
+  expect(res.headers?.['content-type']).toBe('application/problem+json');
+  if (status === 400)
+    expect(res.json).toMatchObject({ errors: [expect.objectContaining({ field: 'address' })] });
+  expect(h.dynamoCalls.size).toBe(0);
+  expect(await h.control.requests()).toHaveLength(0);
+};
+
 describe('events', () => {
   it('builds events of the real API Gateway v2 shape', () => {
     expect(
@@ -138,12 +148,7 @@ describe('DELETE /v1/users/me/token', () => {
     ['an address claim mesibo would reject', { sub: 'erin smith' }, 400],
   ])('answers %s with %i, touching nothing', async (_, claims, status) => {
     const res = await call(jwtEvent({ method: 'DELETE', claims }));
-    expect(res.statusCode).toBe(status);
-    expect(res.headers?.['content-type']).toBe('application/problem+json');
-    if (status === 400)
-      expect(res.json).toMatchObject({ errors: [expect.objectContaining({ field: 'address' })] });
-    expect(h.dynamoCalls.size).toBe(0);
-    expect(await h.control.requests()).toHaveLength(0);
+    await expectRefusedUntouched(res, status);
   });
 });
 
@@ -238,12 +243,7 @@ describe('DELETE /v1/users/{address} (IAM)', () => {
     ['no IAM authorizer', 'ivan', false, 401],
   ])('answers %s with %i, touching nothing', async (_, address, signed, status) => {
     const res = await call(iamEvent({ method: 'DELETE', route: '/v1/users/{address}', address, signed }));
-    expect(res.statusCode).toBe(status);
-    expect(res.headers?.['content-type']).toBe('application/problem+json');
-    if (status === 400)
-      expect(res.json).toMatchObject({ errors: [expect.objectContaining({ field: 'address' })] });
-    expect(h.dynamoCalls.size).toBe(0);
-    expect(await h.control.requests()).toHaveLength(0);
+    await expectRefusedUntouched(res, status);
   });
 
   it('is idempotent: an unknown user is 204', async () => {
