@@ -31,6 +31,15 @@ const movableClock = () => {
   return clock;
 };
 
+/** A lease on the default appid held by another request until `expiresAt`. */
+const seedLease = (t: TokenHarness, address: string, owner: string, expiresAt: number) =>
+  t.dynamo.doc.send(
+    new PutCommand({
+      TableName: t.usersTable,
+      Item: { pk: address, sk: 'lease#com.example.app', owner, expiresAt },
+    }),
+  );
+
 const issueFor = (sub: string) => jwtEvent({ method: 'POST', claims: { sub } });
 
 describe('single flight', () => {
@@ -47,12 +56,7 @@ describe('single flight', () => {
 
   it('takes over a lease whose holder died, once it expires', async () => {
     const t = await start();
-    await t.dynamo.doc.send(
-      new PutCommand({
-        TableName: t.usersTable,
-        Item: { pk: 'orphan', sk: 'lease#com.example.app', owner: 'crashed', expiresAt: Date.now() + 400 },
-      }),
-    );
+    await seedLease(t, 'orphan', 'crashed', Date.now() + 400);
     const res = await call(t, issueFor('orphan'));
     expect(res.statusCode).toBe(200);
     expect(await t.control.requests({ op: 'useradd' })).toHaveLength(1);
@@ -78,12 +82,7 @@ describe('single flight', () => {
   it('a waiter gives up with 503 at its deadline when the lease stays held (and never calls mesibo)', async () => {
     const t = await start({ env: { TOKEN_LEASE_MS: '200' } });
     // A holder whose lease runs far beyond the waiter's deadline of two leases (a skewed clock, say).
-    await t.dynamo.doc.send(
-      new PutCommand({
-        TableName: t.usersTable,
-        Item: { pk: 'stuck', sk: 'lease#com.example.app', owner: 'other', expiresAt: Date.now() + 60_000 },
-      }),
-    );
+    await seedLease(t, 'stuck', 'other', Date.now() + 60_000);
     const res = await call(t, issueFor('stuck'));
     expect(res.statusCode).toBe(503);
     expect(res.headers).toMatchObject({ 'content-type': 'application/problem+json', 'retry-after': '5' });
