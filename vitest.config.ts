@@ -24,6 +24,16 @@ export default defineConfig({
         },
       },
       {
+        // Seeded fault simulations, bounded for `npm test`; long runs go through `npm run simulate`.
+        test: {
+          name: 'simulation',
+          include: ['test/simulation/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
