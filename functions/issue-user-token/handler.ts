@@ -20,7 +20,7 @@ import {
 } from '../../shared/http/problem';
 import { addressProblem } from '../../shared/mesibo/address';
 import type { TokenDeps } from '../../shared/token/deps';
-import type { TokenRecord } from '../../shared/token/token-cache';
+import type { IssuedToken } from '../../shared/token/issue-token';
 import { requestSchemas } from './schema';
 
 export type TokenEvent = APIGatewayProxyEventV2WithJWTAuthorizer | APIGatewayProxyEventV2WithIAMAuthorizer;
@@ -39,7 +39,7 @@ const unauthorized = (detail: string) =>
   });
 
 /** The token response holds a credential: never cached by a browser or proxy. */
-const tokenResponse = (record: TokenRecord) =>
+const tokenResponse = ({ token: record, replacedLiveToken }: IssuedToken) =>
   json(
     200,
     {
@@ -48,6 +48,7 @@ const tokenResponse = (record: TokenRecord) =>
       token: record.token,
       appid: record.appid,
       expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
+      replacedLiveToken,
     },
     { 'cache-control': 'no-store' },
   );
@@ -97,13 +98,13 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
         const address = callerAddress(event);
         const body = parseJsonBody(event, schemas.self, { emptyAs: {} });
         const appid = body.appid ?? config.defaultAppid;
-        const { token, source } = await service.issue({
+        const issued = await service.issue({
           address,
           appid,
           expiryMinutes: config.expiryMinutes.default,
         });
-        logger.info('token issued', { appid, uid: token.uid, source });
-        return tokenResponse(token);
+        logger.info('token issued', { appid, uid: issued.token.uid, source: issued.source });
+        return tokenResponse(issued);
       }
       case 'DELETE /v1/users/me/token': {
         await service.revoke(callerAddress(event));
@@ -114,14 +115,14 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
         const address = backendAddress(event);
         const body = parseJsonBody(event, schemas.backend, { emptyAs: {} });
         const appid = body.appid ?? config.defaultAppid;
-        const { token, source } = await service.issue({
+        const issued = await service.issue({
           address,
           appid,
           expiryMinutes: body.expiryMinutes ?? config.expiryMinutes.default,
           ...(body.name === undefined ? {} : { name: body.name }),
         });
-        logger.info('token issued', { appid, uid: token.uid, source });
-        return tokenResponse(token);
+        logger.info('token issued', { appid, uid: issued.token.uid, source: issued.source });
+        return tokenResponse(issued);
       }
       case 'DELETE /v1/users/{address}': {
         await service.deleteUser(backendAddress(event));

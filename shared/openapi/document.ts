@@ -251,13 +251,18 @@ export const openApiDocument = () => {
       schemas: {
         UserToken: {
           type: 'object',
-          required: ['address', 'uid', 'token', 'appid', 'expiresAt'],
+          required: ['address', 'uid', 'token', 'appid', 'expiresAt', 'replacedLiveToken'],
           properties: {
             address: { type: 'string' },
             uid: { type: 'integer' },
             token: { type: 'string', description: 'The mesibo user access token' },
             appid: { type: 'string' },
             expiresAt: { type: ['string', 'null'], format: 'date-time', description: 'null: never expires' },
+            replacedLiveToken: {
+              type: 'boolean',
+              description:
+                'true when this request issued a new token while the earlier one was still valid: mesibo keeps one token per user and appid, so the earlier token no longer works',
+            },
           },
         },
         Problem: {

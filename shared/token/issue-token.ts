@@ -59,6 +59,11 @@ export type TokenSource =
 export interface IssuedToken {
   token: TokenRecord;
   source: TokenSource;
+  /**
+   * This request's own mesibo call replaced a token that was still valid: mesibo keeps one token per
+   * (user, appid), so the earlier one no longer works.
+   */
+  replacedLiveToken: boolean;
 }
 
 /** First wait of a request that lost the lease; doubles per poll up to the cap, with jitter. */
@@ -135,7 +140,7 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
     if (failure.kind === 'unavailable' && usable(fallback, request)) {
       metrics.count('TokenServedStale');
       logger.info('serving a cached token while mesibo is unavailable', { mesiboError: failure.mesiboError });
-      return { token: fallback, source: 'stale' };
+      return { token: fallback, source: 'stale', replacedLiveToken: false };
     }
     throw failureProblem(failure);
   };
@@ -145,14 +150,12 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
     request: IssueRequest,
     owner: string,
     acquiredAt: number,
+    current: TokenRecord | undefined,
   ): Promise<IssuedToken> => {
     const { address, appid } = request;
-    let keepLease = false;
+    // The lease was taken only while `current` was still the cached token, so no re-read is needed.
+    let leaseSettled = false;
     try {
-      // The previous holder may have stored a token between our first read and our lease.
-      const current = await store.get(address, appid, { consistent: true });
-      if (servable(current, request)) return { token: current, source: 'mesibo' };
-
       const startedAt = clock.now();
       // Never outlive the lease: past it, another request may already be calling mesibo.
       const signal = AbortSignal.timeout(Math.max(1, acquiredAt + policy.leaseMs - startedAt));
@@ -170,7 +173,7 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
         );
       } catch (e) {
         if (!(e instanceof MesiboCallFailed)) throw e;
-        keepLease = true;
+        leaseSettled = true;
         await store
           .failLease(address, appid, owner, e.failure, clock.now() + FAILURE_HOLD_MS)
           .catch((err: unknown) =>
@@ -191,15 +194,20 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
         ...(request.name === undefined ? {} : { name: request.name }),
       };
       metrics.count('TokenIssued');
+      // mesibo keeps one token per (user, appid): this one has just replaced the cached one.
+      const replacedLiveToken = current !== undefined && isValid(current, startedAt);
+      if (replacedLiveToken) metrics.count('TokenReplacedLive');
       // The caller gets its token even if caching it fails; the next request simply misses.
-      const stored = await store.put(record, { startedAt }).catch((err: unknown) => {
+      const stored = await store.storeIssued(record, { owner, startedAt }).catch((err: unknown) => {
         logger.error('could not cache an issued token', { error: err });
-        return false;
+        return undefined;
       });
-      if (!stored) logger.info('issued token not cached: a newer token or a revocation came first');
-      return { token: record, source: 'mesibo' };
+      if (stored !== undefined) leaseSettled = true;
+      if (stored === false)
+        logger.info('issued token not cached: the lease was lost or a revocation came first');
+      return { token: record, source: 'mesibo', replacedLiveToken };
     } finally {
-      if (!keepLease) {
+      if (!leaseSettled) {
         await store
           .releaseLease(address, appid, owner)
           .catch((err: unknown) => logger.warn('could not release the token lease', { error: err }));
@@ -208,8 +216,10 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
   };
 
   /**
-   * Exactly one request per (address, appid) calls mesibo; the others wait for its result. A waiter
-   * never fails for having lost: it takes over an expired lease, or is served what the holder stored.
+   * Exactly one request per (address, appid) calls mesibo; the others wait for its result and take
+   * the token it issued, whatever name or lifetime they asked for: mesibo keeps one live token per
+   * (user, appid), so a second call would only revoke the first caller's token. A waiter never fails
+   * for having lost: it takes over an expired lease, or is served what the holder stored.
    */
   const singleFlight = async (
     request: IssueRequest,
@@ -219,19 +229,40 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
     const owner = ports.newId();
     // One lease for a holder that died, and one more for the request that takes over from it.
     const deadline = clock.now() + 2 * policy.leaseMs;
-    let latest = cached;
+    /** The cached token as last read: the lease is only taken while it is still the one stored. */
+    let seen = cached;
+    /** A token stored since this request arrived was issued by the flight it joined. */
+    const issuedSinceArrival = (record: TokenRecord | undefined): record is TokenRecord =>
+      record !== undefined &&
+      record.issuedAt > (cached?.issuedAt ?? Number.NEGATIVE_INFINITY) &&
+      isValid(record, clock.now());
     let delay = FIRST_POLL_MS;
     for (;;) {
       const now = clock.now();
-      if (await store.tryAcquireLease(address, appid, { owner, expiresAt: now + policy.leaseMs }, now)) {
-        return issueAsHolder(request, owner, now);
-      }
+      const attempt = await store.tryAcquireLease(
+        address,
+        appid,
+        { owner, expiresAt: now + policy.leaseMs },
+        { now, seenIssuedAt: seen?.issuedAt },
+      );
+      if (attempt.acquired) return issueAsHolder(request, owner, now, seen);
       // Someone else is renewing; the current token still works meanwhile.
-      if (usable(latest, request)) {
+      if (usable(seen, request)) {
         metrics.count('TokenServedStale');
-        return { token: latest, source: 'stale' };
+        return { token: seen, source: 'stale', replacedLiveToken: false };
       }
+      let entry = attempt.entry;
       for (;;) {
+        if (entry) {
+          const { record, lease } = entry;
+          if (servable(record, request) || issuedSinceArrival(record)) {
+            return { token: record, source: 'mesibo', replacedLiveToken: false };
+          }
+          seen = record;
+          const leaseLive = lease !== undefined && lease.expiresAt > clock.now();
+          if (leaseLive && lease.failure) return degrade(lease.failure, record ?? cached, request);
+          if (!leaseLive) break;
+        }
         if (clock.now() >= deadline) {
           logger.warn('gave up waiting for the request holding the token lease', { appid });
           throw mesiboUnavailable(
@@ -240,28 +271,28 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
         }
         await ports.sleep(delay * (0.5 + ports.random() / 2));
         delay = Math.min(delay * 2, MAX_POLL_MS);
-        const [record, lease] = await Promise.all([
-          store.get(address, appid, { consistent: true }),
-          store.getLease(address, appid),
-        ]);
-        if (servable(record, request)) return { token: record, source: 'mesibo' };
-        latest = record ?? latest;
-        const leaseLive = lease !== undefined && lease.expiresAt > clock.now();
-        if (leaseLive && lease.failure) return degrade(lease.failure, latest, request);
-        if (!leaseLive) break;
+        entry = await store.get(address, appid, { consistent: true });
       }
     }
   };
 
+  /** Requests of this container that missed on the same (address, appid) share one flight. */
+  const flights = new Map<string, Promise<IssuedToken>>();
+
   return {
     async issue(request: IssueRequest): Promise<IssuedToken> {
-      const cached = await store.get(request.address, request.appid);
-      if (servable(cached, request)) {
+      const { record } = await store.get(request.address, request.appid);
+      if (servable(record, request)) {
         metrics.count('TokenCacheHit');
-        return { token: cached, source: 'cache' };
+        return { token: record, source: 'cache', replacedLiveToken: false };
       }
       metrics.count('TokenCacheMiss');
-      return singleFlight(request, cached);
+      const key = `${request.address}\u0000${request.appid}`;
+      const joined = flights.get(key);
+      if (joined) return { ...(await joined), replacedLiveToken: false };
+      const flight = singleFlight(request, record).finally(() => flights.delete(key));
+      flights.set(key, flight);
+      return flight;
     },
 
     /** Removes the user's tokens at mesibo, then tombstones the cache so no older token is served again. */
@@ -287,7 +318,7 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
         if (!(e instanceof MesiboCallFailed)) throw e;
         if (!isUnknownUser(e.failure)) throw failureProblem(e.failure);
       }
-      await store.erase(address, policy.appids, clock.now());
+      await store.revoke(address, policy.appids, clock.now());
     },
   };
 };

@@ -11,7 +11,9 @@ export type TokenMetricName =
   | 'TokenCacheMiss'
   /** A valid cached token was returned because mesibo failed or another request was refreshing it. */
   | 'TokenServedStale'
-  | 'TokenIssued';
+  | 'TokenIssued'
+  /** An issued token replaced one that was still valid (mesibo keeps one per user and appid). */
+  | 'TokenReplacedLive';
 
 export interface TokenMetrics {
   count(name: TokenMetricName): void;

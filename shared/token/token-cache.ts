@@ -1,21 +1,23 @@
 /**
  * The user token cache in the users table: one item per (address, appid) holding the last token
- * issued, plus a short-lived lease item per (address, appid) that elects the one request allowed to
- * call mesibo. Every write that can race is conditional, so a late writer never replaces newer data.
+ * issued and, while a request is calling mesibo for it, that request's lease. Keeping the lease on the
+ * token item makes a miss three round trips (read, take the lease, store the token and drop the lease
+ * in one put) and lets the requests that wait poll a single item. Every write that can race is
+ * conditional, so a late writer never replaces newer data.
  *
  *   pk = <address>   sk = appid#<appid>   uid, token, appid, issuedAt, expiresAt?, expiryMinutes, name?, ttl?
- *                    sk = appid#<appid>   revokedAt, ttl            (tombstone left by a revocation)
- *                    sk = lease#<appid>   owner, expiresAt, failure?, ttl
+ *                                         leaseOwner?, leaseExpiresAt?, leaseFailure?   (while renewing)
+ *                    sk = appid#<appid>   revokedAt, ttl, lease…?   (tombstone left by a revocation)
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 
 export interface TokenRecord {
@@ -43,22 +45,40 @@ export interface Lease {
   failure?: LeaseFailure;
 }
 
-export interface TokenStore {
-  get(address: string, appid: string, options?: { consistent?: boolean }): Promise<TokenRecord | undefined>;
+/** The cache item of one (address, appid): its token (absent, or revoked) and the lease on it. */
+export interface CacheEntry {
+  record?: TokenRecord;
+  lease?: Lease;
+}
+
+export type LeaseAttempt =
+  | { acquired: true }
   /**
-   * Stores a freshly issued token unless a newer one is stored already or the user's tokens were
-   * revoked after `startedAt` (when this token's mesibo call began). Returns whether it was stored.
+   * Someone holds the lease, or the item changed since it was read. `entry` is the item that refused
+   * the write where the store can return it in the same round trip (DynamoDB does; dynalite does not,
+   * so the caller reads it instead).
    */
-  put(record: TokenRecord, guard: { startedAt: number }): Promise<boolean>;
-  /** Takes the lease when nobody holds it, the holder's lease has run out, or the holder failed. */
+  | { acquired: false; entry?: CacheEntry };
+
+export interface TokenStore {
+  get(address: string, appid: string, options?: { consistent?: boolean }): Promise<CacheEntry>;
+  /**
+   * Takes the lease when nobody holds it, the holder's lease has run out, or the holder failed, and
+   * only while the cached token is still the one the caller saw (`seenIssuedAt`, undefined = none):
+   * a token stored in between is the caller's answer, not a reason to call mesibo again.
+   */
   tryAcquireLease(
     address: string,
     appid: string,
     lease: Omit<Lease, 'failure'>,
-    now: number,
-  ): Promise<boolean>;
-  getLease(address: string, appid: string): Promise<Lease | undefined>;
-  /** Gives the lease up (only if still ours). */
+    at: { now: number; seenIssuedAt: number | undefined },
+  ): Promise<LeaseAttempt>;
+  /**
+   * Stores a freshly issued token and drops the lease in one write, if `owner` still holds the lease
+   * and the user's tokens were not revoked after `startedAt` (when the mesibo call began).
+   */
+  storeIssued(record: TokenRecord, guard: { owner: string; startedAt: number }): Promise<boolean>;
+  /** Gives the lease up (only if still ours), leaving the cached token as it is. */
   releaseLease(address: string, appid: string, owner: string): Promise<void>;
   /** Marks the lease failed until `until`, so the requests waiting on it stop waiting (only if ours). */
   failLease(
@@ -68,27 +88,24 @@ export interface TokenStore {
     failure: LeaseFailure,
     until: number,
   ): Promise<void>;
-  /** Replaces the cached tokens of these appids (and any other cached appid) with tombstones dated `at`. */
-  revoke(address: string, appids: readonly string[], at: number): Promise<void>;
   /**
-   * Erases what is cached for the address (tokens and leases), leaving only tombstones dated `at`
-   * for these appids and any other cached one: they expire within the hour and keep a token request
-   * that was in flight during the deletion from caching its token again.
+   * Replaces the cached tokens of these appids (and any other cached appid), and any lease on them,
+   * with tombstones dated `at`: they expire within the hour and keep a token whose mesibo call began
+   * before `at` from being cached again.
    */
-  erase(address: string, appids: readonly string[], at: number): Promise<void>;
+  revoke(address: string, appids: readonly string[], at: number): Promise<void>;
 }
 
 const tokenSk = (appid: string) => `appid#${appid}`;
-const leaseSk = (appid: string) => `lease#${appid}`;
 const TOKEN_SK_PREFIX = 'appid#';
 /** Tombstones must outlive any token request that was in flight when the revocation happened. */
 const TOMBSTONE_TTL_SECONDS = 3600;
-/** Expired leases are harmless (checked by `expiresAt`); TTL only tidies them away. */
+/** An item that only ever held a lease (its holder died) is tidied away an hour after the lease. */
 const LEASE_TTL_SECONDS = 3600;
 
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
 
-const TokenItem = z.object({
+const TokenFields = z.object({
   pk: z.string(),
   appid: z.string(),
   uid: z.number(),
@@ -99,11 +116,36 @@ const TokenItem = z.object({
   name: z.string().optional(),
 });
 
-const LeaseItem = z.object({
-  owner: z.string(),
-  expiresAt: z.number(),
-  failure: z.object({ kind: z.enum(['unavailable', 'rejected']), mesiboError: z.string() }).optional(),
+const LeaseFields = z.object({
+  leaseOwner: z.string(),
+  leaseExpiresAt: z.number(),
+  leaseFailure: z.object({ kind: z.enum(['unavailable', 'rejected']), mesiboError: z.string() }).optional(),
 });
+
+/** Absent, a tombstone, or an item this code did not write: all mean "no usable token cached". */
+export const entryFromItem = (item: Record<string, unknown> | undefined): CacheEntry => {
+  const entry: CacheEntry = {};
+  const token = TokenFields.safeParse(item);
+  if (token.success && item?.revokedAt === undefined) {
+    const { pk, expiresAt, name, ...rest } = token.data;
+    entry.record = {
+      ...rest,
+      address: pk,
+      expiresAt: expiresAt ?? null,
+      ...(name === undefined ? {} : { name }),
+    };
+  }
+  const lease = LeaseFields.safeParse(item);
+  if (lease.success) {
+    const { leaseOwner, leaseExpiresAt, leaseFailure } = lease.data;
+    entry.lease = {
+      owner: leaseOwner,
+      expiresAt: leaseExpiresAt,
+      ...(leaseFailure === undefined ? {} : { failure: leaseFailure }),
+    };
+  }
+  return entry;
+};
 
 const isConditionFailure = (e: unknown) =>
   e instanceof ConditionalCheckFailedException ||
@@ -121,15 +163,15 @@ const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
 };
 
 export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string): TokenStore => {
-  const keysOf = async (address: string): Promise<string[]> => {
+  const cachedSks = async (address: string): Promise<string[]> => {
     const sks: string[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await doc.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': address },
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': address, ':prefix': TOKEN_SK_PREFIX },
           ProjectionExpression: 'sk',
           ConsistentRead: true,
           ExclusiveStartKey: start,
@@ -141,24 +183,6 @@ export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string)
     return sks;
   };
 
-  /** Replaces the cached tokens with tombstones dated `at`; with `dropLeases`, deletes the leases too. */
-  const tombstone = async (address: string, appids: readonly string[], at: number, dropLeases: boolean) => {
-    const sks = await keysOf(address);
-    const tokens = new Set([...appids.map(tokenSk), ...sks.filter((sk) => sk.startsWith(TOKEN_SK_PREFIX))]);
-    const leases = dropLeases ? sks.filter((sk) => !sk.startsWith(TOKEN_SK_PREFIX)) : [];
-    await Promise.all([
-      ...[...tokens].map((sk) =>
-        doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { pk: address, sk, revokedAt: at, ttl: epochSeconds(at) + TOMBSTONE_TTL_SECONDS },
-          }),
-        ),
-      ),
-      ...leases.map((sk) => doc.send(new DeleteCommand({ TableName: tableName, Key: { pk: address, sk } }))),
-    ]);
-  };
-
   return {
     async get(address, appid, options = {}) {
       const { Item } = await doc.send(
@@ -168,14 +192,44 @@ export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string)
           ConsistentRead: options.consistent === true,
         }),
       );
-      // Absent, a tombstone, or an item this code did not write: all mean "nothing usable cached".
-      const parsed = TokenItem.safeParse(Item);
-      if (!parsed.success) return undefined;
-      const { pk, expiresAt, name, ...rest } = parsed.data;
-      return { ...rest, address: pk, expiresAt: expiresAt ?? null, ...(name === undefined ? {} : { name }) };
+      return entryFromItem(Item);
     },
 
-    put(record, { startedAt }) {
+    async tryAcquireLease(address, appid, lease, { now, seenIssuedAt }) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: address, sk: tokenSk(appid) },
+            UpdateExpression:
+              'SET leaseOwner = :owner, leaseExpiresAt = :expiresAt, #ttl = if_not_exists(#ttl, :ttl) REMOVE leaseFailure',
+            // A failed lease only informs the requests that waited on it; a newcomer may try again at once.
+            ConditionExpression: `(attribute_not_exists(leaseOwner) OR leaseExpiresAt <= :now OR attribute_exists(leaseFailure)) AND ${
+              seenIssuedAt === undefined ? 'attribute_not_exists(issuedAt)' : 'issuedAt = :seen'
+            }`,
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: {
+              ':owner': lease.owner,
+              ':expiresAt': lease.expiresAt,
+              ':ttl': epochSeconds(lease.expiresAt) + LEASE_TTL_SECONDS,
+              ':now': now,
+              ...(seenIssuedAt === undefined ? {} : { ':seen': seenIssuedAt }),
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { acquired: true };
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+        // The item comes back in its wire form (the document client does not convert exceptions).
+        const item = (e as ConditionalCheckFailedException).Item;
+        return item === undefined
+          ? { acquired: false }
+          : { acquired: false, entry: entryFromItem(unmarshall(item)) };
+      }
+    },
+
+    storeIssued(record, { owner, startedAt }) {
       const { address, expiresAt, ...rest } = record;
       return conditional(() =>
         doc.send(
@@ -188,56 +242,21 @@ export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string)
               ...(expiresAt === null ? {} : { expiresAt, ttl: epochSeconds(expiresAt) }),
             },
             ConditionExpression:
-              'attribute_not_exists(pk) OR ((attribute_not_exists(issuedAt) OR issuedAt < :issuedAt)' +
-              ' AND (attribute_not_exists(revokedAt) OR revokedAt < :startedAt))',
-            ExpressionAttributeValues: { ':issuedAt': record.issuedAt, ':startedAt': startedAt },
+              'leaseOwner = :owner AND (attribute_not_exists(revokedAt) OR revokedAt < :startedAt)',
+            ExpressionAttributeValues: { ':owner': owner, ':startedAt': startedAt },
           }),
         ),
       );
-    },
-
-    tryAcquireLease(address, appid, lease, now) {
-      return conditional(() =>
-        doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              pk: address,
-              sk: leaseSk(appid),
-              owner: lease.owner,
-              expiresAt: lease.expiresAt,
-              ttl: epochSeconds(lease.expiresAt) + LEASE_TTL_SECONDS,
-            },
-            // A failed lease only informs the requests that waited on it; a newcomer may try again at once.
-            ConditionExpression:
-              'attribute_not_exists(pk) OR expiresAt <= :now OR attribute_exists(#failure)',
-            ExpressionAttributeNames: { '#failure': 'failure' },
-            ExpressionAttributeValues: { ':now': now },
-          }),
-        ),
-      );
-    },
-
-    async getLease(address, appid) {
-      const { Item } = await doc.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: address, sk: leaseSk(appid) },
-          ConsistentRead: true,
-        }),
-      );
-      const parsed = LeaseItem.safeParse(Item);
-      return parsed.success ? parsed.data : undefined;
     },
 
     async releaseLease(address, appid, owner) {
       await conditional(() =>
         doc.send(
-          new DeleteCommand({
+          new UpdateCommand({
             TableName: tableName,
-            Key: { pk: address, sk: leaseSk(appid) },
-            ConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': 'owner' },
+            Key: { pk: address, sk: tokenSk(appid) },
+            UpdateExpression: 'REMOVE leaseOwner, leaseExpiresAt, leaseFailure',
+            ConditionExpression: 'leaseOwner = :owner',
             ExpressionAttributeValues: { ':owner': owner },
           }),
         ),
@@ -249,17 +268,27 @@ export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string)
         doc.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: { pk: address, sk: leaseSk(appid) },
-            UpdateExpression: 'SET #failure = :failure, expiresAt = :until',
-            ConditionExpression: '#owner = :owner',
-            ExpressionAttributeNames: { '#owner': 'owner', '#failure': 'failure' },
+            Key: { pk: address, sk: tokenSk(appid) },
+            UpdateExpression: 'SET leaseFailure = :failure, leaseExpiresAt = :until',
+            ConditionExpression: 'leaseOwner = :owner',
             ExpressionAttributeValues: { ':owner': owner, ':failure': failure, ':until': until },
           }),
         ),
       );
     },
 
-    revoke: (address, appids, at) => tombstone(address, appids, at, false),
-    erase: (address, appids, at) => tombstone(address, appids, at, true),
+    async revoke(address, appids, at) {
+      const sks = new Set([...appids.map(tokenSk), ...(await cachedSks(address))]);
+      await Promise.all(
+        [...sks].map((sk) =>
+          doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { pk: address, sk, revokedAt: at, ttl: epochSeconds(at) + TOMBSTONE_TTL_SECONDS },
+            }),
+          ),
+        ),
+      );
+    },
   };
 };

@@ -56,6 +56,7 @@ describe('POST /v1/users/me/token', () => {
       token: expect.any(String),
       appid: APPIDS[0],
       expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      replacedLiveToken: false,
     });
     const state = await h.control.state();
     expect(state.users.map((u) => u.address)).toEqual(['u:alice']);

@@ -36,7 +36,7 @@ const seedLease = (t: TokenHarness, address: string, owner: string, expiresAt: n
   t.dynamo.doc.send(
     new PutCommand({
       TableName: t.usersTable,
-      Item: { pk: address, sk: 'lease#com.example.app', owner, expiresAt },
+      Item: { pk: address, sk: 'appid#com.example.app', leaseOwner: owner, leaseExpiresAt: expiresAt },
     }),
   );
 
@@ -50,8 +50,10 @@ describe('single flight', () => {
     expect(results.map((r) => r.statusCode)).toEqual(Array(50).fill(200));
     expect(new Set(results.map((r) => r.json?.token)).size).toBe(1);
     expect(await t.control.requests({ op: 'useradd' })).toHaveLength(1);
-    // The lease is gone; only the token item is left.
-    expect((await t.items()).map((i) => i.sk)).toEqual(['appid#com.example.app']);
+    // The lease went with the write that stored the token.
+    const items = await t.items();
+    expect(items.map((i) => i.sk)).toEqual(['appid#com.example.app']);
+    expect(items[0]).not.toHaveProperty('leaseOwner');
   });
 
   it('takes over a lease whose holder died, once it expires', async () => {
@@ -71,12 +73,10 @@ describe('single flight', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers).toMatchObject({ 'retry-after': '5' });
     // The failure is left on the lease for the requests that waited on it; no token was cached.
-    const items = await t.items();
-    expect(items.filter((i) => i.sk === 'appid#com.example.app')).toEqual([]);
-    expect(items.find((i) => i.sk === 'lease#com.example.app')?.failure).toEqual({
-      kind: 'unavailable',
-      mesiboError: 'ABORTED',
-    });
+    const [item, ...others] = await t.items();
+    expect(others).toEqual([]);
+    expect(item).not.toHaveProperty('token');
+    expect(item?.leaseFailure).toEqual({ kind: 'unavailable', mesiboError: 'ABORTED' });
   });
 
   it('a waiter gives up with 503 at its deadline when the lease stays held (and never calls mesibo)', async () => {

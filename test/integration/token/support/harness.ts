@@ -49,6 +49,11 @@ export interface HarnessOptions {
 
 export interface TokenHarness {
   handler: TokenHandler;
+  /**
+   * Another container of the same function: its own handler and in-process state, sharing the table,
+   * mesibo and the secret with every other one (as concurrent Lambda containers do).
+   */
+  container(): TokenHandler;
   emulator: RunningEmulator;
   control: EmulatorControl;
   dynamo: LocalDynamo;
@@ -122,17 +127,22 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
     maxDelayMs: 50,
     ...options.mesibo,
   });
-  const deps = buildTokenDeps({
-    config,
-    doc,
-    mesibo,
-    logger,
-    metrics: options.metrics ?? new CountingMetrics(),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+  const metrics = options.metrics ?? new CountingMetrics();
+  const container = () =>
+    createHandler(
+      buildTokenDeps({
+        config,
+        doc,
+        mesibo,
+        logger,
+        metrics,
+        ...(options.clock ? { clock: options.clock } : {}),
+      }),
+    );
 
   return {
-    handler: createHandler(deps),
+    handler: container(),
+    container,
     emulator,
     control: emulatorControl(emulator.url),
     dynamo,

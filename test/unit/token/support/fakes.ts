@@ -77,6 +77,12 @@ export class FakeMesibo implements MesiboClient {
     return this.calls.filter((c) => c.op === op);
   }
 
+  /** The last token issued: with one live token per (user, appid), the only one mesibo still honours. */
+  lastToken(): string | undefined {
+    return this.lastIssued;
+  }
+  private lastIssued: string | undefined;
+
   private async step(op: string, input: unknown): Promise<void> {
     this.calls.push({ op, input });
     const step = this.steps.shift() ?? {};
@@ -87,7 +93,8 @@ export class FakeMesibo implements MesiboClient {
   async useradd(input: UserAddInput): Promise<UserAddResult> {
     await this.step('useradd', input);
     this.issued += 1;
-    return { uid: 1000 + input.address.length, token: `tok-${input.address}-${this.issued}` };
+    this.lastIssued = `tok-${input.address}-${this.issued}`;
+    return { uid: 1000 + input.address.length, token: this.lastIssued };
   }
   async userset(input: UserSetInput): Promise<void> {
     await this.step('userset', input);
