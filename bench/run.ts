@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: measures the product on local parts (mesibo emulator with injected latency,
- * dynalite) against naive baselines measured in the same run. Prints a table, writes
- * bench/results.json and docs/BENCHMARKS.md.
+ * dynalite) against baselines measured in the same run. Prints a table, writes bench/results.json
+ * and docs/BENCHMARKS.md; with --only, only the named groups' rows are replaced in both.
  *
  *   BENCH_MESIBO_LATENCY_MS  latency injected per mesibo call (default 50)
  *   --quick                  smaller sizes and fewer repetitions (used by the harness test)
@@ -13,7 +13,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { caseGroups } from './cases';
 import { benchmarksMarkdown } from './lib/markdown';
-import { type BenchRow, type BenchSettings, markdownTable, writeResults } from './lib/report';
+import {
+  type BenchRow,
+  type BenchSettings,
+  type GroupRun,
+  loadAverage,
+  markdownTable,
+  mergeResults,
+  readResults,
+  writeResults,
+} from './lib/report';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,22 +45,38 @@ const main = async () => {
 
   const startedAt = new Date();
   const rows: BenchRow[] = [];
+  const runs: Record<string, GroupRun> = {};
   for (const group of caseGroups) {
     if (only && !only.includes(group.name)) continue;
-    process.stderr.write(`bench: ${group.name} ...\n`);
-    const started = performance.now();
-    rows.push(...(await group.run(settings)));
-    process.stderr.write(
-      `bench: ${group.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
-    );
+    const before = loadAverage();
+    process.stderr.write(`bench: ${group.name} ... (load average ${before})\n`);
+    const groupStarted = new Date();
+    const ran = await group.run(settings);
+    const result = Array.isArray(ran) ? { rows: ran, nodes: [process.version] } : ran;
+    const durationSeconds = Math.round((Date.now() - groupStarted.getTime()) / 100) / 10;
+    rows.push(...result.rows);
+    runs[group.name] = {
+      startedAt: groupStarted.toISOString(),
+      durationSeconds,
+      settings,
+      nodes: result.nodes,
+      load: { before, after: loadAverage() },
+    };
+    process.stderr.write(`bench: ${group.name} done in ${durationSeconds} s\n`);
   }
 
-  console.log(markdownTable(rows));
+  console.log(markdownTable(rows, Object.values(runs).find((r) => r.nodes.length > 1)?.nodes));
   const out = values.out ?? join(root, 'bench', 'results.json');
-  await writeResults(out, settings, rows, startedAt);
+  const results = mergeResults(
+    await readResults(out),
+    { startedAt, runs, rows },
+    caseGroups.map((g) => g.name),
+  );
+  await writeResults(out, results);
   const docs = values.docs ?? join(root, 'docs', 'BENCHMARKS.md');
-  await writeFile(docs, benchmarksMarkdown(rows, settings, startedAt));
-  process.stderr.write(`bench: wrote ${out} and ${docs}\n`);
+  await writeFile(docs, benchmarksMarkdown(results));
+  const total = Object.values(runs).reduce((s, r) => s + r.durationSeconds, 0);
+  process.stderr.write(`bench: wrote ${out} and ${docs} (${Math.round(total)} s in all)\n`);
 };
 
 main().catch((e) => {

@@ -12,6 +12,15 @@ export const REQUIRE_SHIM =
 
 export const MAIN_FIELDS = ['module', 'main'];
 
+/**
+ * Modules swapped for lighter ones in the Lambda bundles, as paths relative to the repository root
+ * (esbuild resolves them from its working directory, the root, in both builds). The SDK's default
+ * credential chain becomes the environment provider, the only one that answers on Lambda.
+ */
+export const ALIASES: Record<string, string> = {
+  '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts',
+};
+
 /** The same options as esbuild build options (the SDK is bundled: nothing is external). */
 export const BUNDLING: BuildOptions = {
   bundle: true,
@@ -20,6 +29,7 @@ export const BUNDLING: BuildOptions = {
   target: BUNDLE_TARGET,
   mainFields: MAIN_FIELDS,
   banner: { js: REQUIRE_SHIM },
+  alias: ALIASES,
   minify: true,
   sourcemap: true,
   sourcesContent: false,

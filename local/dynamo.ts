@@ -29,6 +29,13 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
+/** SDK clients for a local DynamoDB endpoint, with the local stack's dummy credentials. */
+export const localDynamoClients = (endpoint: string) => {
+  const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return { client, doc };
+};
+
 export const startDynalite = async (
   options: { port?: number; host?: string; path?: string } = {},
 ): Promise<LocalDynamo> => {
@@ -37,8 +44,7 @@ export const startDynalite = async (
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const { client, doc } = localDynamoClients(endpoint);
   return {
     endpoint,
     client,

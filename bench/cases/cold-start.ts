@@ -1,32 +1,42 @@
 /**
- * Cold start: every function bundled as deployed (esbuild, ESM, minified, SDK bundled), then a fresh
- * `node` process imports the bundle and serves one realistic request against local parts (emulator,
- * dynalite, the loopback AWS stub). Reported as wall time per process against an empty `node -e 0`,
- * with the bundle size, the import and first-request times inside the child, and its peak RSS.
+ * Cold start: every function bundled as deployed (infra/bundling.ts), then a fresh `node` process
+ * imports the bundle and serves one realistic request, then a second (warm) one, against local parts
+ * (emulator, dynalite in its own process, the loopback AWS stub). Measured on Node 24 (the Lambda
+ * runtime) and on the bench's own Node, each paired with the function's SDK-only floor (bench/lib/
+ * floor.ts) run right after it on the same Node, so the ratio to the floor holds under load.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import { BUNDLING } from '../../infra/bundling';
-import { createTables, LOCAL_AWS, startDynalite, uniqueTableNames } from '../../local/dynamo';
+import { createTables, LOCAL_AWS, uniqueTableNames } from '../../local/dynamo';
 import { buildHttpEvent, type EventContext } from '../../local/gateway/event';
 import { startMesiboEmulator } from '../../local/mesibo-emulator/server';
-import { type FunctionName, type FunctionSpec, functionSpecs } from '../../shared/functions';
+import { type FunctionName, functionSpecs } from '../../shared/functions';
 import { signPayload } from '../../shared/webhook/signature';
 import { type AwsStub, type SentMessage, startAwsStub } from '../../test/support/aws-stub';
-import { type BenchRow, type BenchSettings, vs } from '../lib/report';
+import { startDynaliteProcess } from '../lib/dynalite-process';
+import { bundleFloor, type FloorPlan, planOf } from '../lib/floor';
+import { benchRuntimes, type NodeRuntime } from '../lib/node-runtimes';
+import { type RecordingProxy, startRecordingProxy } from '../lib/recording-proxy';
+import type { BenchRow, BenchSettings, Measured } from '../lib/report';
 import { median, round } from '../lib/stats';
 
 const CASE = 'cold-start';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const APP_TOKEN_SECRET = 'mesibo/app-token';
 const WEBHOOK_SECRET_ID = 'mesibo/webhook';
 const WEBHOOK_SECRET = 'whsec_bench_current_0001';
 
-/** Imports the bundle, serves one event, writes timings to BENCH_RESULT_FILE, and exits at once. */
+/**
+ * Imports the bundle, serves the first event, then the warm one, and writes the timings (and the
+ * epoch ms at which the warm request began, to tell its calls from the first one's) to a file.
+ */
 const CHILD = `
 const started = performance.now();
 const mod = await import(process.argv[1]);
@@ -35,9 +45,13 @@ const context = { functionName: 'bench', awsRequestId: crypto.randomUUID(), getR
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench' };
 const result = await mod.handler(JSON.parse(process.env.BENCH_EVENT), context);
 const handled = performance.now();
+const warmEpochMs = Date.now();
+const warmResult = await mod.handler(JSON.parse(process.env.BENCH_WARM_EVENT), { ...context, awsRequestId: crypto.randomUUID() });
+const warmed = performance.now();
 const { writeFileSync } = await import('node:fs');
 writeFileSync(process.env.BENCH_RESULT_FILE, JSON.stringify({
-  importMs: imported - started, handleMs: handled - imported, maxRssKb: process.resourceUsage().maxRSS, result }));
+  importMs: imported - started, handleMs: handled - imported, warmMs: warmed - handled, warmEpochMs,
+  maxRssKb: process.resourceUsage().maxRSS, result, warmResult }));
 process.exit(0);
 `;
 
@@ -45,20 +59,23 @@ interface ChildResult {
   wallMs: number;
   importMs: number;
   handleMs: number;
+  warmMs: number;
+  warmEpochMs: number;
   maxRssKb: number;
   result: unknown;
+  warmResult: unknown;
 }
 
-const runNode = async (args: string[], env: Record<string, string>): Promise<number> => {
+const runNode = async (node: string, args: string[], env: Record<string, string>): Promise<number> => {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(node, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   const wallMs = performance.now() - started;
-  if (code !== 0) throw new Error(`node ${args[0]} exited with ${code}: ${stderr.slice(-2000)}`);
+  if (code !== 0) throw new Error(`node ${args.at(-1)} exited with ${code}: ${stderr.slice(-2000)}`);
   return wallMs;
 };
 
@@ -134,8 +151,20 @@ const IAM = {
 } as const;
 
 /** Per function: its environment and the one request the child serves on run `i`. */
+/** Where a function's calls go: the recording proxies in front of dynalite, the AWS stub and mesibo. */
+interface Endpoints {
+  mesibo: string;
+  dynamo: string;
+  aws: string;
+  /** The stub behind `aws`, which keeps the messages the functions sent. */
+  stub: AwsStub;
+}
+
+/** A queue URL at the AWS proxy (the SQS client sends to the queue URL's host). */
+const queueUrl = (endpoints: Endpoints, name: string) => `${endpoints.aws}/000000000000/${name}`;
+
 const scenarios = (
-  endpoints: { mesibo: string; dynamo: string; stub: AwsStub },
+  endpoints: Endpoints,
   tables: ReturnType<typeof uniqueTableNames>,
 ): Record<
   FunctionName,
@@ -144,7 +173,7 @@ const scenarios = (
   const { stub } = endpoints;
   const aws = {
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: stub.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.aws,
     MESIBO_API_URL: endpoints.mesibo,
     MESIBO_APP_TOKEN_SECRET_ID: APP_TOKEN_SECRET,
   };
@@ -162,7 +191,7 @@ const scenarios = (
     },
     'issue-user-token': {
       env: { ...aws, USERS_TABLE: tables.usersTable, TOKEN_APPIDS: 'com.example.app' },
-      // The warm-up run (i = 0) is a miss that fills the cache; the measured runs are cache hits.
+      // The very first request is a miss that fills the cache; every measured one is a cache hit.
       event: () =>
         httpEvent(
           'POST',
@@ -181,7 +210,7 @@ const scenarios = (
         ...aws,
         GROUPS_TABLE: tables.groupsTable,
         WEBHOOK_SECRET_ID,
-        GROUP_SYNC_QUEUE_URL: stub.queueUrl('group-sync.fifo'),
+        GROUP_SYNC_QUEUE_URL: queueUrl(endpoints, 'group-sync.fifo'),
       },
       event: (i) => {
         const body = JSON.stringify({
@@ -212,7 +241,7 @@ const scenarios = (
         USERS_TABLE: tables.usersTable,
         GROUPS_TABLE: tables.groupsTable,
         IDEMPOTENCY_TABLE: tables.idempotencyTable,
-        FANOUT_QUEUE_URL: stub.queueUrl('fanout'),
+        FANOUT_QUEUE_URL: queueUrl(endpoints, 'fanout'),
         SCHEDULE_GROUP_NAME: 'mesibo-serverless',
         SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/scheduler',
         SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:000000000000:scheduler-dlq',
@@ -236,7 +265,7 @@ const scenarios = (
       env: {
         ...aws,
         IDEMPOTENCY_TABLE: tables.idempotencyTable,
-        FANOUT_DLQ_URL: stub.queueUrl('fanout-dlq'),
+        FANOUT_DLQ_URL: queueUrl(endpoints, 'fanout-dlq'),
       },
       event: (i) => sqsEvent('fanout', stub.sent('fanout')[i]!),
       ok: noFailures,
@@ -244,92 +273,195 @@ const scenarios = (
   };
 };
 
-const bundle = async (spec: FunctionSpec, dir: string): Promise<{ file: string; bytes: number }> => {
-  const file = join(dir, `${spec.name}.mjs`);
-  await build({ ...BUNDLING, entryPoints: [spec.entry], outfile: file, logLevel: 'silent' });
-  return { file, bytes: (await stat(file)).size };
+const kib = async (file: string) => round((await stat(file)).size / 1024, 1);
+
+/** One product run and the floor run paired with it, on one Node. */
+interface Pair {
+  product: ChildResult;
+  floor: ChildResult;
+}
+
+const pairedRatio = (pairs: readonly Pair[], pick: (r: ChildResult) => number): Measured => {
+  const value = round(median(pairs.map((p) => pick(p.product))));
+  const baseline = round(median(pairs.map((p) => pick(p.floor))), 3);
+  const ratio = round(median(pairs.map((p) => pick(p.product) / Math.max(0.001, pick(p.floor)))), 3);
+  return { value, baseline, ratio };
 };
 
-export const coldStartCases = async (settings: BenchSettings): Promise<BenchRow[]> => {
+export const coldStartCases = async (
+  settings: BenchSettings,
+): Promise<{ rows: BenchRow[]; nodes: string[] }> => {
   const runs = settings.quick ? 2 : 7;
+  // Quick mode (the harness test) measures Lambda's Node only.
+  const runtimes = settings.quick ? benchRuntimes(root).slice(0, 1) : benchRuntimes(root);
   const dir = await mkdtemp(join(tmpdir(), 'mesibo-bench-'));
-  const [emulator, dynamo] = await Promise.all([startMesiboEmulator({ port: 0 }), startDynalite()]);
-  const stub = await startAwsStub({
-    [APP_TOKEN_SECRET]: emulator.appToken,
+  const secrets = {
+    [APP_TOKEN_SECRET]: '',
     [WEBHOOK_SECRET_ID]: JSON.stringify({ current: WEBHOOK_SECRET }),
-  });
+  };
+  const [emulator, dynamo] = await Promise.all([startMesiboEmulator({ port: 0 }), startDynaliteProcess()]);
+  secrets[APP_TOKEN_SECRET] = emulator.appToken;
+  // The floor's AWS calls go to a stub of their own, so its replayed sends never reach the queues
+  // the workers' events are taken from.
+  const [stub, floorStub] = await Promise.all([startAwsStub(secrets), startAwsStub(secrets)]);
+  const proxies: RecordingProxy[] = await Promise.all([
+    startRecordingProxy('dynamodb', dynamo.endpoint),
+    startRecordingProxy('aws', stub.endpoint),
+    startRecordingProxy('mesibo', emulator.url),
+    startRecordingProxy('aws', floorStub.endpoint),
+  ]);
+  const [dynamoProxy, awsProxy, mesiboProxy, floorAwsProxy] = proxies as [
+    RecordingProxy,
+    RecordingProxy,
+    RecordingProxy,
+    RecordingProxy,
+  ];
+  const recorded = () => proxies.slice(0, 3).flatMap((p) => p.calls.splice(0));
   const tables = uniqueTableNames();
   await createTables(dynamo.client, tables);
   const rows: BenchRow[] = [];
+  const byNode = (values: Measured[]): Measured & { second?: Measured } => ({
+    ...values[0]!,
+    ...(values[1] ? { second: values[1] } : {}),
+  });
   try {
-    const childFile = join(dir, 'child.mjs');
-    await writeFile(childFile, CHILD);
-    const empty = [];
-    for (let i = 0; i <= runs; i++) empty.push(await runNode(['-e', '0'], baseEnv()));
-    const baseline = median(empty.slice(1));
-    rows.push({ case: CASE, metric: 'baseline: empty node -e 0', value: round(baseline), unit: 'ms' });
+    const empty = await Promise.all(
+      runtimes.map(async (node) => {
+        const samples = [];
+        for (let i = 0; i <= runs; i++) samples.push(await runNode(node.execPath, ['-e', '0'], baseEnv()));
+        return { value: round(median(samples.slice(1))) };
+      }),
+    );
+    rows.push({ case: CASE, metric: 'baseline: empty node -e 0', unit: 'ms', ...byNode(empty) });
 
-    const byName = scenarios({ mesibo: emulator.backendUrl, dynamo: dynamo.endpoint, stub }, tables);
+    const endpoints: Endpoints = {
+      mesibo: `${mesiboProxy.endpoint}${new URL(emulator.backendUrl).pathname}`,
+      dynamo: dynamoProxy.endpoint,
+      aws: awsProxy.endpoint,
+      stub,
+    };
+    const byName = scenarios(endpoints, tables);
+    // The floor replays the product's calls with the product's endpoints swapped for its own stub's.
+    const forFloor = (plan: FloorPlan): FloorPlan =>
+      plan.map((wave) =>
+        wave.map((c) => ({ ...c, body: c.body.replaceAll(awsProxy.endpoint, floorAwsProxy.endpoint) })),
+      );
     for (const spec of functionSpecs) {
-      const { file, bytes } = await bundle(spec, dir);
       const scenario = byName[spec.name];
-      const samples: ChildResult[] = [];
-      for (let i = 0; i <= runs; i++) {
-        const resultFile = join(dir, `${spec.name}-${i}.json`);
+      const file = join(dir, `${spec.name}.mjs`);
+      await build({
+        ...BUNDLING,
+        absWorkingDir: root,
+        entryPoints: [spec.entry],
+        outfile: file,
+        logLevel: 'silent',
+      });
+      const floorFile = join(dir, `${spec.name}-floor.mjs`);
+      let events = 0;
+      let floorBuilt = false;
+
+      const product = async (node: NodeRuntime, tag: string) => {
+        const resultFile = join(dir, `${spec.name}-${tag}.json`);
         const env = {
           ...baseEnv(),
           ...scenario.env,
           POWERTOOLS_SERVICE_NAME: spec.name,
-          BENCH_EVENT: JSON.stringify(scenario.event(i)),
+          BENCH_EVENT: JSON.stringify(scenario.event(events++)),
+          BENCH_WARM_EVENT: JSON.stringify(scenario.event(events++)),
           BENCH_RESULT_FILE: resultFile,
         };
-        const wallMs = await runNode(['--input-type=module', '-e', CHILD, file], env);
+        recorded();
+        const wallMs = await runNode(node.execPath, ['--input-type=module', '-e', CHILD, file], env);
         const child = JSON.parse(await readFile(resultFile, 'utf8')) as Omit<ChildResult, 'wallMs'>;
-        if (!scenario.ok(child.result)) {
-          throw new Error(`${spec.name} did not serve its request: ${JSON.stringify(child.result)}`);
+        for (const r of [child.result, child.warmResult]) {
+          if (!scenario.ok(r))
+            throw new Error(`${spec.name} did not serve its request: ${JSON.stringify(r)}`);
         }
-        if (i > 0) samples.push({ wallMs, ...child });
+        const calls = recorded();
+        const plans = [
+          planOf(calls.filter((c) => c.startedAt < child.warmEpochMs)),
+          planOf(calls.filter((c) => c.startedAt >= child.warmEpochMs)),
+        ].map(forFloor);
+        return { result: { wallMs, ...child }, plans };
+      };
+
+      const floor = async (node: NodeRuntime, tag: string, plans: FloorPlan[]) => {
+        const resultFile = join(dir, `${spec.name}-${tag}-floor.json`);
+        const planFile = join(dir, `${spec.name}-${tag}-plan.json`);
+        await writeFile(planFile, JSON.stringify(plans), { mode: 0o600 });
+        const env = {
+          ...baseEnv(),
+          AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: floorAwsProxy.endpoint,
+          BENCH_FLOOR_MESIBO_URL: mesiboProxy.endpoint,
+          BENCH_FLOOR_PLAN: planFile,
+          BENCH_EVENT: '{}',
+          BENCH_WARM_EVENT: '{}',
+          BENCH_RESULT_FILE: resultFile,
+        };
+        const wallMs = await runNode(node.execPath, ['--input-type=module', '-e', CHILD, floorFile], env);
+        recorded();
+        floorAwsProxy.calls.length = 0;
+        const child = JSON.parse(await readFile(resultFile, 'utf8')) as Omit<ChildResult, 'wallMs'>;
+        await rm(planFile, { force: true });
+        return { wallMs, ...child };
+      };
+
+      const perNode: Pair[][] = [];
+      for (const node of runtimes) {
+        const pairs: Pair[] = [];
+        for (let i = 0; i <= runs; i++) {
+          const tag = `${node.version}-${i}`;
+          const ran = await product(node, tag);
+          // The first run only warms the disk cache (and, for the token route, fills the user cache).
+          if (i === 0) continue;
+          if (!floorBuilt) {
+            // Built from a measured run's calls, so it carries no client only the warm-up needed.
+            await bundleFloor(ran.plans, floorFile, root);
+            floorBuilt = true;
+          }
+          if (pairs.length === 0) await floor(node, `${tag}-warmup`, ran.plans);
+          pairs.push({ product: ran.result, floor: await floor(node, tag, ran.plans) });
+        }
+        perNode.push(pairs);
       }
-      const m = (pick: (r: ChildResult) => number) => round(median(samples.map(pick)));
-      rows.push({
-        case: CASE,
-        metric: `${spec.name}: bundle size`,
-        value: round(bytes / 1024, 1),
-        unit: 'KiB',
-      });
-      rows.push(
-        vs(
-          {
-            case: CASE,
-            metric: `${spec.name}: fresh process serving one request`,
-            value: m((r) => r.wallMs),
-            unit: 'ms',
-          },
-          baseline,
-        ),
+
+      const row = (metric: string, unit: string, values: Measured[]) =>
+        rows.push({ case: CASE, metric: `${spec.name}: ${metric}`, unit, ...byNode(values) });
+      const plain = (pick: (r: ChildResult) => number, of: 'product' | 'floor' = 'product') =>
+        perNode.map((pairs) => ({ value: round(median(pairs.map((p) => pick(p[of])))) }));
+      row('bundle size', 'KiB', [{ value: await kib(file) }]);
+      row('SDK-only floor bundle size', 'KiB', [{ value: await kib(floorFile) }]);
+      row(
+        'fresh process to first response, vs its SDK-only floor',
+        'ms',
+        perNode.map((pairs) => pairedRatio(pairs, (r) => r.wallMs)),
       );
-      rows.push({
-        case: CASE,
-        metric: `${spec.name}: import of the bundle`,
-        value: m((r) => r.importMs),
-        unit: 'ms',
-      });
-      rows.push({
-        case: CASE,
-        metric: `${spec.name}: first request`,
-        value: m((r) => r.handleMs),
-        unit: 'ms',
-      });
-      rows.push({
-        case: CASE,
-        metric: `${spec.name}: peak RSS`,
-        value: round(m((r) => r.maxRssKb) / 1024, 1),
-        unit: 'MB',
-      });
+      row(
+        'import of the bundle, vs the floor',
+        'ms',
+        perNode.map((pairs) => pairedRatio(pairs, (r) => r.importMs)),
+      );
+      row(
+        'first request, vs the floor',
+        'ms',
+        perNode.map((pairs) => pairedRatio(pairs, (r) => r.handleMs)),
+      );
+      row(
+        'warm request, vs the floor',
+        'ms',
+        perNode.map((pairs) => pairedRatio(pairs, (r) => r.warmMs)),
+      );
+      row(
+        'peak RSS',
+        'MB',
+        plain((r) => round(r.maxRssKb / 1024, 1)),
+      );
     }
   } finally {
-    await Promise.all([emulator.close(), dynamo.close(), stub.close()]);
+    await Promise.all([emulator.close(), dynamo.close(), stub.close(), floorStub.close()]);
+    await Promise.all(proxies.map((p) => p.close()));
     await rm(dir, { recursive: true, force: true });
   }
-  return rows;
+  return { rows, nodes: runtimes.map((r) => r.version) };
 };

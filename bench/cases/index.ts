@@ -7,7 +7,8 @@ import { tokenCases } from './token';
 
 export interface CaseGroup {
   name: string;
-  run(settings: BenchSettings): Promise<BenchRow[]>;
+  /** The rows, with the Node versions they were measured on when the group chose them itself. */
+  run(settings: BenchSettings): Promise<BenchRow[] | { rows: BenchRow[]; nodes: string[] }>;
 }
 
 export const caseGroups: readonly CaseGroup[] = [

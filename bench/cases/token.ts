@@ -14,18 +14,21 @@ import {
   type TokenHarness,
 } from '../../test/integration/token/support/harness';
 import { measureTokenPath } from '../../test/integration/token/support/measure';
+import { startDynaliteProcess } from '../lib/dynalite-process';
 import { type BenchRow, type BenchSettings, vs } from '../lib/report';
 import { median, percentile, round, timeInFlight, timeRuns } from '../lib/stats';
 
 const CASE = 'token';
 
-const request = async (harness: TokenHarness, sub: string) => {
-  const res = (await harness.handler(
+const request = async (harness: TokenHarness, sub: string, handler = harness.handler) => {
+  const res = (await handler(
     jwtEvent({ method: 'POST', claims: { sub } }),
     lambdaContext(),
   )) as APIGatewayProxyStructuredResultV2;
   if (res.statusCode !== 200) throw new Error(`token request failed: ${res.statusCode} ${res.body}`);
 };
+
+const dynamoOps = (harness: TokenHarness) => [...harness.dynamoCalls.values()].reduce((a, b) => a + b, 0);
 
 const useraddCount = async (harness: TokenHarness) =>
   (await harness.control.requests({ op: 'useradd' })).length;
@@ -57,7 +60,8 @@ export const tokenCases = async (settings: BenchSettings): Promise<BenchRow[]> =
   const runs = settings.quick ? 20 : 200;
   const users = settings.quick ? 20 : 100;
   const requests = users * 10;
-  const harness = await startTokenHarness({ logLevel: 'INFO' });
+  const dynamo = await startDynaliteProcess();
+  const harness = await startTokenHarness({ logLevel: 'INFO', dynamo });
   const naive = naiveFlow(harness);
   const rows: BenchRow[] = [];
   try {
@@ -141,9 +145,19 @@ export const tokenCases = async (settings: BenchSettings): Promise<BenchRow[]> =
       value: missCalls / (runs + 3),
       unit: 'calls',
     });
+    // One miss on its own: every DynamoDB call it makes is a sequential round trip.
+    harness.dynamoCalls.clear();
+    await counted(`miss-${m++}`);
+    rows.push({
+      case: CASE,
+      metric: '(b) DynamoDB round trips per miss',
+      value: dynamoOps(harness),
+      unit: 'calls',
+    });
 
     // (c) 50 concurrent first requests for one address; the naive flow makes 50 useradd calls.
     const c0 = await useraddCount(harness);
+    harness.dynamoCalls.clear();
     const started = performance.now();
     await Promise.all(Array.from({ length: 50 }, () => counted('stampede-user')));
     rows.push(
@@ -168,6 +182,43 @@ export const tokenCases = async (settings: BenchSettings): Promise<BenchRow[]> =
         naiveStampedeCalls,
       ),
     );
+
+    rows.push({
+      case: CASE,
+      metric: '(c) 50 concurrent first requests: DynamoDB operations, in one container',
+      value: dynamoOps(harness),
+      unit: 'calls',
+    });
+    // The same stampede spread over 50 containers (own handler each, one table): the cross-container lease.
+    const containers = Array.from({ length: 50 }, () => harness.container());
+    const c1 = await useraddCount(harness);
+    harness.dynamoCalls.clear();
+    const spreadStarted = performance.now();
+    await Promise.all(containers.map((handler) => request(harness, 'stampede-spread', handler)));
+    productRequests += 50;
+    rows.push(
+      vs(
+        {
+          case: CASE,
+          metric: '(c) 50 concurrent first requests in 50 containers: wall time',
+          value: round(performance.now() - spreadStarted),
+          unit: 'ms',
+        },
+        naiveStampedeMs,
+      ),
+    );
+    rows.push({
+      case: CASE,
+      metric: '(c) 50 concurrent first requests in 50 containers: useradd calls',
+      value: (await useraddCount(harness)) - c1,
+      unit: 'calls',
+    });
+    rows.push({
+      case: CASE,
+      metric: '(c) 50 concurrent first requests in 50 containers: DynamoDB operations',
+      value: dynamoOps(harness),
+      unit: 'calls',
+    });
 
     // (d) 1,000 requests over 100 users, 10 in flight.
     const d = await measureTokenPath(harness, { users, requests, concurrency: 10, mesiboLatencyMs: latency });
@@ -204,6 +255,7 @@ export const tokenCases = async (settings: BenchSettings): Promise<BenchRow[]> =
   } finally {
     await naive.close();
     await harness.close();
+    await dynamo.close();
   }
   return rows;
 };

@@ -14,7 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type FunctionName, type FunctionSpec, functionSpecs, type Resource } from '../../shared/functions';
-import { BUNDLE_TARGET, BUNDLING, MAIN_FIELDS, REQUIRE_SHIM } from '../bundling';
+import { ALIASES, BUNDLE_TARGET, BUNDLING, MAIN_FIELDS, REQUIRE_SHIM } from '../bundling';
 import { functionConfig, type StageConfig } from '../config';
 import { fromRoot, repoRoot } from '../paths';
 
@@ -122,6 +122,7 @@ export class Functions extends Construct {
           minify: BUNDLING.minify === true,
           sourceMap: BUNDLING.sourcemap === true,
           sourcesContent: BUNDLING.sourcesContent === true,
+          esbuildArgs: { '--alias': Object.entries(ALIASES).map(([from, to]) => `${from}=${to}`) },
           // The SDK is bundled and tree-shaken: smaller cold start than the runtime's full copy,
           // and the version the tests ran against.
           bundleAwsSDK: true,

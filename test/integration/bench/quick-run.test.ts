@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchRow } from '../../../bench/lib/report';
+import type { BenchResults, BenchRow } from '../../../bench/lib/report';
 
 const run = promisify(execFile);
 
@@ -16,6 +16,7 @@ describe('npm run bench -- --quick', () => {
   let dir: string;
   let rows: BenchRow[];
   let markdown: string;
+  let nodes: string[];
   const value = (group: string, metric: string) => {
     const row = rows.find((r) => r.case === group && r.metric.startsWith(metric));
     if (!row) throw new Error(`no ${group} row starting with "${metric}"`);
@@ -30,8 +31,12 @@ describe('npm run bench -- --quick', () => {
       env: { ...process.env, BENCH_MESIBO_LATENCY_MS: '5' },
       maxBuffer: 10 * 1024 * 1024,
     });
-    const results = JSON.parse(await readFile(out, 'utf8'));
-    expect(results.settings).toEqual({ mesiboLatencyMs: 5, quick: true });
+    const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
+    for (const run of Object.values(results.runs)) {
+      expect(run.settings).toEqual({ mesiboLatencyMs: 5, quick: true });
+      expect(run.load.before).toBeGreaterThanOrEqual(0);
+    }
+    nodes = results.runs['cold-start']?.nodes ?? [];
     rows = results.cases;
     markdown = await readFile(docs, 'utf8');
   }, 300_000);
@@ -45,6 +50,15 @@ describe('npm run bench -- --quick', () => {
       new Set(['cold-start', 'token', 'group-sync', 'fanout']),
     );
     expect(markdown).toContain('| token | (a) cache hit p50 |');
+  });
+
+  it("measures cold starts on Node 24, the Lambda runtime, against each function's SDK-only floor", () => {
+    expect(nodes[0]).toMatch(/^v24\./);
+    const floors = rows.filter(
+      (r) => r.case === 'cold-start' && r.metric.includes('floor') && r.ratio !== undefined,
+    );
+    expect(floors.length).toBeGreaterThanOrEqual(6);
+    for (const r of floors) expect(r.ratio).toBeGreaterThan(0);
   });
 
   it('serves one request from every function bundle', () => {
@@ -63,6 +77,9 @@ describe('npm run bench -- --quick', () => {
     expect(value('token', '(a) mesibo calls per cache hit')).toBe(0);
     expect(value('token', '(b) mesibo calls per miss')).toBe(1);
     expect(value('token', '(c) 50 concurrent first requests: useradd calls')).toBe(1);
+    expect(value('token', '(c) 50 concurrent first requests in 50 containers: useradd calls')).toBe(1);
+    expect(value('token', '(b) DynamoDB round trips per miss')).toBe(3);
+    expect(value('token', '(c) 50 concurrent first requests: DynamoDB operations')).toBeLessThanOrEqual(60);
     expect(value('token', '(d) mesibo calls for 200 requests over 20 users')).toBe(20);
   });
 

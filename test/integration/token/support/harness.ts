@@ -45,6 +45,8 @@ export interface HarnessOptions {
   clock?: Clock;
   /** Handler log level (default DEBUG, so tests see every line; benchmarks use INFO as deployed). */
   logLevel?: 'DEBUG' | 'INFO';
+  /** A DynamoDB to use (left running at close) instead of an in-process dynalite of its own. */
+  dynamo?: LocalDynamo;
 }
 
 export interface TokenHarness {
@@ -89,7 +91,10 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
     TOKEN_LEASE_MS: '3000',
     ...options.env,
   });
-  const [dynamo, emulator] = await Promise.all([startDynalite(), startMesiboEmulator({ port: 0 })]);
+  const [dynamo, emulator] = await Promise.all([
+    options.dynamo ?? startDynalite(),
+    startMesiboEmulator({ port: 0 }),
+  ]);
   const secrets = await startAwsStub({ [SECRET_ID]: options.secretValue ?? emulator.appToken });
   await createTables(dynamo.client, tables);
 
@@ -158,7 +163,7 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
       await mesibo.close();
       secretsClient.destroy();
       handlerDynamo.destroy();
-      await Promise.all([emulator.close(), dynamo.close(), secrets.close()]);
+      await Promise.all([emulator.close(), options.dynamo ? undefined : dynamo.close(), secrets.close()]);
       output.restore();
     },
   };
