@@ -62,6 +62,33 @@ export const StageConfigSchema = z
     /** Production safety switches: deletion protection on tables, stricter defaults. */
     production: z.boolean(),
     stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/),
+    /**
+     * Pins the stack to one AWS account and region: `cdk deploy` then refuses credentials of another
+     * account, and the region no longer follows the shell. Unset: deploys where the profile points.
+     */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region, e.g. eu-west-1')
+      .optional(),
+    /** A custom domain for the HTTP API, so apps ship a name you control instead of the execute-api URL. */
+    domain: z
+      .strictObject({
+        name: z
+          .string()
+          .regex(/^(?!-)[a-z0-9-]{1,63}(\.(?!-)[a-z0-9-]{1,63})+$/, 'must be a lower-case DNS name'),
+        /** An ACM certificate for `name`, in the stack's region (a regional API needs a regional certificate). */
+        certificateArn: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/,
+            'must be an ACM certificate ARN',
+          ),
+      })
+      .optional(),
     mesibo: z.strictObject({
       apiStyle: z.enum(['json', 'legacy']).default('json'),
       /** Defaults (in the function) to api.mesibo.com for the chosen style. */
@@ -110,6 +137,11 @@ export const StageConfigSchema = z
       metricsNamespace: z.string().min(1).default('MesiboServerless'),
       /** Subscribed to the alarm topic when set (confirm the e-mail AWS sends). */
       alarmEmail: z.email().optional(),
+      /** An existing SNS topic (on-call tool, chat integration) that every alarm also notifies. */
+      alarmTopicArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')
+        .optional(),
     }),
     functionDefaults: z.strictObject({
       memoryMb: z.int().min(128).max(10_240),
@@ -123,6 +155,18 @@ export const StageConfigSchema = z
     schedules: z.array(ScheduleSchema).default([]),
   })
   .superRefine((config, ctx) => {
+    if (config.production) {
+      for (const issue of productionGuards(config)) ctx.addIssue({ code: 'custom', ...issue });
+    }
+    const pinnedRegion = config.region;
+    const certRegion = config.domain?.certificateArn.split(':')[3];
+    if (pinnedRegion && certRegion && certRegion !== pinnedRegion) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['domain', 'certificateArn'],
+        message: `is in ${certRegion}; a regional API needs a certificate in the stack's region (${pinnedRegion})`,
+      });
+    }
     const httpFunctions = new Set(routes.map((r) => r.function));
     for (const [name, fn] of Object.entries(config.functions)) {
       const fnName = name as FunctionName;
@@ -212,6 +256,56 @@ export const StageConfigSchema = z
 
 export type StageConfig = z.infer<typeof StageConfigSchema>;
 export type ScheduleConfig = StageConfig['schedules'][number];
+
+/** The committed configs carry example identity-provider and app values; a real deploy must replace them. */
+export const EXAMPLE_VALUE = /example/i;
+/** The issue-user-token setting that lists the accepted mesibo app ids. */
+const APPIDS_SETTING = 'TOKEN_APPIDS';
+
+interface ConfigIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** What the production guards read (the parsed shape, before the egress default is applied). */
+interface GuardedFields {
+  stage: string;
+  jwt: { issuer: string; audience: string[] };
+  functions: Partial<Record<FunctionName, { settings: Record<string, string> } | undefined>>;
+  observability: { alarmEmail?: string | undefined; alarmTopicArn?: string | undefined };
+}
+
+/**
+ * A production stage that deploys cleanly but cannot work is refused at synth: example identity
+ * provider or app ids would answer 401/400 to every app, and alarms without a destination page nobody.
+ */
+export const productionGuards = (config: GuardedFields): ConfigIssue[] => {
+  const issues: ConfigIssue[] = [];
+  const fix = `set it in infra/config/${config.stage}.json (docs/deploy.md)`;
+  if (EXAMPLE_VALUE.test(config.jwt.issuer)) {
+    issues.push({ path: ['jwt', 'issuer'], message: `is the example issuer; ${fix}` });
+  }
+  config.jwt.audience.forEach((aud, i) => {
+    if (EXAMPLE_VALUE.test(aud)) {
+      issues.push({ path: ['jwt', 'audience', i], message: `is an example audience; ${fix}` });
+    }
+  });
+  const appids = config.functions['issue-user-token']?.settings[APPIDS_SETTING];
+  if (appids === undefined || appids.split(',').some((id) => EXAMPLE_VALUE.test(id))) {
+    issues.push({
+      path: ['functions', 'issue-user-token', 'settings', APPIDS_SETTING],
+      message: `${appids === undefined ? 'is missing' : 'lists an example app id'}; ${fix}`,
+    });
+  }
+  if (!config.observability.alarmEmail && !config.observability.alarmTopicArn) {
+    issues.push({
+      path: ['observability', 'alarmEmail'],
+      message:
+        'a production stage needs an alarm destination: set observability.alarmEmail or observability.alarmTopicArn',
+    });
+  }
+  return issues;
+};
 
 /** Memory, timeout, reserved concurrency and settings of one function, defaults applied. */
 export interface ResolvedFunctionConfig {

@@ -48,10 +48,7 @@ export class MesiboServerlessStack extends Stack {
       ...props,
     });
     const { config } = props;
-    // The CloudFormation registry schema cfn-lint validates against has no Tags on dashboards.
-    const tagging = { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] };
-    Tags.of(this).add('project', 'mesibo-serverless', tagging);
-    Tags.of(this).add('stage', config.stage, tagging);
+    tagStack(this, config.stage);
     warnAboutExampleValues(this, config);
 
     const retention = config.observability.logRetentionDays as logs.RetentionDays;
@@ -162,16 +159,19 @@ export class MesiboServerlessStack extends Stack {
       jwt: { issuer: config.jwt.issuer, audience: config.jwt.audience },
       throttling: config.api.throttling,
       logRetention: retention,
+      ...(config.domain ? { domain: config.domain } : {}),
     });
 
     this.operations = new Operations(this, 'Operations', {
       stage: config.stage,
       namespace: config.observability.metricsNamespace,
       ...(config.observability.alarmEmail ? { alarmEmail: config.observability.alarmEmail } : {}),
+      ...(config.observability.alarmTopicArn ? { alarmTopicArn: config.observability.alarmTopicArn } : {}),
       ...(this.data.key ? { key: this.data.key } : {}),
       api: this.api,
       functions: this.functions.byName,
       logGroups: this.functions.logGroups,
+      groupSyncWorker: groupSyncConsumer.name,
       mesiboFunctions: functionSpecs.filter((f) => f.uses.includes('mesibo')).map((f) => f.name),
       queues: { groupSync: this.queues.groupSync, fanout: this.queues.fanout },
       deadLetterQueues: {
@@ -182,6 +182,14 @@ export class MesiboServerlessStack extends Stack {
     });
   }
 }
+
+/** The project and stage tags on every resource of a stage's stack (the reattach stack too). */
+export const tagStack = (stack: Stack, stage: string): void => {
+  // The CloudFormation registry schema cfn-lint validates against has no Tags on dashboards.
+  const tagging = { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] };
+  Tags.of(stack).add('project', 'mesibo-serverless', tagging);
+  Tags.of(stack).add('stage', stage, tagging);
+};
 
 const maxConcurrency = (value: number | undefined): { maxConcurrency?: number } =>
   value === undefined ? {} : { maxConcurrency: value };

@@ -3,11 +3,12 @@
  * authorizer, so the deployed API cannot drift from the local gateway. One explicit `$default` stage
  * carries throttling and JSON access logs.
  */
-import { CfnOutput, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -19,6 +20,8 @@ export interface ApiProps {
   jwt: { issuer: string; audience: readonly string[] };
   throttling: { rateLimit: number; burstLimit: number };
   logRetention: logs.RetentionDays;
+  /** A custom domain mapped to the `$default` stage; its certificate must be in the stack's region. */
+  domain?: { name: string; certificateArn: string };
 }
 
 /** Access log line: no headers, no bodies, no token claims; the IAM caller ARN is not a secret. */
@@ -49,6 +52,7 @@ export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly accessLogs: logs.LogGroup;
+  readonly domainName?: apigw.DomainName;
   /** Route key (`METHOD /path`) → route, for tests and operations. */
   readonly routes = new Map<string, apigw.HttpRoute>();
 
@@ -94,7 +98,43 @@ export class Api extends Construct {
     for (const route of routes)
       this.addRoute(route, integrationFor(route.function), authorizerFor(route.auth));
 
-    new CfnOutput(this, 'Url', { key: 'ApiUrl', value: this.stage.url, description: 'HTTP API base URL' });
+    // No trailing slash, so `"$API_URL/v1/health"` is a valid URL.
+    const { region, urlSuffix } = Stack.of(this);
+    const executeApiUrl = `https://${this.httpApi.apiId}.execute-api.${region}.${urlSuffix}`;
+    if (props.domain) {
+      this.domainName = new apigw.DomainName(this, 'Domain', {
+        domainName: props.domain.name,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+      new apigw.ApiMapping(this, 'DomainMapping', {
+        api: this.httpApi,
+        domainName: this.domainName,
+        stage: this.stage,
+      });
+      new CfnOutput(this, 'DomainTarget', {
+        key: 'CustomDomainTarget',
+        value: this.domainName.regionalDomainName,
+        description: `DNS: point ${props.domain.name} here (CNAME, or an alias with CustomDomainHostedZoneId)`,
+      });
+      new CfnOutput(this, 'DomainZone', {
+        key: 'CustomDomainHostedZoneId',
+        value: this.domainName.regionalHostedZoneId,
+        description: 'hosted zone of CustomDomainTarget, for a Route 53 alias record',
+      });
+    }
+    new CfnOutput(this, 'Url', {
+      key: 'ApiUrl',
+      value: props.domain ? `https://${props.domain.name}` : executeApiUrl,
+      description: 'base URL apps and backends call (the custom domain when set), no trailing slash',
+    });
+    if (props.domain) {
+      new CfnOutput(this, 'ExecuteApiUrl', {
+        key: 'ExecuteApiUrl',
+        value: executeApiUrl,
+        description: 'the API Gateway URL, which works before DNS for the custom domain is in place',
+      });
+    }
     new CfnOutput(this, 'Id', { key: 'ApiId', value: this.httpApi.apiId, description: 'HTTP API id' });
   }
 

@@ -25,10 +25,14 @@ export interface OperationsProps {
   stage: string;
   namespace: string;
   alarmEmail?: string;
+  /** An existing topic (on-call tool, chat) that every alarm also notifies. */
+  alarmTopicArn?: string;
   key?: kms.IKey;
   api: Api;
   functions: Record<FunctionName, lambda.IFunction>;
   logGroups: Record<FunctionName, logs.ILogGroup>;
+  /** The function that applies group-sync events (its `service` dimension). */
+  groupSyncWorker: FunctionName;
   /** Functions whose logs can carry mesibo errors. */
   mesiboFunctions: readonly FunctionName[];
   queues: { groupSync: sqs.IQueue; fanout: sqs.IQueue };
@@ -40,6 +44,14 @@ export const CREDENTIAL_ERROR_CODES = ['TOKENBREACH', 'AUTHFAIL'] as const;
 export const loggedErrorMetricName = (code: string): string => `MesiboLogged${code}`;
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/** Where each alarm's runbook lives: every alarm description ends with its link (test/infra checks both). */
+export const RUNBOOK_DOC = 'docs/operations.md';
+/** The runbook heading of an alarm id: per-function alarms share one section per kind. */
+export const runbookAnchor = (alarmId: string): string =>
+  alarmId.replace(/^.*-(errors|throttles)$/, 'function-$1').toLowerCase();
+/** The group-sync worker's per-event failure counter (after the mesibo client's own retries). */
+export const GROUP_EVENT_FAILED_METRIC = 'DeliveryFailed';
 
 /**
  * The mesibo error-rate alarm: the share of failed calls (after the client's retries) over five
@@ -83,7 +95,12 @@ export class Operations extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     new CfnOutput(this, 'AlarmTopicArn', { key: 'AlarmTopicArn', value: this.topic.topicArn });
 
-    const action = new actions.SnsAction(this.topic);
+    const targets = [new actions.SnsAction(this.topic)];
+    if (props.alarmTopicArn) {
+      targets.push(
+        new actions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmDestination', props.alarmTopicArn)),
+      );
+    }
     const alarm = (
       alarmId: string,
       metric: cloudwatch.IMetric,
@@ -91,15 +108,17 @@ export class Operations extends Construct {
       threshold = 1,
     ): cloudwatch.Alarm => {
       const a = new cloudwatch.Alarm(this, alarmId, {
+        // A stable name the operator can search for in the runbook.
+        alarmName: `mesibo-serverless-${props.stage}-${alarmId}`,
         metric,
-        alarmDescription: description,
+        alarmDescription: `${description}. Runbook: ${RUNBOOK_DOC}#${runbookAnchor(alarmId)}`,
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      a.addAlarmAction(action);
-      a.addOkAction(action);
+      a.addAlarmAction(...targets);
+      a.addOkAction(...targets);
       this.alarms.push(a);
       return a;
     };
@@ -146,6 +165,20 @@ export class Operations extends Construct {
           : 'mesibo AUTHFAIL: the app token is wrong or revoked; update the secret',
       );
     }
+
+    // A failing group event blocks its group (FIFO) until it succeeds or, after maxReceiveCount
+    // visibility timeouts (about 30 minutes), reaches the DLQ: page on the first failure instead.
+    alarm(
+      'group-sync-failing',
+      new cloudwatch.Metric({
+        namespace: ns,
+        metricName: GROUP_EVENT_FAILED_METRIC,
+        dimensionsMap: { service: props.groupSyncWorker },
+        period: FIVE_MINUTES,
+        statistic: 'Sum',
+      }),
+      'a group-sync event failed after the mesibo client retries; its group is blocked until it applies or dead-letters',
+    );
 
     const api = props.api.httpApi;
     alarm(

@@ -38,6 +38,7 @@ import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
 import { routeKey, routes } from '../../shared/routes';
 import { tableSpecs } from '../../shared/storage/tables';
 import { tokenConfigFromEnv } from '../../shared/token/config';
+import { deployableProd } from './support/stages';
 import { type Synthesized, synth } from './support/synth';
 import {
   actionsOf,
@@ -150,7 +151,7 @@ const stages: Record<string, Ctx> = {};
 
 beforeAll(() => {
   stages.dev = ctxFor('dev');
-  stages.prod = ctxFor('prod');
+  stages.prod = ctxFor(deployableProd());
   console.info(`synth: dev ${stages.dev.seconds.toFixed(1)} s, prod ${stages.prod.seconds.toFixed(1)} s`);
 });
 
@@ -799,7 +800,7 @@ describe('static egress', () => {
   });
 
   it('allows up to five NAT gateways, one Elastic IP each, all output; a customer KMS key and an e-mail', () => {
-    const base = loadStageConfig('prod');
+    const base = deployableProd();
     const c = ctxFor({
       ...base,
       egress: { enabled: true, natGateways: 5 },
@@ -827,7 +828,7 @@ describe('static egress', () => {
   });
 
   it('reuses pre-allocated Elastic IPs instead of allocating new ones', () => {
-    const base = loadStageConfig('prod');
+    const base = deployableProd();
     const ids = ['eipalloc-0123456789abcdef0', 'eipalloc-0123456789abcdef1'];
     const c = ctxFor({ ...base, egress: { enabled: true, natGateways: 2, eipAllocationIds: ids } });
     expect(resourcesOfType(c.t, 'AWS::EC2::EIP')).toHaveLength(0);
