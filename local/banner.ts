@@ -3,9 +3,14 @@ import type { LocalStack } from './stack';
 
 export const exampleCalls = (
   stack: LocalStack,
-  info: { stateDir: string; persistDir?: string | undefined },
-): string =>
-  [
+  info: { stateDir: string; persistDir?: string | undefined; helperEnv?: Record<string, string> },
+): string => {
+  // The dev helpers find the stack by PORT and LOCAL_STATE_DIR: print the ones that differ from the
+  // defaults, so the lines work when pasted into a new shell.
+  const helperEnv = Object.entries(info.helperEnv ?? {})
+    .map(([name, value]) => `${name}=${shellQuote(value)}`)
+    .join(' ');
+  return [
     '',
     `  API        ${stack.url}   (routes of shared/routes.ts)`,
     `  console    ${stack.consoleUrl}`,
@@ -16,7 +21,8 @@ export const exampleCalls = (
     `  state      ${info.stateDir}   (dev keys, credentials, secrets; never printed)`,
     `  functions  ${stack.wired.join(', ')}`,
     '',
-    '  try:',
+    `  try (in another shell${helperEnv ? ', with the same environment' : ''}):`,
+    ...(helperEnv ? [`    export ${helperEnv}`] : []),
     `    curl ${stack.url}/v1/health`,
     `    curl -X POST ${stack.url}/v1/users/me/token -H "authorization: Bearer $(npm run -s dev:token -- alice)"`,
     '    npm run dev:call -- POST /v1/users/bob/token',
@@ -25,3 +31,7 @@ export const exampleCalls = (
     `    curl -X POST ${stack.url}/_local/schedules/<name>/fire`,
     '',
   ].join('\n');
+};
+
+const shellQuote = (value: string): string =>
+  /^[\w./:@-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;

@@ -67,6 +67,7 @@ const dir = stateDir();
 
 const { startLocalStack } = await import('./stack');
 const { exampleCalls } = await import('./banner');
+const { signalHandler } = await import('./shutdown');
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
@@ -84,28 +85,22 @@ try {
   stack = fail((e as Error).message);
 }
 
-let stopping = false;
-const stop = (signal: string) => {
-  if (stopping) {
-    console.error('npm start: forced exit');
-    process.exit(1);
-  }
-  stopping = true;
-  console.log(`\n${signal}: shutting down`);
-  const force = setTimeout(() => {
-    console.error('npm start: shutdown took too long, exiting');
-    process.exit(1);
-  }, 10_000);
-  force.unref();
-  stack.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
+const stop = signalHandler({
+  close: () => stack.close(),
+  exit: (code) => process.exit(code),
+  log: (line) => console.log(line),
+  error: (line) => console.error(line),
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
+});
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
 
-console.log(exampleCalls(stack, { stateDir: dir, persistDir: values.persist }));
+const helperEnv: Record<string, string> = {
+  ...(port === 3000 ? {} : { PORT: String(port) }),
+  ...(process.env.LOCAL_STATE_DIR ? { LOCAL_STATE_DIR: dir } : {}),
+};
+console.log(exampleCalls(stack, { stateDir: dir, persistDir: values.persist, helperEnv }));
 console.log(
   `mesibo-serverless local stack ready at ${stack.url} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
 );

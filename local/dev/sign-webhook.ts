@@ -1,8 +1,8 @@
 /**
  * `npm run sign-webhook -- <file> [--print]`: signs the file's bytes with the local webhook secret
  * (`X-Mesibo-Signature: t=<unix>,v1=<hex>`, as the customer's system would), sends it to
- * `POST /v1/webhooks/groups` and prints the response. `--print` prints the signed headers instead,
- * for use with curl.
+ * `POST /v1/webhooks/groups` and prints the response. `--print` prints the signed headers and a curl
+ * command that sends the file's exact bytes instead.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -28,9 +28,20 @@ runMain('sign-webhook', async () => {
   };
   if (values.print) {
     for (const [name, value] of Object.entries(headers)) console.log(`${name}: ${value}`);
+    // The signature covers the exact bytes: `curl -d @file` strips newlines and would get a 401.
+    const headerArgs = Object.entries(headers).map(([name, value]) => `-H '${name}: ${value}'`);
+    console.log(
+      '\n# send the exact bytes (--data-binary; curl -d @file strips newlines and fails the signature):',
+    );
+    console.log(
+      `curl -X POST ${stackUrl()}${WEBHOOK_PATH} ${headerArgs.join(' ')} --data-binary ${shellArg(`@${file}`)}`,
+    );
     return 0;
   }
   const res = await fetch(`${stackUrl()}${WEBHOOK_PATH}`, { method: 'POST', headers, body });
   await printResponse(res);
   return res.ok ? 0 : 1;
 });
+
+const shellArg = (value: string): string =>
+  /^[\w./:@-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;

@@ -224,7 +224,19 @@ export const openApiDocument = () => {
       description:
         'A mesibo backend on AWS: user tokens, system messages and group sync. Errors are RFC 9457 problem details.',
     },
-    servers: [{ url: 'http://127.0.0.1:3000', description: 'Local stack (npm start)' }],
+    servers: [
+      {
+        url: 'https://{host}',
+        description:
+          'A deployed stack: the host of its ApiUrl output (the custom domain, or <api-id>.execute-api.<region>.amazonaws.com)',
+        variables: { host: { default: 'api.example.org' } },
+      },
+      {
+        url: 'http://127.0.0.1:{port}',
+        description: 'Local stack (npm start; PORT)',
+        variables: { port: { default: '3000' } },
+      },
+    ],
     paths,
     components: {
       securitySchemes: {

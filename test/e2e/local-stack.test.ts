@@ -2,6 +2,8 @@
  * The product end to end through `npm start`, over HTTP only: every route with its real
  * authorizer, the queues and schedules behind them, and the emulator as the observable mesibo.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { generateKeyPair, SignJWT } from 'jose';
@@ -10,7 +12,7 @@ import { signDevToken } from '../../local/auth/dev-keys';
 import { type EmulatorControl, emulatorControl } from '../../local/mesibo-emulator/control';
 import { ScheduleInputSchema } from '../../shared/notify/schedule-input';
 import { call, runHelper, signedWebhook, withIam, withJwt } from './support/helpers';
-import { eventually, portIsFree, type RunningStack, startStack } from './support/local-stack';
+import { eventually, portIsFree, ROOT, type RunningStack, startStack } from './support/local-stack';
 
 let stack: RunningStack;
 let emulator: EmulatorControl;
@@ -213,6 +215,13 @@ describe('group sync', () => {
       '--print',
     ]);
     expect(printed.stdout).toMatch(/^x-mesibo-signature: t=\d+,v1=[0-9a-f]{64}$/m);
+    // The printed curl command works as pasted: it sends the exact bytes (the file ends in a newline).
+    const curl = printed.stdout.split('\n').find((l) => l.startsWith('curl '));
+    expect(curl).toMatch(/--data-binary @local\/dev\/examples\/group-webhook\.json$/);
+    const sent = await promisify(execFile)('sh', ['-c', `${curl} -s -o /dev/null -w '%{http_code}'`], {
+      cwd: ROOT,
+    });
+    expect(sent.stdout).toBe('202');
   });
 });
 

@@ -20,6 +20,12 @@ describe('docs/openapi.json', () => {
     expect(committed).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
   });
 
+  it('names a deployed server and the local one, each with the part that varies', () => {
+    const servers = committed.servers as { url: string; variables: Record<string, { default: string }> }[];
+    expect(servers.map((s) => s.url)).toEqual(['https://{host}', 'http://127.0.0.1:{port}']);
+    expect(servers[1]?.variables.port?.default).toBe('3000');
+  });
+
   it('describes exactly the routes of the route table', () => {
     expect(operationsIn(committed)).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
   });
