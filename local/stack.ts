@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functionSpecs } from '../shared/functions';
 import type { MesiboApiStyle } from '../shared/mesibo';
@@ -41,7 +42,10 @@ export interface LocalStackOptions {
   port: number;
   emulatorPort: number;
   stateDir: string;
-  /** Keeps DynamoDB data in this directory instead of in memory. */
+  /**
+   * Keeps DynamoDB data in this directory instead of in memory, and journals the local queues (with
+   * their DLQs) and pending one-time schedules under `queues/` in it, so a crash loses no work.
+   */
   persistDir?: string;
   schedulesFile?: string;
   /** Talk to this mesibo instead of starting the emulator. */
@@ -129,18 +133,23 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       loadScheduleFile(options.schedulesFile ?? DEFAULT_SCHEDULES_FILE),
     ]);
 
-    // Runtime, queues and schedulers are in memory; functions are wired once their backends are up.
+    // Runtime, queues and schedulers live in this process (queues and schedules journaled with
+    // --persist); functions are wired once their backends are up.
     const runtime = new LambdaRuntime({ region });
     const visibilityTimeoutMs = (options.queueVisibilitySeconds ?? 5) * 1000;
     const queueBase = { region, accountId, visibilityTimeoutMs, now: () => clock.now() };
+    const journal = (name: string) =>
+      options.persistDir ? { journalPath: join(options.persistDir, 'queues', `${name}.jsonl`) } : {};
     const groupSyncQueue = new LocalQueue({
       ...queueBase,
+      ...journal('group-sync.fifo'),
       name: 'group-sync.fifo',
       maxReceiveCount: 5,
       consumer: (event) => runtime.invoke('sync-group-worker', event, 'sqs'),
     });
     const fanoutQueue = new LocalQueue({
       ...queueBase,
+      ...journal('fanout'),
       name: 'fanout',
       // Above the worker's own attempt budget (FANOUT_MAX_ATTEMPTS, 5), as in the stack.
       maxReceiveCount: 6,
@@ -153,7 +162,12 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     );
 
     // Scheduler's DLQ: occurrences that failed every attempt, and inputs the function rejects for good.
-    const schedulerDlq = new DeadLetterQueue('scheduler-dlq', { region, accountId }, () => clock.now());
+    const schedulerDlq = new DeadLetterQueue(
+      'scheduler-dlq',
+      { region, accountId, ...journal('scheduler-dlq') },
+      () => clock.now(),
+    );
+    onClose('backends', async () => schedulerDlq.close());
     const target = {
       invoke: (event: unknown) => runtime.invoke('send-system-message', event, 'schedule'),
       onDeadLetter: (letter: ScheduleDeadLetter) =>
@@ -168,7 +182,11 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       now: () => clock.now(),
     };
     const arnPrefix = `arn:aws:scheduler:${region}:${accountId}:schedule/`;
-    const oneTimeScheduler = new LocalOneTimeScheduler(target, `${arnPrefix}one-time/`);
+    const oneTimeScheduler = new LocalOneTimeScheduler(
+      target,
+      `${arnPrefix}one-time/`,
+      journal('one-time-schedules'),
+    );
     onClose('work', () => oneTimeScheduler.close());
     const recurring = new RecurringScheduler(schedules, target, {
       arnPrefix: `${arnPrefix}default/`,
@@ -266,6 +284,10 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     });
     onClose('clients', closeClients);
     status.functions = functionSpecs.map((f) => ({ name: f.name, wired: runtime.has(f.name) }));
+    // Work restored from the journals (--persist) goes out now that its functions are wired.
+    groupSyncQueue.start();
+    fanoutQueue.start();
+    oneTimeScheduler.start();
     ready = true;
 
     return {

@@ -5,14 +5,22 @@
  * the visibility timeout and move to the dead-letter queue after `maxReceiveCount` receives. FIFO
  * queues keep order per message group: a group is blocked while one of its messages is in flight or
  * waiting to be retried, and duplicates within five minutes are dropped.
+ *
+ * With a `journalPath` (`npm start -- --persist <dir>`) every change is journaled before it is acted
+ * on, so waiting, in-flight and dead-lettered messages survive a crash: after a restart an in-flight
+ * message comes back when its visibility timeout ends, as it would in SQS.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { QueueMessage, QueuePublisher } from '../../shared/ports';
+import { Journal } from './journal';
 
 /** SQS's maximum message size. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 const DEDUP_WINDOW_MS = 5 * 60 * 1000;
+/** FIFO sequence numbers are this plus a counter (SQS's are large decimal strings). */
+const SEQUENCE_BASE = 18_000_000_000_000_000_000n;
 
 export interface LocalQueueOptions {
   /** Queue name; FIFO names end in `.fifo`. */
@@ -29,6 +37,8 @@ export interface LocalQueueOptions {
   /** Batches delivered at the same time (the event source mapping's concurrency). */
   maxConcurrency?: number;
   now?: () => number;
+  /** Keeps the queue's messages in this file (and its DLQ's beside it), so they survive a crash. */
+  journalPath?: string;
 }
 
 interface StoredMessage {
@@ -81,19 +91,31 @@ export class QueuePublishError extends Error {}
 export class DeadLetterQueue implements QueuePublisher {
   readonly arn: string;
   private letters: DeadLetter[] = [];
+  private readonly journal: Journal<DlqEntry> | undefined;
 
   constructor(
     readonly name: string,
-    options: { region: string; accountId: string },
+    options: { region: string; accountId: string; journalPath?: string },
     private readonly now: () => number = Date.now,
   ) {
     this.arn = `arn:aws:sqs:${options.region}:${options.accountId}:${name}`;
+    this.journal =
+      options.journalPath === undefined
+        ? undefined
+        : Journal.open<DlqEntry>(
+            options.journalPath,
+            (e) => {
+              if (e.t === 'put') this.letters.push(e.letter);
+              else this.letters = this.letters.filter((l) => !e.ids.includes(l.messageId));
+            },
+            () => this.letters.map((letter) => ({ t: 'put' as const, letter })),
+          );
   }
 
   async publish(messages: QueueMessage[]): Promise<void> {
     const now = this.now();
     for (const m of messages) {
-      this.letters.push({
+      this.push({
         messageId: randomUUID(),
         body: m.body,
         ...(m.groupId ? { groupId: m.groupId } : {}),
@@ -105,6 +127,7 @@ export class DeadLetterQueue implements QueuePublisher {
   }
 
   push(letter: DeadLetter): void {
+    this.journal?.append({ t: 'put', letter });
     this.letters.push(letter);
   }
 
@@ -116,10 +139,28 @@ export class DeadLetterQueue implements QueuePublisher {
     return this.letters.length;
   }
 
-  takeAll(): DeadLetter[] {
-    return this.letters.splice(0);
+  /** Removes these letters (after their work was put back where it is processed). */
+  remove(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.journal?.append({ t: 'take', ids: [...ids] });
+    this.letters = this.letters.filter((l) => !ids.includes(l.messageId));
+    this.journal?.maybeCompact(this.letters.length);
+  }
+
+  close(): void {
+    this.journal?.close();
   }
 }
+
+type DlqEntry = { t: 'put'; letter: DeadLetter } | { t: 'take'; ids: string[] };
+
+/** What the queue's journal records; `msg` carries a whole message (sent, or in a snapshot). */
+type QueueEntry =
+  | { t: 'msg'; m: StoredMessage; fresh?: true }
+  | { t: 'recv'; id: string; receiveCount: number; visibleAt: number; firstReceiveAt: number }
+  | { t: 'vis'; id: string; visibleAt: number }
+  | { t: 'del'; id: string; dead?: true }
+  | { t: 'counts'; sent: number; deleted: number; sequence: string; dedup: [string, number][] };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
@@ -137,12 +178,87 @@ export class LocalQueue implements QueuePublisher {
   private closed = false;
   private readonly batches = new Set<Promise<void>>();
   private readonly now: () => number;
+  private readonly journal: Journal<QueueEntry> | undefined;
 
   constructor(private readonly options: LocalQueueOptions) {
     this.fifo = options.name.endsWith('.fifo');
     this.arn = `arn:aws:sqs:${options.region}:${options.accountId}:${options.name}`;
     this.now = options.now ?? Date.now;
-    this.dlq = new DeadLetterQueue(options.name.replace(/(\.fifo)?$/, '-dlq$1'), options, this.now);
+    const dlqName = options.name.replace(/(\.fifo)?$/, '-dlq$1');
+    const { journalPath } = options;
+    this.dlq = new DeadLetterQueue(
+      dlqName,
+      {
+        ...options,
+        ...(journalPath ? { journalPath: join(dirname(journalPath), `${dlqName}.jsonl`) } : {}),
+      },
+      this.now,
+    );
+    if (journalPath) {
+      this.journal = Journal.open<QueueEntry>(
+        journalPath,
+        (e) => this.replay(e),
+        () => this.snapshot(),
+      );
+    }
+  }
+
+  /** Starts delivering restored messages; the owner calls it once the consumer is wired. */
+  start(): void {
+    this.schedule(0);
+  }
+
+  private replay(e: QueueEntry): void {
+    const find = (id: string) => this.messages.find((m) => m.messageId === id);
+    switch (e.t) {
+      case 'msg':
+        // Whatever was in flight when the process died comes back after its visibility timeout.
+        this.messages.push({ ...e.m, inFlight: false });
+        if (e.fresh) {
+          this.sent += 1;
+          if (e.m.deduplicationId) this.dedup.set(e.m.deduplicationId, e.m.sentAt + DEDUP_WINDOW_MS);
+          if (e.m.sequenceNumber) this.sequence = BigInt(e.m.sequenceNumber) - SEQUENCE_BASE;
+        }
+        return;
+      case 'recv': {
+        const m = find(e.id);
+        if (m)
+          Object.assign(m, {
+            receiveCount: e.receiveCount,
+            visibleAt: e.visibleAt,
+            firstReceiveAt: e.firstReceiveAt,
+          });
+        return;
+      }
+      case 'vis': {
+        const m = find(e.id);
+        if (m) m.visibleAt = e.visibleAt;
+        return;
+      }
+      case 'del':
+        this.messages = this.messages.filter((m) => m.messageId !== e.id);
+        if (!e.dead) this.deleted += 1;
+        return;
+      case 'counts':
+        this.sent = e.sent;
+        this.deleted = e.deleted;
+        this.sequence = BigInt(e.sequence);
+        for (const [id, expires] of e.dedup) this.dedup.set(id, expires);
+        return;
+    }
+  }
+
+  private snapshot(): QueueEntry[] {
+    return [
+      {
+        t: 'counts',
+        sent: this.sent,
+        deleted: this.deleted,
+        sequence: this.sequence.toString(),
+        dedup: [...this.dedup],
+      },
+      ...this.messages.map((m) => ({ t: 'msg' as const, m: { ...m, inFlight: false } })),
+    ];
   }
 
   async publish(messages: QueueMessage[]): Promise<void> {
@@ -173,9 +289,10 @@ export class LocalQueue implements QueuePublisher {
         Object.assign(stored, {
           groupId: m.groupId,
           deduplicationId: dedupId,
-          sequenceNumber: (18_000_000_000_000_000_000n + this.sequence).toString(),
+          sequenceNumber: (SEQUENCE_BASE + this.sequence).toString(),
         });
       }
+      this.journal?.append({ t: 'msg', m: stored, fresh: true });
       this.messages.push(stored);
       this.sent += 1;
     }
@@ -207,23 +324,37 @@ export class LocalQueue implements QueuePublisher {
     const m = this.messages.find((x) => x.inFlight && x.receiptHandle === receiptHandle);
     if (!m) throw new Error('ReceiptHandleIsInvalid: the receipt handle is not of a message in flight');
     m.visibleAt = this.now() + seconds * 1000;
+    this.journal?.append({ t: 'vis', id: m.messageId, visibleAt: m.visibleAt });
   }
 
-  /** Moves every dead letter back to the queue (a DLQ redrive). */
-  redrive(): number {
-    const moved = this.dlq.takeAll();
+  /**
+   * A DLQ redrive: moves dead letters back to the queue. `unwrap` turns a letter into the message to
+   * put back (a record our code dead-lettered carries the original work inside it); a letter it
+   * returns `undefined` for stays in the DLQ. A crash half way may leave a letter in both places,
+   * never in neither.
+   */
+  redrive(unwrap: (letter: DeadLetter) => string | undefined = (l) => l.body): number {
     const now = this.now();
-    for (const d of moved) {
-      this.messages.push({
-        messageId: d.messageId,
-        body: d.body,
+    const moved: string[] = [];
+    for (const d of this.dlq.list()) {
+      const body = unwrap(d);
+      if (body === undefined) continue;
+      const stored: StoredMessage = {
+        messageId: randomUUID(),
+        body,
         ...(d.groupId ? { groupId: d.groupId } : {}),
-        sentAt: d.sentAt,
+        ...(this.fifo ? { sequenceNumber: (SEQUENCE_BASE + ++this.sequence).toString() } : {}),
+        sentAt: now,
         receiveCount: 0,
         visibleAt: now,
         inFlight: false,
-      });
+      };
+      this.journal?.append({ t: 'msg', m: stored, fresh: true });
+      this.messages.push(stored);
+      this.sent += 1;
+      moved.push(d.messageId);
     }
+    this.dlq.remove(moved);
     this.schedule(0);
     return moved.length;
   }
@@ -238,6 +369,8 @@ export class LocalQueue implements QueuePublisher {
     this.closed = true;
     clearTimeout(this.timer);
     await Promise.allSettled([...this.batches]);
+    this.journal?.close();
+    this.dlq.close();
   }
 
   private schedule(delayMs: number): void {
@@ -294,6 +427,13 @@ export class LocalQueue implements QueuePublisher {
       m.receiptHandle = randomBytes(48).toString('base64');
       // As in SQS, the visibility timeout runs from the receive; a failure shows after it.
       m.visibleAt = now + (this.options.visibilityTimeoutMs ?? 30_000);
+      this.journal?.append({
+        t: 'recv',
+        id: m.messageId,
+        receiveCount: m.receiveCount,
+        visibleAt: m.visibleAt,
+        firstReceiveAt: m.firstReceiveAt,
+      });
     }
     return batch;
   }
@@ -356,13 +496,14 @@ export class LocalQueue implements QueuePublisher {
     for (const m of batch) {
       m.inFlight = false;
       if (!failed.has(m.messageId)) {
+        this.journal?.append({ t: 'del', id: m.messageId });
         this.remove(m);
         this.deleted += 1;
         continue;
       }
       m.lastError = error;
       if (m.receiveCount >= (this.options.maxReceiveCount ?? 3)) {
-        this.remove(m);
+        // Into the DLQ first, then out of the queue: a crash between leaves a copy, never nothing.
         this.dlq.push({
           messageId: m.messageId,
           body: m.body,
@@ -372,8 +513,11 @@ export class LocalQueue implements QueuePublisher {
           deadAt: now,
           ...(error ? { lastError: error } : {}),
         });
+        this.journal?.append({ t: 'del', id: m.messageId, dead: true });
+        this.remove(m);
       }
     }
+    this.journal?.maybeCompact(this.messages.length);
   }
 
   private remove(m: StoredMessage): void {
