@@ -29,6 +29,9 @@ import type { ScheduleDeadLetter } from './scheduler/target';
 import { loadOrCreateSecrets, staticSecret, webhookSecretString } from './secrets';
 import { wireFunctions } from './wiring';
 
+/** The emulator's journal inside a `--persist` directory (beside dynalite's own files). */
+export const emulatorJournalPath = (persistDir: string) => join(persistDir, 'mesibo-emulator.jsonl');
+
 export const DEFAULT_SCHEDULES_FILE = fileURLToPath(new URL('./schedules.json', import.meta.url));
 
 export interface RealMesibo {
@@ -44,7 +47,8 @@ export interface LocalStackOptions {
   stateDir: string;
   /**
    * Keeps DynamoDB data in this directory instead of in memory, and journals the local queues (with
-   * their DLQs) and pending one-time schedules under `queues/` in it, so a crash loses no work.
+   * their DLQs) and pending one-time schedules under `queues/` in it, and the emulator's state, so a
+   * crash loses no work.
    */
   persistDir?: string;
   schedulesFile?: string;
@@ -247,6 +251,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
           port: options.emulatorPort,
           host,
           appToken: secrets.mesiboAppToken,
+          ...(options.persistDir ? { persistPath: emulatorJournalPath(options.persistDir) } : {}),
         });
       } catch (e) {
         throw isAddrInUse(e) ? new PortInUseError(options.emulatorPort, 'MESIBO_EMULATOR_PORT') : e;

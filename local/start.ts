@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole product on one machine. Reads PORT, MESIBO_EMULATOR_PORT, LOCAL_STATE_DIR
  * and, to use the real mesibo instead of the emulator, MESIBO_API_URL + MESIBO_APP_TOKEN
- * (MESIBO_API_STYLE picks json or legacy). `--persist <dir>` keeps DynamoDB data on disk;
+ * (MESIBO_API_STYLE picks json or legacy). `--persist <dir>` keeps DynamoDB data and the emulator's state on disk;
  * `--schedules <file>` replaces local/schedules.json. Ends its output with one `ready` line.
  */
 import { parseArgs } from 'node:util';

@@ -1,8 +1,9 @@
 /**
  * `npm run emulator`: the mesibo emulator alone, on 127.0.0.1:MESIBO_EMULATOR_PORT (default 3100),
- * with the app token MESIBO_APP_TOKEN or a generated one. A local dev tool: it prints a token it
- * generated itself, never one it was given.
+ * with the app token MESIBO_APP_TOKEN or a generated one; `-- --persist <file>` keeps its state in
+ * that file. A local dev tool: it prints a token it generated itself, never one it was given.
  */
+import { parseArgs } from 'node:util';
 import { startMesiboEmulator } from './server';
 
 const DEFAULT_PORT = 3100;
@@ -19,11 +20,16 @@ const portFromEnv = (): number => {
 };
 
 const main = async () => {
+  const { values } = parseArgs({ options: { persist: { type: 'string' } } });
   const port = portFromEnv();
   const givenToken = process.env.MESIBO_APP_TOKEN?.trim() || undefined;
   let emulator: Awaited<ReturnType<typeof startMesiboEmulator>>;
   try {
-    emulator = await startMesiboEmulator({ port, ...(givenToken ? { appToken: givenToken } : {}) });
+    emulator = await startMesiboEmulator({
+      port,
+      ...(givenToken ? { appToken: givenToken } : {}),
+      ...(values.persist ? { persistPath: values.persist } : {}),
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(
@@ -35,7 +41,7 @@ const main = async () => {
   }
   const token = givenToken ? 'app token from MESIBO_APP_TOKEN' : `app token ${emulator.appToken}`;
   console.log(
-    `mesibo emulator ready: JSON ${emulator.backendUrl} · legacy ${emulator.legacyUrl} · state ${emulator.url}/_emulator/state · ${token}`,
+    `mesibo emulator ready: JSON ${emulator.backendUrl} · legacy ${emulator.legacyUrl} · state ${emulator.url}/_emulator/state · ${token}${values.persist ? ` · state kept in ${values.persist}` : ''}`,
   );
 
   const stop = () => {

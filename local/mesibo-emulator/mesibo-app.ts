@@ -2,13 +2,23 @@
  * One emulated mesibo app: the model, the app token, the TOKENBREACH rule and the settings, with the
  * request pipeline shared by both transports (auth → breach → op → fields → state). No HTTP here.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { EmulatorState } from './control';
 import { ApiFailure, type FailureEnvelope, failureEnvelope, type LogicalField } from './failure';
 import { type RequestedOp, resolveOp } from './fields';
+import { type Draw, type Journal, recordingContext, replayContext } from './journal';
 import { jsonFieldFor, readJsonRequest } from './json-api';
 import { legacyFieldFor, readLegacyRequest } from './legacy-api';
-import { applyOp, createModel, type MesiboModel, type OpContext, snapshotModel } from './state';
+import {
+  applyOp,
+  createModel,
+  type MesiboModel,
+  type OpContext,
+  type OpRequest,
+  type OpResult,
+  READ_ONLY_OPS,
+  snapshotModel,
+} from './state';
 import { TokenBreachGuard } from './token-breach';
 
 export type Transport = 'json' | 'legacy';
@@ -30,6 +40,8 @@ export interface MesiboAppOptions {
   tokenBreach: boolean;
   maxList: number;
   now: () => number;
+  /** Where state-changing requests are journaled; the model is restored from it at construction. */
+  journal?: Journal;
 }
 
 /** Alphanumeric, ≥ 40 characters: older mesibo SDKs reject shorter tokens. */
@@ -40,6 +52,9 @@ export const randomToken = (length = 48): string => {
   for (const byte of bytes) out += alphabet[byte % alphabet.length];
   return out;
 };
+
+/** Six digits, as mesibo's OTPs are read by its samples. */
+export const randomOtp = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
 
 const fieldSpeller: Record<Transport, (op: RequestedOp, field: LogicalField) => string> = {
   json: jsonFieldFor,
@@ -59,25 +74,52 @@ export class MesiboApp {
   readonly breach: TokenBreachGuard;
   maxList: number;
   private readonly ctx: OpContext;
+  private readonly journal: Journal | undefined;
 
   constructor(options: MesiboAppOptions) {
     this.appToken = options.appToken;
     this.breach = new TokenBreachGuard(options.tokenBreach);
     this.maxList = options.maxList;
+    this.journal = options.journal;
     const app = this;
     this.ctx = {
       now: options.now,
       newToken: () => randomToken(),
+      newOtp: randomOtp,
       get maxList() {
         return app.maxList;
       },
     };
+    for (const entry of this.journal?.read() ?? []) {
+      this.apply(entry.req, replayContext(entry.draws, this.maxList));
+    }
   }
 
-  /** Forgets users, groups, messages and breach tracking; the app token and settings stay. */
+  /** Forgets users, groups, messages and breach tracking (and the journal); the app token and settings stay. */
   reset(): void {
     this.model = createModel();
     this.breach.forget();
+    this.journal?.clear();
+  }
+
+  /** Applies one op; a failed op is journaled too, since some failures change state (a wrong OTP uses a try). */
+  private applyAndRecord(request: OpRequest) {
+    if (!this.journal || READ_ONLY_OPS.has(request.op)) return this.apply(request, this.ctx);
+    const draws: Draw[] = [];
+    try {
+      return this.apply(request, recordingContext(this.ctx, draws));
+    } finally {
+      this.journal.append({ req: request, draws });
+    }
+  }
+
+  private apply(request: OpRequest, ctx: OpContext): { fields: OpResult } | { failure: ApiFailure } {
+    try {
+      return { fields: applyOp(this.model, ctx, request) };
+    } catch (error) {
+      if (error instanceof ApiFailure) return { failure: error };
+      throw error;
+    }
   }
 
   /** Handles one backend API call; every failure comes back as an envelope, never as a throw. */
@@ -135,16 +177,20 @@ export class MesiboApp {
         }),
       );
     }
+    const spell = fieldSpeller[transport];
+    const failWith = (error: ApiFailure) =>
+      fail(error, [...error.properties, ...error.fields.map((field) => spell(requested, field))]);
+    let request: OpRequest;
     try {
-      const request =
+      request =
         transport === 'json' ? readJsonRequest(requested, params) : readLegacyRequest(requested, params);
-      const fields = applyOp(this.model, this.ctx, request);
-      return { op, envelope: { op, result: true, ...fields, ...(id === undefined ? {} : { id }) } };
     } catch (error) {
-      if (!(error instanceof ApiFailure)) throw error;
-      const spell = fieldSpeller[transport];
-      return fail(error, [...error.properties, ...error.fields.map((field) => spell(requested, field))]);
+      if (error instanceof ApiFailure) return failWith(error);
+      throw error;
     }
+    const outcome = this.applyAndRecord(request);
+    if ('failure' in outcome) return failWith(outcome.failure);
+    return { op, envelope: { op, result: true, ...outcome.fields, ...(id === undefined ? {} : { id }) } };
   }
 
   state(includeTokens: boolean): EmulatorState {

@@ -22,6 +22,7 @@ import {
   sendJson,
   sendText,
 } from './http-io';
+import { Journal } from './journal';
 import { MesiboApp, randomToken, type Transport } from './mesibo-app';
 import { RequestLog, redactParams } from './request-log';
 
@@ -40,6 +41,11 @@ export interface MesiboEmulatorOptions {
   now?: () => number;
   /** Randomness for fault `rate` (0..1). */
   random?: () => number;
+  /**
+   * A file where the app's state (users, tokens, groups, members, messages, OTPs, counters) is kept:
+   * restored from it at start, appended to on every change, so it survives a kill. Default: memory only.
+   */
+  persistPath?: string;
 }
 
 export interface RunningEmulator {
@@ -155,6 +161,7 @@ export const startMesiboEmulator = async (options: MesiboEmulatorOptions = {}): 
     tokenBreach: options.tokenBreach ?? false,
     maxList: options.maxList ?? DEFAULT_MAX_LIST,
     now,
+    ...(options.persistPath ? { journal: new Journal(options.persistPath) } : {}),
   });
   const faults = new FaultBook(options.random ?? Math.random);
   const log = new RequestLog();

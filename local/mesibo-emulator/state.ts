@@ -125,8 +125,13 @@ export type OpName = OpRequest['op'];
 export interface OpContext {
   now: () => number;
   newToken: () => string;
+  /** A one-time password as mesibo hands it out (digits). */
+  newOtp: () => string;
   maxList: number;
 }
+
+/** Ops that only read the model: everything else is journaled when the emulator persists. */
+export const READ_ONLY_OPS: ReadonlySet<OpName> = new Set<OpName>(['usersget', 'groupgetmembers']);
 
 /** The op-specific fields of a success envelope. */
 export type OpResult = Record<string, unknown>;
@@ -189,8 +194,9 @@ const useradd = (
     expiresAt: req.token.expiryMinutes === 0 ? null : issuedAt + req.token.expiryMinutes * MINUTE_MS,
     v2: req.token.v2,
   };
-  // One live token per appid: regenerating replaces it, which also keeps repeated logins bounded.
-  user.tokens = [...user.tokens.filter((t) => t.appid !== record.appid), record];
+  // Re-issue adds a token: earlier ones stay valid until they expire or are removed (see the README's
+  // conventions). Expired ones are dropped here, so repeated logins do not grow the list forever.
+  user.tokens = [...user.tokens.filter((t) => t.expiresAt === null || t.expiresAt > issuedAt), record];
   return { user: { uid: user.uid, token: record.token } };
 };
 

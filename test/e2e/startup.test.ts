@@ -1,7 +1,7 @@
 /**
  * `npm start`'s own behaviour around the stack: a taken port is one line naming the variable and
- * exit code 1; SIGTERM to npm alone stops everything; `--persist` keeps DynamoDB data across a restart
- * (so a cached token survives it).
+ * exit code 1; SIGTERM to npm alone stops everything; `--persist` keeps DynamoDB data and the emulator's
+ * state across a restart (so a cached token survives it, and mesibo still honours it).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -76,7 +76,7 @@ describe('SIGTERM to the npm process alone', () => {
 });
 
 describe('--persist', () => {
-  it('keeps DynamoDB data across a restart', async () => {
+  it('keeps DynamoDB data and the emulator state across a restart', async () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'mesibo-local-'));
     const dataDir = await mkdtemp(join(tmpdir(), 'mesibo-data-'));
 
@@ -86,12 +86,18 @@ describe('--persist', () => {
     expect(first.output()).toContain(`data in ${dataDir}`);
     await first.stop();
 
-    // A new emulator (in memory) knows nothing: the token can only come from the persisted cache.
+    // The restarted emulator has received nothing, so the token can only come from the persisted
+    // cache; and it restored its own state, so mesibo still knows the user and the token.
     const second = await startStack({ stateDir, args: ['--persist', dataDir] });
     try {
       const again = await withJwt(second, jwt, 'POST', '/v1/users/me/token');
       expect(again.json).toEqual(issued.json);
-      expect(await emulatorControl(second.emulatorUrl).requests()).toEqual([]);
+      const control = emulatorControl(second.emulatorUrl);
+      expect(await control.requests()).toEqual([]);
+      const { users } = await control.state({ tokens: true });
+      expect(users.map((u) => u.tokens.map((t) => t.token))).toEqual([
+        [(issued.json as { token: string }).token],
+      ]);
     } finally {
       await second.stop();
       await Promise.all([stateDir, dataDir].map((d) => rm(d, { recursive: true, force: true })));

@@ -47,7 +47,7 @@ describe('JSON API: users', () => {
     expect(res).toEqual({ op: 'useradd', result: true, user: { uid: expect.any(Number) } });
   });
 
-  it('useradd on an existing address keeps the uid, issues a new token and updates name/active', async () => {
+  it('useradd on an existing address keeps the uid, adds a token (the earlier one stays) and updates name/active', async () => {
     const first = await h.json('useradd', { user: { address: 'carol', name: 'C', token: { appid: 'app' } } });
     const second = await h.json('useradd', {
       user: { address: 'carol', name: 'Carol', active: false, token: { appid: 'app', v2: true } },
@@ -58,7 +58,10 @@ describe('JSON API: users', () => {
     expect(b.token).not.toBe(a.token);
     const [user] = (await h.control.state({ tokens: true })).users;
     expect(user).toMatchObject({ uid: a.uid, name: 'Carol', active: false });
-    expect(user!.tokens).toEqual([expect.objectContaining({ appid: 'app', v2: true, token: b.token })]);
+    expect(user!.tokens).toEqual([
+      expect.objectContaining({ appid: 'app', v2: false, token: a.token }),
+      expect.objectContaining({ appid: 'app', v2: true, token: b.token }),
+    ]);
   });
 
   it('useradd defaults the token expiry to one year; expiry 0 never expires', async () => {

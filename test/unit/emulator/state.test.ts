@@ -14,6 +14,7 @@ const setup = () => {
   const ctx: OpContext = {
     now: () => clock,
     newToken: () => `token-${++tokens}`.padEnd(40, 'x'),
+    newOtp: () => '123456',
     maxList: 20,
   };
   return { model: createModel(), ctx, tick: (ms: number) => (clock += ms) };
@@ -30,7 +31,7 @@ const failureOf = (fn: () => unknown): ApiFailure => {
 };
 
 describe('state ops', () => {
-  it('useradd keeps the uid per address and replaces the token of the same appid', () => {
+  it('useradd keeps the uid per address and adds a token, keeping the earlier ones of the same appid', () => {
     const { model, ctx, tick } = setup();
     const a = applyOp(model, ctx, {
       op: 'useradd',
@@ -51,12 +52,30 @@ describe('state ops', () => {
     expect(alice!.tokens).toEqual([
       {
         appid: 'web',
+        issuedAt: 1_000_000,
+        expiresAt: 1_600_000,
+        v2: false,
+        token: (a.user as { token: string }).token,
+      },
+      {
+        appid: 'web',
         issuedAt: 1_000_005,
         expiresAt: null,
         v2: true,
         token: (b.user as { token: string }).token,
       },
     ]);
+  });
+
+  it('useradd drops expired tokens when it issues a new one', () => {
+    const { model, ctx, tick } = setup();
+    const token = (expiryMinutes: number) => ({ appid: 'web', expiryMinutes, v2: false });
+    applyOp(model, ctx, { op: 'useradd', address: 'alice', token: token(1) });
+    applyOp(model, ctx, { op: 'useradd', address: 'alice', token: token(10) });
+    tick(60_000);
+    applyOp(model, ctx, { op: 'useradd', address: 'alice', token: token(10) });
+    const [alice] = snapshotModel(model, false).users;
+    expect(alice!.tokens.map((t) => t.issuedAt)).toEqual([1_000_000, 1_060_000]);
   });
 
   it('computes token expiry in minutes from the injected clock', () => {
