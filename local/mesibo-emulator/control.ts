@@ -4,12 +4,18 @@
  */
 import type { MemberPermissions } from '../../shared/mesibo/types';
 
+/** Request fields beyond the ones the emulator reads, kept exactly as sent. */
+export type EmulatorExtra = Record<string, unknown>;
+
 export interface EmulatorToken {
-  appid: string;
+  /** null for a v2 token issued without an appid. */
+  appid: string | null;
   issuedAt: number;
   /** Epoch ms; null = never expires. */
   expiresAt: number | null;
   v2: boolean;
+  /** The token's other request fields: session, device, package, bundle, url, platform switches... */
+  options?: EmulatorExtra;
   /** Only present when the state was requested with `tokens: true`. */
   token?: string;
 }
@@ -19,7 +25,29 @@ export interface EmulatorUser {
   address: string;
   name?: string;
   active: boolean;
+  flags?: number;
+  /** Legacy `groups`: the maximum number of groups. */
+  groups?: number;
+  extra?: EmulatorExtra;
   tokens: EmulatorToken[];
+}
+
+/** A pending one-time password (`op: otp`), by address. */
+export interface EmulatorOtp {
+  address: string;
+  issuedAt: number;
+  expiresAt: number;
+  triesLeft: number;
+  reuse: boolean;
+  /** Only present when the state was requested with `tokens: true`. */
+  code?: string;
+}
+
+export interface EmulatorMember {
+  address: string;
+  permissions: Required<MemberPermissions>;
+  /** Admin rights as sent (`{ owner: true }`, ...). */
+  admin?: EmulatorExtra;
 }
 
 export interface EmulatorGroup {
@@ -27,13 +55,17 @@ export interface EmulatorGroup {
   name?: string;
   flags: number;
   active: boolean;
-  members: { address: string; permissions: Required<MemberPermissions> }[];
+  /** Seconds, as sent. */
+  expiry?: number;
+  expiryext?: number;
+  extra?: EmulatorExtra;
+  members: EmulatorMember[];
 }
 
 export interface EmulatorMessage {
   mid: number;
   from: string;
-  /** Recipient addresses (empty for a group message). */
+  /** Recipient addresses as sent (a group message may carry some too, or none). */
   to: string[];
   gid?: number;
   type: number;
@@ -44,11 +76,16 @@ export interface EmulatorMessage {
   title?: string;
   url?: string;
   message?: string;
+  flags?: number | null;
+  forced?: boolean;
+  channel?: number;
+  extra?: EmulatorExtra;
   at: number;
 }
 
 export interface EmulatorState {
   users: EmulatorUser[];
+  otps: EmulatorOtp[];
   groups: EmulatorGroup[];
   messages: EmulatorMessage[];
   tokenBreach: { enabled: boolean; tripped: boolean; ips: string[] };
@@ -117,6 +154,7 @@ export interface EmulatorSettings {
 }
 
 export interface EmulatorControl {
+  /** `tokens: true` includes token values and OTP codes. */
   state(options?: { tokens?: boolean }): Promise<EmulatorState>;
   requests(options?: { op?: string }): Promise<EmulatorRequest[]>;
   /** Adds a fault rule (rules apply in the order added; the first that matches a request wins). */

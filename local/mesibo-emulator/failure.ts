@@ -9,7 +9,7 @@ export type MesiboErrorCode = 'BADOP' | 'BADVALUE' | 'AUTHFAIL' | 'TOKENBREACH' 
  * A request field named by meaning, for failures found after parsing (unknown user, unknown group).
  * Each transport turns it into its own field name (`user.address` in JSON, `addr` in legacy).
  */
-export type LogicalField = 'address' | 'uid' | 'gid' | 'from';
+export type LogicalField = 'address' | 'uid' | 'gid' | 'from' | 'otp';
 
 export interface FailureInit {
   error: MesiboErrorCode;

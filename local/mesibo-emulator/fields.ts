@@ -7,22 +7,17 @@ import { badValue } from './failure';
 import type { OpName } from './state';
 
 /**
- * Emulator rule, modelled on mesibo's address validation: 1..64 characters from
- * `[A-Za-z0-9_.@+\-:]` (phone numbers, emails, internal ids). mesibo does not publish its exact
- * rule; this one exists so the product's own 400 checks can be exercised against a server that
- * refuses addresses too.
+ * mesibo treats an address as an opaque string and does not validate its format (create-users
+ * tutorial), so any non-empty text is one; JSON clients may send a number (their own numeric user
+ * id), stored as text.
  */
-export const ADDRESS_PATTERN = /^[A-Za-z0-9_.@+\-:]+$/;
-export const MAX_ADDRESS_LENGTH = 64;
+export const addressValue = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .pipe(z.string().min(1, 'the address is empty'));
 
-const addressText = z
-  .string()
-  .min(1, 'the address is empty')
-  .max(MAX_ADDRESS_LENGTH, `the address is longer than ${MAX_ADDRESS_LENGTH} characters`)
-  .regex(ADDRESS_PATTERN, 'the address has characters outside [A-Za-z0-9_.@+-:]');
-
-/** JSON clients may send a numeric address (their own numeric user id); it is stored as text. */
-export const addressValue = z.union([z.string(), z.number()]).transform(String).pipe(addressText);
+/** `usersget` filter: an address where `*` matches any run of characters. */
+export const addressPattern = addressValue;
 
 /** Integers arrive as JSON numbers or, from form/query clients, as numeric strings. */
 export const intValue = z
@@ -45,23 +40,42 @@ export const boolValue = z
   .union([z.boolean(), z.literal(0), z.literal(1), z.enum(['0', '1', 'true', 'false'])])
   .transform((v) => v === true || v === 1 || v === '1' || v === 'true');
 
-/** Comma-separated addresses (`to`, `m`); blanks between commas are ignored. */
+/**
+ * Comma-separated addresses (`to`, `m`): the comma is the one character a listed address cannot
+ * hold. Blanks around commas and empty entries are ignored, so `""` is an empty list.
+ */
 export const addressList = z
   .union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))])
   .transform((v) =>
     (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((a) => a.trim()).filter((a) => a !== ''),
-  )
-  .pipe(z.array(addressText).min(1, 'no address given'));
+  );
+
+/** Fields of an op object (or flat parameters) beyond `known`, kept as sent. */
+export const extraFields = (
+  source: Record<string, unknown> | undefined,
+  known: readonly string[],
+): Record<string, unknown> | undefined => {
+  if (!source) return undefined;
+  const extra = Object.fromEntries(Object.entries(source).filter(([key]) => !known.includes(key)));
+  return Object.keys(extra).length > 0 ? extra : undefined;
+};
 
 /** Minutes; mesibo's default user token lifetime is one year. */
 export const DEFAULT_TOKEN_EXPIRY_MINUTES = 525_600;
 /** Seconds; mesibo's default message expiry is one year. */
 export const DEFAULT_MESSAGE_EXPIRY_SECONDS = 31_536_000;
 
+/** Seconds and tries for an OTP when the request names none. */
+export const DEFAULT_OTP_EXPIRY_SECONDS = 300;
+export const DEFAULT_OTP_TRIES = 3;
+
 export type RequestedOp = OpName | 'deltoken';
 
 const OP_NAMES: Record<string, RequestedOp> = {
   useradd: 'useradd',
+  /** Regenerates a token for an existing user (mesibo's on-premise page; a Java client). */
+  usertoken: 'usertoken',
+  otp: 'otp',
   userset: 'userset',
   userdel: 'userdel',
   /** Legacy messenger backend's name for userdel. */

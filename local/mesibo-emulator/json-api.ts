@@ -1,22 +1,35 @@
 /**
- * The current JSON API (`POST /backend/`): nested request objects (`user`, `group`, `message`) read
- * into the transport-neutral `OpRequest` the state understands.
+ * The current JSON API (`POST /backend/`): nested request objects (`user`, `otp`, `group`,
+ * `message`) read into the transport-neutral `OpRequest` the state understands. JSON clients send
+ * `null` for fields they leave out (mesibo's PHP helpers do), so null means "not given"; fields
+ * beyond the ones read here are kept as `extra`.
  */
 import * as z from 'zod';
 import { badValue, type LogicalField } from './failure';
 import {
   addressList,
+  addressPattern,
   addressValue,
   boolValue,
   DEFAULT_MESSAGE_EXPIRY_SECONDS,
+  DEFAULT_OTP_EXPIRY_SECONDS,
+  DEFAULT_OTP_TRIES,
   DEFAULT_TOKEN_EXPIRY_MINUTES,
+  extraFields,
   idValue,
   intValue,
   nonNegativeInt,
   parseFields,
   type RequestedOp,
 } from './fields';
-import { ALL_PERMISSIONS, type MemberChange, type OpRequest, type UserRef } from './state';
+import {
+  ALL_PERMISSIONS,
+  type Extra,
+  type MemberChange,
+  type OpRequest,
+  type TokenRequest,
+  type UserRef,
+} from './state';
 
 /** `["group","members","m",3]` → `group.members.m` (array positions are not request fields). */
 const jsonFieldName = (path: readonly PropertyKey[]): string =>
@@ -28,20 +41,19 @@ const parse = <S extends z.ZodType>(schema: S, params: unknown): z.output<S> =>
 /** The JSON spelling of a field named by a state failure, for this op. */
 export const jsonFieldFor = (op: RequestedOp, field: LogicalField): string => {
   if (op === 'message') return `message.${field}`;
+  if (op === 'otp') return `otp.${field}`;
   if (field === 'gid') return 'group.gid';
   return `user.${field}`;
 };
 
-const wildcardPattern = z
-  .union([z.string(), z.number()])
-  .transform(String)
-  .pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_.@+\-:*]{1,128}$/, 'not an address pattern (letters, digits, _.@+-: and *)'),
-  );
+/** An optional field: absent, or null, means not given. */
+const opt = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((v) => (v === null ? undefined : v), schema.optional());
 
-const userRefShape = { address: addressValue.optional(), uid: idValue.optional() };
+/** An op object whose unknown keys are kept (read back with `extraFields`). */
+const loose = z.looseObject;
+
+const userRefShape = { address: opt(addressValue), uid: opt(idValue) };
 
 const requireUserRef = (user: UserRef): UserRef => {
   if (user.address === undefined && user.uid === undefined) {
@@ -55,20 +67,56 @@ const requireUserRef = (user: UserRef): UserRef => {
   };
 };
 
+const TOKEN_KEYS = ['appid', 'expiry', 'v2'] as const;
+const tokenShape = loose({
+  appid: opt(z.union([z.string(), z.number()]).transform(String)),
+  expiry: opt(nonNegativeInt),
+  v2: opt(boolValue),
+});
+
+/** v1 tokens are bound to an appid; a v2 token may name platform identifiers instead. */
+export const tokenRequest = (
+  token: { appid?: string | undefined; expiry?: number | undefined; v2?: boolean | undefined },
+  options: Extra | undefined,
+  appidField: string,
+): TokenRequest => {
+  const appid = token.appid === '' ? undefined : token.appid;
+  const v2 = token.v2 ?? false;
+  if (appid === undefined && !v2) {
+    throw badValue('the token has no appid', `send ${appidField}, or ask for a v2 token`, {
+      properties: [appidField],
+    });
+  }
+  return {
+    ...(appid === undefined ? {} : { appid }),
+    expiryMinutes: token.expiry ?? DEFAULT_TOKEN_EXPIRY_MINUTES,
+    v2,
+    ...(options ? { options } : {}),
+  };
+};
+
+const jsonToken = (token: z.output<typeof tokenShape>, field: string) =>
+  tokenRequest(token, extraFields(token, TOKEN_KEYS), field);
+
 const permissionsShape = z.object({
-  send: boolValue.optional(),
-  recv: boolValue.optional(),
-  pub: boolValue.optional(),
-  sub: boolValue.optional(),
-  list: boolValue.optional(),
+  send: opt(boolValue),
+  recv: opt(boolValue),
+  pub: opt(boolValue),
+  sub: opt(boolValue),
+  list: opt(boolValue),
 });
 
 const membersShape = z.object({
-  m: addressList,
+  m: opt(addressList),
+  // null is one of the removal spellings, so it is not "not given" here.
   permissions: z.union([z.null(), permissionsShape]).optional(),
-  delete: boolValue.optional(),
-  remove: boolValue.optional(),
+  admin: opt(z.record(z.string(), z.unknown())),
+  delete: opt(boolValue),
+  remove: opt(boolValue),
 });
+
+const stripUndefined = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /**
  * Removal has several spellings in the wild (`group.delete`, `group.members.delete`,
@@ -76,82 +124,126 @@ const membersShape = z.object({
  */
 const memberChange = (
   groupDelete: boolean | undefined,
-  members: z.output<typeof membersShape>,
+  members: z.output<typeof membersShape> | undefined,
 ): MemberChange => ({
-  addresses: members.m,
-  remove: Boolean(groupDelete || members.delete || members.remove || members.permissions === null),
-  permissions: { ...ALL_PERMISSIONS, ...stripUndefined(members.permissions ?? {}) },
+  addresses: members?.m ?? [],
+  remove: Boolean(groupDelete || members?.delete || members?.remove || members?.permissions === null),
+  permissions: { ...ALL_PERMISSIONS, ...stripUndefined(members?.permissions ?? {}) },
+  ...(members?.admin ? { admin: members.admin } : {}),
 });
 
-const stripUndefined = <T extends object>(value: T): Partial<T> =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-
-const groupFieldsShape = {
-  name: z.string().optional(),
-  flags: nonNegativeInt.optional(),
-  active: boolValue.optional(),
-  delete: boolValue.optional(),
-  members: membersShape.optional(),
+const GROUP_KEYS = ['gid', 'name', 'flags', 'active', 'expiry', 'expiryext', 'delete', 'members'] as const;
+const groupShape = {
+  name: opt(z.string()),
+  flags: opt(nonNegativeInt),
+  active: opt(boolValue),
+  expiry: opt(nonNegativeInt),
+  expiryext: opt(nonNegativeInt),
+  delete: opt(boolValue),
+  members: opt(membersShape),
 };
 
-const groupFields = (group: z.output<z.ZodObject<typeof groupFieldsShape>>) => ({
-  ...(group.name === undefined ? {} : { name: group.name }),
-  ...(group.flags === undefined ? {} : { flags: group.flags }),
-  ...(group.active === undefined ? {} : { active: group.active }),
-  ...(group.members ? { members: memberChange(group.delete, group.members) } : {}),
-});
+const groupFields = (group: z.output<z.ZodObject<typeof groupShape>> & Record<string, unknown>) => {
+  const extra = extraFields(group, GROUP_KEYS);
+  return {
+    ...(group.name === undefined ? {} : { name: group.name }),
+    ...(group.flags === undefined ? {} : { flags: group.flags }),
+    ...(group.active === undefined ? {} : { active: group.active }),
+    ...(group.expiry === undefined ? {} : { expiry: group.expiry }),
+    ...(group.expiryext === undefined ? {} : { expiryext: group.expiryext }),
+    ...(group.members ? { members: memberChange(group.delete, group.members) } : {}),
+    ...(extra ? { extra } : {}),
+  };
+};
 
-const gidShape = z.object({ group: z.object({ gid: idValue }) });
+const USER_KEYS = ['address', 'uid', 'name', 'active', 'flags', 'otp', 'token'] as const;
+const userFieldsShape = {
+  name: opt(z.string()),
+  active: opt(boolValue),
+  flags: opt(nonNegativeInt),
+};
+
+const userFields = (user: z.output<z.ZodObject<typeof userFieldsShape>> & Record<string, unknown>) => {
+  const extra = extraFields(user, USER_KEYS);
+  return {
+    ...(user.name === undefined ? {} : { name: user.name }),
+    ...(user.active === undefined ? {} : { active: user.active }),
+    ...(user.flags === undefined ? {} : { flags: user.flags }),
+    ...(extra ? { extra } : {}),
+  };
+};
+
+const MESSAGE_KEYS = [
+  'from',
+  'to',
+  'gid',
+  'type',
+  'expiry',
+  'when',
+  'title',
+  'url',
+  'message',
+  'flags',
+  'forced',
+  'channel',
+] as const;
 
 const schemas = {
   useradd: z.object({
-    user: z.object({
+    user: loose({
       address: addressValue,
-      name: z.string().optional(),
-      active: boolValue.optional(),
-      token: z
-        .object({
-          appid: z.string().min(1, 'the appid is empty'),
-          expiry: nonNegativeInt.optional(),
-          v2: boolValue.optional(),
-        })
-        .optional(),
+      ...userFieldsShape,
+      otp: opt(z.union([z.string(), z.number()]).transform(String)),
+      token: opt(tokenShape),
+    }),
+  }),
+  usertoken: z.object({ user: loose({ ...userRefShape, token: tokenShape }) }),
+  otp: z.object({
+    otp: loose({
+      address: addressValue,
+      tries: opt(idValue),
+      expiry: opt(idValue),
+      reuse: opt(boolValue),
     }),
   }),
   userset: z.object({
-    user: z.object({
+    user: loose({
       ...userRefShape,
-      name: z.string().optional(),
-      active: boolValue.optional(),
-      token: z.object({ remove: boolValue.optional(), appid: z.string().min(1).optional() }).optional(),
+      ...userFieldsShape,
+      token: opt(loose({ remove: opt(boolValue), appid: opt(z.string().min(1)) })),
     }),
   }),
   userdel: z.object({ user: z.object(userRefShape) }),
   deltoken: z.object({
-    user: z.object({ ...userRefShape, token: z.object({ appid: z.string().min(1).optional() }).optional() }),
+    user: z.object({ ...userRefShape, token: opt(z.object({ appid: opt(z.string().min(1)) })) }),
   }),
   usersget: z.object({
-    user: z.object({ address: wildcardPattern.optional() }).optional(),
-    addr: wildcardPattern.optional(),
-    count: nonNegativeInt.optional(),
+    user: opt(z.object({ address: opt(addressPattern) })),
+    addr: opt(addressPattern),
+    count: opt(nonNegativeInt),
   }),
-  groupadd: z.object({ group: z.object(groupFieldsShape).optional() }),
-  groupset: z.object({ group: z.object({ gid: idValue, ...groupFieldsShape }) }),
+  groupadd: z.object({ group: opt(loose(groupShape)) }),
+  groupset: z.object({ group: loose({ gid: idValue, ...groupShape }) }),
+  groupdel: z.object({ group: z.object({ gid: idValue }) }),
   groupeditmembers: z.object({
-    group: z.object({ gid: idValue, delete: boolValue.optional(), members: membersShape }),
+    group: z.object({ gid: idValue, delete: opt(boolValue), members: opt(membersShape) }),
   }),
-  groupgetmembers: z.object({ group: z.object({ gid: idValue }), count: nonNegativeInt.optional() }),
+  groupgetmembers: z.object({ group: z.object({ gid: idValue }), count: opt(nonNegativeInt) }),
   message: z.object({
-    message: z.object({
+    message: loose({
       from: addressValue,
-      to: addressList.optional(),
-      gid: nonNegativeInt.optional(),
-      type: intValue.optional(),
-      expiry: nonNegativeInt.optional(),
-      when: nonNegativeInt.optional(),
-      title: z.string().optional(),
-      url: z.string().optional(),
-      message: z.string().optional(),
+      to: opt(addressList),
+      gid: opt(nonNegativeInt),
+      type: opt(intValue),
+      expiry: opt(nonNegativeInt),
+      when: opt(nonNegativeInt),
+      title: opt(z.string()),
+      url: opt(z.string()),
+      message: opt(z.string()),
+      // The messaging page's own example sends `flags: null`; it is kept as null.
+      flags: z.union([z.null(), nonNegativeInt]).optional(),
+      forced: opt(boolValue),
+      channel: opt(intValue),
     }),
   }),
 };
@@ -161,20 +253,27 @@ export const readJsonRequest = (op: RequestedOp, params: Record<string, unknown>
   switch (op) {
     case 'useradd': {
       const { user } = parse(schemas.useradd, params);
+      const otp = user.otp === undefined || user.otp === '' ? undefined : user.otp;
       return {
         op,
         address: user.address,
-        ...(user.name === undefined ? {} : { name: user.name }),
-        ...(user.active === undefined ? {} : { active: user.active }),
-        ...(user.token
-          ? {
-              token: {
-                appid: user.token.appid,
-                expiryMinutes: user.token.expiry ?? DEFAULT_TOKEN_EXPIRY_MINUTES,
-                v2: user.token.v2 ?? false,
-              },
-            }
-          : {}),
+        ...userFields(user),
+        ...(otp === undefined ? {} : { otp }),
+        ...(user.token ? { token: jsonToken(user.token, 'user.token.appid') } : {}),
+      };
+    }
+    case 'usertoken': {
+      const { user } = parse(schemas.usertoken, params);
+      return { op, user: requireUserRef(user), token: jsonToken(user.token, 'user.token.appid') };
+    }
+    case 'otp': {
+      const { otp } = parse(schemas.otp, params);
+      return {
+        op,
+        address: otp.address,
+        tries: otp.tries ?? DEFAULT_OTP_TRIES,
+        expirySeconds: otp.expiry ?? DEFAULT_OTP_EXPIRY_SECONDS,
+        reuse: otp.reuse ?? false,
       };
     }
     case 'userset': {
@@ -182,8 +281,7 @@ export const readJsonRequest = (op: RequestedOp, params: Record<string, unknown>
       return {
         op,
         user: requireUserRef(user),
-        ...(user.name === undefined ? {} : { name: user.name }),
-        ...(user.active === undefined ? {} : { active: user.active }),
+        ...userFields(user),
         ...(user.token?.remove
           ? { removeTokens: user.token.appid === undefined ? {} : { appid: user.token.appid } }
           : {}),
@@ -216,7 +314,7 @@ export const readJsonRequest = (op: RequestedOp, params: Record<string, unknown>
       return { op, gid: group.gid, ...groupFields(group) };
     }
     case 'groupdel':
-      return { op, gid: parse(gidShape, params).group.gid };
+      return { op, gid: parse(schemas.groupdel, params).group.gid };
     case 'groupeditmembers': {
       const { group } = parse(schemas.groupeditmembers, params);
       return { op, gid: group.gid, members: memberChange(group.delete, group.members) };
@@ -227,7 +325,10 @@ export const readJsonRequest = (op: RequestedOp, params: Record<string, unknown>
     }
     case 'message': {
       const { message } = parse(schemas.message, params);
-      return messageRequest(message, { to: 'message.to', gid: 'message.gid' });
+      return messageRequest(message, extraFields(message, MESSAGE_KEYS), {
+        to: 'message.to',
+        gid: 'message.gid',
+      });
     }
   }
 };
@@ -242,10 +343,20 @@ export interface MessageFields {
   title?: string | undefined;
   url?: string | undefined;
   message?: string | undefined;
+  flags?: number | null | undefined;
+  forced?: boolean | undefined;
+  channel?: number | undefined;
 }
 
-/** Exactly one of `to` and a non-zero `gid` (mesibo's gid 0 means "no group"). */
-export const messageRequest = (fields: MessageFields, names: { to: string; gid: string }): OpRequest => {
+/**
+ * A message needs recipients, a non-zero `gid` (mesibo's gid 0 means "no group"), or both: the
+ * messaging page's own example sends both, and group senders send an empty or null `to` beside it.
+ */
+export const messageRequest = (
+  fields: MessageFields,
+  extra: Extra | undefined,
+  names: { to: string; gid: string },
+): OpRequest => {
   const gid = fields.gid ? fields.gid : undefined;
   const to = fields.to ?? [];
   if (gid === undefined && to.length === 0) {
@@ -253,15 +364,14 @@ export const messageRequest = (fields: MessageFields, names: { to: string; gid: 
       properties: [names.to, names.gid],
     });
   }
-  if (gid !== undefined && to.length > 0) {
-    throw badValue(
-      'the message has both recipients and a group',
-      `send only one of ${names.to} and ${names.gid}`,
-      {
-        properties: [names.to, names.gid],
-      },
-    );
-  }
+  const optional = {
+    title: fields.title,
+    url: fields.url,
+    message: fields.message,
+    flags: fields.flags,
+    forced: fields.forced,
+    channel: fields.channel,
+  };
   return {
     op: 'message',
     from: fields.from,
@@ -270,8 +380,7 @@ export const messageRequest = (fields: MessageFields, names: { to: string; gid: 
     type: fields.type ?? 0,
     expirySeconds: fields.expiry ?? DEFAULT_MESSAGE_EXPIRY_SECONDS,
     whenSeconds: fields.when ?? 0,
-    ...(fields.title === undefined ? {} : { title: fields.title }),
-    ...(fields.url === undefined ? {} : { url: fields.url }),
-    ...(fields.message === undefined ? {} : { message: fields.message }),
+    ...stripUndefined(optional),
+    ...(extra ? { extra } : {}),
   };
 };

@@ -56,7 +56,10 @@ export const randomToken = (length = 48): string => {
 /** Six digits, as mesibo's OTPs are read by its samples. */
 export const randomOtp = (): string => String(randomInt(0, 1_000_000)).padStart(6, '0');
 
-const fieldSpeller: Record<Transport, (op: RequestedOp, field: LogicalField) => string> = {
+const fieldSpeller: Record<
+  Transport,
+  (op: RequestedOp, field: LogicalField, params: Record<string, unknown>) => string
+> = {
   json: jsonFieldFor,
   legacy: legacyFieldFor,
 };
@@ -179,7 +182,7 @@ export class MesiboApp {
     }
     const spell = fieldSpeller[transport];
     const failWith = (error: ApiFailure) =>
-      fail(error, [...error.properties, ...error.fields.map((field) => spell(requested, field))]);
+      fail(error, [...error.properties, ...error.fields.map((field) => spell(requested, field, params))]);
     let request: OpRequest;
     try {
       request =
@@ -190,7 +193,19 @@ export class MesiboApp {
     }
     const outcome = this.applyAndRecord(request);
     if ('failure' in outcome) return failWith(outcome.failure);
-    return { op, envelope: { op, result: true, ...outcome.fields, ...(id === undefined ? {} : { id }) } };
+    const extra = transport === 'legacy' && request.op === 'groupadd' ? this.legacyGroupAddKeys() : {};
+    return {
+      op,
+      envelope: { ...extra, op, result: true, ...outcome.fields, ...(id === undefined ? {} : { id }) },
+    };
+  }
+
+  /**
+   * A captured legacy groupadd answer carries keys beside `group` (`uts` as a numeric string,
+   * `disabled`), so clients meet them here too. Its `app` object is left out: what it holds is unknown.
+   */
+  private legacyGroupAddKeys() {
+    return { uts: String(Math.floor(this.ctx.now() / 1000)), disabled: 0 };
   }
 
   state(includeTokens: boolean): EmulatorState {

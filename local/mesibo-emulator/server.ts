@@ -1,6 +1,6 @@
 /**
- * The mesibo emulator over node:http: the current JSON API at `POST /backend/`, the legacy API at
- * `GET|POST /api.php`, and the observation/fault API at `/_emulator/...` (see control.ts), all over
+ * The mesibo emulator over node:http: the current JSON API at `POST /backend/` (also flat GET and form
+ * requests there), the legacy API at `GET|POST /api.php`, and the observation/fault API at `/_emulator/...` (see control.ts), all over
  * one in-memory app.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -92,8 +92,12 @@ const bodyProblem = (read: Exclude<BodyRead, { kind: 'ok' }>): BadInput | undefi
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** `/backend/`: a JSON object; form-encoded bodies are accepted for backward compatibility (legacy names). */
-const parseBackendBody = (req: IncomingMessage, body: Buffer): ParsedInput => {
+/**
+ * `/backend/`: a JSON object; for backward compatibility, flat parameters too, as a URL-encoded GET
+ * (mesibo's legacy-form page) or a form-encoded body.
+ */
+const parseBackendInput = (req: IncomingMessage, url: URL, body: Buffer): ParsedInput => {
+  if (req.method === 'GET') return { transport: 'legacy', params: formParams(url.search) };
   const type = mediaType(req);
   if (type === 'application/x-www-form-urlencoded') {
     return { transport: 'legacy', params: formParams(body.toString('utf8')) };
@@ -177,9 +181,10 @@ export const startMesiboEmulator = async (options: MesiboEmulatorOptions = {}): 
     const started = performance.now();
     const at = now();
     const ip = callerIp(req);
-    const allowed = endpoint === 'backend' ? ['POST'] : ['GET', 'POST'];
-    let transport: Transport = endpoint === 'backend' ? 'json' : 'legacy';
-    let params: Record<string, unknown> = endpoint === 'legacy' ? formParams(url.search) : {};
+    const allowed = ['GET', 'POST'];
+    let transport: Transport = endpoint === 'backend' && req.method !== 'GET' ? 'json' : 'legacy';
+    let params: Record<string, unknown> =
+      endpoint === 'legacy' || req.method === 'GET' ? formParams(url.search) : {};
     let recorded = false;
 
     const record = (
@@ -232,7 +237,7 @@ export const startMesiboEmulator = async (options: MesiboEmulatorOptions = {}): 
     if (read.kind === 'aborted') return record(0, false, { error: 'ABORTED' });
     if (read.kind === 'too-large') return answerBad(bodyProblem(read)!);
     const parsed =
-      endpoint === 'backend' ? parseBackendBody(req, read.body) : parseLegacyInput(req, url, read.body);
+      endpoint === 'backend' ? parseBackendInput(req, url, read.body) : parseLegacyInput(req, url, read.body);
     if ('bad' in parsed) return answerBad(parsed.bad);
     ({ transport, params } = parsed);
 

@@ -1,9 +1,10 @@
 /**
- * The emulator's in-memory mesibo app: users (stable uids, tokens), groups (members keyed by
- * address) and sent messages. Ops are plain functions over this model; they know nothing of HTTP
- * or of either transport, so the JSON and legacy APIs share one behaviour.
+ * The emulator's in-memory mesibo app: users (stable uids, tokens), one-time passwords, groups
+ * (members keyed by address) and sent messages. Ops are plain functions over this model; they know
+ * nothing of HTTP or of either transport, so the JSON and flat (legacy form) APIs share one
+ * behaviour. Every field a request may carry is kept here, so tests can see what was sent.
  */
-import type { EmulatorGroup, EmulatorMessage, EmulatorUser } from './control';
+import type { EmulatorGroup, EmulatorMessage, EmulatorOtp, EmulatorUser } from './control';
 import { badValue } from './failure';
 
 export interface Permissions {
@@ -22,12 +23,18 @@ export const ALL_PERMISSIONS: Readonly<Permissions> = {
   list: true,
 };
 
+/** Fields a request carried beyond the ones the emulator reads, kept as sent. */
+export type Extra = Record<string, unknown>;
+
 export interface TokenRecord {
   token: string;
-  appid: string;
+  /** null for a v2 token issued without an appid (v2 binds to platform identifiers instead). */
+  appid: string | null;
   issuedAt: number;
   expiresAt: number | null;
   v2: boolean;
+  /** The token's other request fields (session, device, package, bundle, url, platform switches...). */
+  options?: Extra;
 }
 
 export interface UserRecord {
@@ -35,7 +42,24 @@ export interface UserRecord {
   address: string;
   name?: string;
   active: boolean;
+  flags?: number;
+  /** Legacy `groups`: the maximum number of groups. */
+  groups?: number;
+  extra?: Extra;
   tokens: TokenRecord[];
+}
+
+export interface OtpRecord {
+  code: string;
+  issuedAt: number;
+  expiresAt: number;
+  triesLeft: number;
+  reuse: boolean;
+}
+
+export interface MemberRecord {
+  permissions: Permissions;
+  admin?: Extra;
 }
 
 export interface GroupRecord {
@@ -43,13 +67,18 @@ export interface GroupRecord {
   name?: string;
   flags: number;
   active: boolean;
+  /** Seconds, as sent. */
+  expiry?: number;
+  expiryext?: number;
+  extra?: Extra;
   /** Keyed by address: 10,000-member groups must not be scanned linearly. */
-  members: Map<string, Permissions>;
+  members: Map<string, MemberRecord>;
 }
 
 export interface MesiboModel {
   users: Map<number, UserRecord>;
   uidByAddress: Map<string, number>;
+  otps: Map<string, OtpRecord>;
   groups: Map<number, GroupRecord>;
   messages: EmulatorMessage[];
   nextUid: number;
@@ -65,6 +94,7 @@ const FIRST_MID = 1;
 export const createModel = (): MesiboModel => ({
   users: new Map(),
   uidByAddress: new Map(),
+  otps: new Map(),
   groups: new Map(),
   messages: [],
   nextUid: FIRST_UID,
@@ -82,26 +112,42 @@ export interface MemberChange {
   addresses: string[];
   remove: boolean;
   permissions: Permissions;
+  admin?: Extra;
 }
 
 export interface GroupFields {
   name?: string;
   flags?: number;
   active?: boolean;
+  expiry?: number;
+  expiryext?: number;
   members?: MemberChange;
+  extra?: Extra;
+}
+
+export interface TokenRequest {
+  /** Required for v1 tokens; a v2 token may go without. */
+  appid?: string;
+  expiryMinutes: number;
+  v2: boolean;
+  options?: Extra;
+}
+
+export interface UserFields {
+  name?: string;
+  active?: boolean;
+  flags?: number;
+  groups?: number;
+  extra?: Extra;
 }
 
 export type OpRequest =
-  | {
-      op: 'useradd';
-      address: string;
-      name?: string;
-      active?: boolean;
-      token?: { appid: string; expiryMinutes: number; v2: boolean };
-    }
-  | { op: 'userset'; user: UserRef; name?: string; active?: boolean; removeTokens?: { appid?: string } }
+  | ({ op: 'useradd'; address: string; otp?: string; token?: TokenRequest } & UserFields)
+  | { op: 'usertoken'; user: UserRef; token: TokenRequest }
+  | ({ op: 'userset'; user: UserRef; removeTokens?: { appid?: string } } & UserFields)
   | { op: 'userdel'; user: UserRef }
   | { op: 'usersget'; address?: string; count?: number }
+  | { op: 'otp'; address: string; tries: number; expirySeconds: number; reuse: boolean }
   | ({ op: 'groupadd' } & GroupFields)
   | ({ op: 'groupset'; gid: number } & GroupFields)
   | { op: 'groupdel'; gid: number }
@@ -118,6 +164,10 @@ export type OpRequest =
       title?: string;
       url?: string;
       message?: string;
+      flags?: number | null;
+      forced?: boolean;
+      channel?: number;
+      extra?: Extra;
     };
 
 export type OpName = OpRequest['op'];
@@ -170,12 +220,71 @@ const findGroup = (model: MesiboModel, gid: number): GroupRecord => {
 };
 
 const MINUTE_MS = 60_000;
+const SECOND_MS = 1000;
+
+const hasKeys = (value: Extra | undefined): value is Extra =>
+  value !== undefined && Object.keys(value).length > 0;
+
+const mergeExtra = (current: Extra | undefined, added: Extra | undefined): Extra | undefined =>
+  hasKeys(added) ? { ...current, ...added } : current;
+
+const applyUserFields = (user: UserRecord, fields: UserFields) => {
+  if (fields.name !== undefined) user.name = fields.name;
+  if (fields.active !== undefined) user.active = fields.active;
+  if (fields.flags !== undefined) user.flags = fields.flags;
+  if (fields.groups !== undefined) user.groups = fields.groups;
+  const extra = mergeExtra(user.extra, fields.extra);
+  if (extra) user.extra = extra;
+};
+
+/**
+ * Adds a token; earlier ones stay valid until they expire or are removed (see the README's
+ * conventions). Expired ones are dropped here, so repeated logins do not grow the list forever.
+ */
+const issueToken = (user: UserRecord, ctx: OpContext, req: TokenRequest): TokenRecord => {
+  const issuedAt = ctx.now();
+  const record: TokenRecord = {
+    token: ctx.newToken(),
+    appid: req.appid ?? null,
+    issuedAt,
+    expiresAt: req.expiryMinutes === 0 ? null : issuedAt + req.expiryMinutes * MINUTE_MS,
+    v2: req.v2,
+    ...(hasKeys(req.options) ? { options: req.options } : {}),
+  };
+  user.tokens = [...user.tokens.filter((t) => t.expiresAt === null || t.expiresAt > issuedAt), record];
+  return record;
+};
+
+const otpFailure = (cause: string, action: string) => badValue(cause, action, { fields: ['otp'] });
+
+/**
+ * An OTP given to useradd must be the live one issued for the address. A wrong code uses a try; the
+ * last try, or expiry, ends the OTP. A right code is used up, unless it was issued with `reuse`.
+ */
+const checkOtp = (model: MesiboModel, ctx: OpContext, address: string, code: string) => {
+  const otp = model.otps.get(address);
+  if (!otp) throw otpFailure(`no OTP is pending for ${address}`, 'issue one with op otp first');
+  if (ctx.now() >= otp.expiresAt) {
+    model.otps.delete(address);
+    throw otpFailure('the OTP has expired', 'issue a new one with op otp');
+  }
+  if (otp.code !== code) {
+    otp.triesLeft -= 1;
+    if (otp.triesLeft <= 0) model.otps.delete(address);
+    throw otpFailure(
+      `the OTP does not match (${Math.max(otp.triesLeft, 0)} tries left)`,
+      otp.triesLeft > 0 ? 'send the code that was issued' : 'issue a new one with op otp',
+    );
+  }
+  if (!otp.reuse) model.otps.delete(address);
+};
 
 const useradd = (
   model: MesiboModel,
   ctx: OpContext,
   req: Extract<OpRequest, { op: 'useradd' }>,
 ): OpResult => {
+  if (req.otp !== undefined) checkOtp(model, ctx, req.address, req.otp);
   const existingUid = model.uidByAddress.get(req.address);
   let user = existingUid === undefined ? undefined : model.users.get(existingUid);
   if (!user) {
@@ -183,27 +292,49 @@ const useradd = (
     model.users.set(user.uid, user);
     model.uidByAddress.set(user.address, user.uid);
   }
-  if (req.name !== undefined) user.name = req.name;
-  if (req.active !== undefined) user.active = req.active;
-  if (!req.token) return { user: { uid: user.uid } };
-  const issuedAt = ctx.now();
-  const record: TokenRecord = {
-    token: ctx.newToken(),
-    appid: req.token.appid,
-    issuedAt,
-    expiresAt: req.token.expiryMinutes === 0 ? null : issuedAt + req.token.expiryMinutes * MINUTE_MS,
-    v2: req.token.v2,
+  applyUserFields(user, req);
+  if (!req.token) return { user: { uid: user.uid, address: user.address } };
+  const token = issueToken(user, ctx, req.token);
+  return { user: { uid: user.uid, address: user.address, token: token.token } };
+};
+
+const usertoken = (
+  model: MesiboModel,
+  ctx: OpContext,
+  req: Extract<OpRequest, { op: 'usertoken' }>,
+): OpResult => {
+  const user = findUser(model, req.user);
+  const token = issueToken(user, ctx, req.token);
+  return {
+    user: {
+      uid: user.uid,
+      address: user.address,
+      ...(token.appid === null ? {} : { appid: token.appid }),
+      token: token.token,
+    },
   };
-  // Re-issue adds a token: earlier ones stay valid until they expire or are removed (see the README's
-  // conventions). Expired ones are dropped here, so repeated logins do not grow the list forever.
-  user.tokens = [...user.tokens.filter((t) => t.expiresAt === null || t.expiresAt > issuedAt), record];
-  return { user: { uid: user.uid, token: record.token } };
+};
+
+const otp = (model: MesiboModel, ctx: OpContext, req: Extract<OpRequest, { op: 'otp' }>): OpResult => {
+  const issuedAt = ctx.now();
+  const pending = model.otps.get(req.address);
+  if (req.reuse && pending && pending.expiresAt > issuedAt && pending.triesLeft > 0) {
+    return { otp: pending.code };
+  }
+  const record: OtpRecord = {
+    code: ctx.newOtp(),
+    issuedAt,
+    expiresAt: issuedAt + req.expirySeconds * SECOND_MS,
+    triesLeft: req.tries,
+    reuse: req.reuse,
+  };
+  model.otps.set(req.address, record);
+  return { otp: record.code };
 };
 
 const userset = (model: MesiboModel, req: Extract<OpRequest, { op: 'userset' }>): OpResult => {
   const user = findUser(model, req.user);
-  if (req.name !== undefined) user.name = req.name;
-  if (req.active !== undefined) user.active = req.active;
+  applyUserFields(user, req);
   if (req.removeTokens) {
     const { appid } = req.removeTokens;
     user.tokens = appid === undefined ? [] : user.tokens.filter((t) => t.appid !== appid);
@@ -225,7 +356,7 @@ const wildcardMatcher = (pattern: string): ((address: string) => boolean) => {
     .split('*')
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
-  const regex = new RegExp(`^${source}$`);
+  const regex = new RegExp(`^${source}$`, 's');
   return (address) => regex.test(address);
 };
 
@@ -233,6 +364,7 @@ const wildcardMatcher = (pattern: string): ((address: string) => boolean) => {
 const listLimit = (ctx: OpContext, count: number | undefined) =>
   count === undefined || count === 0 ? ctx.maxList : Math.min(count, ctx.maxList);
 
+/** One entry per user and appid it holds tokens for (clients match on both); a user without any gets one. */
 const usersget = (
   model: MesiboModel,
   ctx: OpContext,
@@ -240,25 +372,33 @@ const usersget = (
 ): OpResult => {
   const limit = listLimit(ctx, req.count);
   const matches = req.address === undefined ? () => true : wildcardMatcher(req.address);
-  const users: { uid: number; address: string; name?: string; active: boolean }[] = [];
+  const users: Record<string, unknown>[] = [];
   for (const user of model.users.values()) {
     if (users.length >= limit) break;
     if (!matches(user.address)) continue;
-    users.push({
+    const entry = {
       uid: user.uid,
       address: user.address,
       ...(user.name === undefined ? {} : { name: user.name }),
       active: user.active,
-    });
+    };
+    const appids = [...new Set(user.tokens.flatMap((t) => (t.appid === null ? [] : [t.appid])))];
+    if (appids.length === 0) users.push(entry);
+    for (const appid of appids) if (users.length < limit) users.push({ ...entry, appid });
   }
   return { users, count: users.length };
 };
 
 const editMembers = (group: GroupRecord, change: MemberChange) => {
   for (const address of change.addresses) {
-    // Removing a non-member is a no-op; adding an existing member updates its permissions.
+    // Removing a non-member is a no-op; adding an existing member updates its rights.
     if (change.remove) group.members.delete(address);
-    else group.members.set(address, { ...change.permissions });
+    else {
+      group.members.set(address, {
+        permissions: { ...change.permissions },
+        ...(hasKeys(change.admin) ? { admin: change.admin } : {}),
+      });
+    }
   }
 };
 
@@ -266,6 +406,10 @@ const applyGroupFields = (group: GroupRecord, fields: GroupFields) => {
   if (fields.name !== undefined) group.name = fields.name;
   if (fields.flags !== undefined) group.flags = fields.flags;
   if (fields.active !== undefined) group.active = fields.active;
+  if (fields.expiry !== undefined) group.expiry = fields.expiry;
+  if (fields.expiryext !== undefined) group.expiryext = fields.expiryext;
+  const extra = mergeExtra(group.extra, fields.extra);
+  if (extra) group.extra = extra;
   if (fields.members) editMembers(group, fields.members);
 };
 
@@ -303,11 +447,16 @@ const groupgetmembers = (
 ): OpResult => {
   const group = findGroup(model, req.gid);
   const limit = listLimit(ctx, req.count);
-  const members: { uid?: number; address: string; permissions: Permissions }[] = [];
-  for (const [address, permissions] of group.members) {
+  const members: Record<string, unknown>[] = [];
+  for (const [address, member] of group.members) {
     if (members.length >= limit) break;
     const uid = model.uidByAddress.get(address);
-    members.push({ ...(uid === undefined ? {} : { uid }), address, permissions: { ...permissions } });
+    members.push({
+      ...(uid === undefined ? {} : { uid }),
+      address,
+      permissions: { ...member.permissions },
+      ...(member.admin ? { admin: { ...member.admin } } : {}),
+    });
   }
   return { gid: group.gid, count: group.members.size, members };
 };
@@ -324,17 +473,14 @@ const message = (
   }
   if (req.gid !== undefined) findGroup(model, req.gid);
   const mid = model.nextMid++;
+  const { op: _op, expirySeconds, whenSeconds, extra, ...fields } = req;
   model.messages.push({
     mid,
-    from: req.from,
-    to: req.gid === undefined ? req.to : [],
-    ...(req.gid === undefined ? {} : { gid: req.gid }),
-    type: req.type,
-    expiry: req.expirySeconds,
-    when: req.whenSeconds,
-    ...(req.title === undefined ? {} : { title: req.title }),
-    ...(req.url === undefined ? {} : { url: req.url }),
-    ...(req.message === undefined ? {} : { message: req.message }),
+    ...fields,
+    to: [...req.to],
+    expiry: expirySeconds,
+    when: whenSeconds,
+    ...(hasKeys(extra) ? { extra } : {}),
     at: ctx.now(),
   });
   return { mid };
@@ -345,6 +491,10 @@ export const applyOp = (model: MesiboModel, ctx: OpContext, req: OpRequest): OpR
   switch (req.op) {
     case 'useradd':
       return useradd(model, ctx, req);
+    case 'usertoken':
+      return usertoken(model, ctx, req);
+    case 'otp':
+      return otp(model, ctx, req);
     case 'userset':
       return userset(model, req);
     case 'userdel':
@@ -366,30 +516,49 @@ export const applyOp = (model: MesiboModel, ctx: OpContext, req: OpRequest): OpR
   }
 };
 
-/** The model as plain data for `/_emulator/state`; token values only when asked for. */
+/** The model as plain data for `/_emulator/state`; token values and OTP codes only when asked for. */
 export const snapshotModel = (
   model: MesiboModel,
-  includeTokens: boolean,
-): { users: EmulatorUser[]; groups: EmulatorGroup[]; messages: EmulatorMessage[] } => ({
+  includeSecrets: boolean,
+): { users: EmulatorUser[]; otps: EmulatorOtp[]; groups: EmulatorGroup[]; messages: EmulatorMessage[] } => ({
   users: [...model.users.values()].map((u) => ({
     uid: u.uid,
     address: u.address,
     ...(u.name === undefined ? {} : { name: u.name }),
     active: u.active,
+    ...(u.flags === undefined ? {} : { flags: u.flags }),
+    ...(u.groups === undefined ? {} : { groups: u.groups }),
+    ...(u.extra === undefined ? {} : { extra: structuredClone(u.extra) }),
     tokens: u.tokens.map((t) => ({
       appid: t.appid,
       issuedAt: t.issuedAt,
       expiresAt: t.expiresAt,
       v2: t.v2,
-      ...(includeTokens ? { token: t.token } : {}),
+      ...(t.options === undefined ? {} : { options: structuredClone(t.options) }),
+      ...(includeSecrets ? { token: t.token } : {}),
     })),
+  })),
+  otps: [...model.otps].map(([address, o]) => ({
+    address,
+    issuedAt: o.issuedAt,
+    expiresAt: o.expiresAt,
+    triesLeft: o.triesLeft,
+    reuse: o.reuse,
+    ...(includeSecrets ? { code: o.code } : {}),
   })),
   groups: [...model.groups.values()].map((g) => ({
     gid: g.gid,
     ...(g.name === undefined ? {} : { name: g.name }),
     flags: g.flags,
     active: g.active,
-    members: [...g.members].map(([address, permissions]) => ({ address, permissions: { ...permissions } })),
+    ...(g.expiry === undefined ? {} : { expiry: g.expiry }),
+    ...(g.expiryext === undefined ? {} : { expiryext: g.expiryext }),
+    ...(g.extra === undefined ? {} : { extra: structuredClone(g.extra) }),
+    members: [...g.members].map(([address, m]) => ({
+      address,
+      permissions: { ...m.permissions },
+      ...(m.admin === undefined ? {} : { admin: structuredClone(m.admin) }),
+    })),
   })),
-  messages: model.messages.map((m) => ({ ...m, to: [...m.to] })),
+  messages: model.messages.map((m) => structuredClone(m)),
 });

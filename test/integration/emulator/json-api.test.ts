@@ -44,7 +44,7 @@ describe('JSON API: users', () => {
 
   it('useradd without token options creates the user and returns no token', async () => {
     const res = await h.json('useradd', { user: { address: 'bob' } });
-    expect(res).toEqual({ op: 'useradd', result: true, user: { uid: expect.any(Number) } });
+    expect(res).toEqual({ op: 'useradd', result: true, user: { uid: expect.any(Number), address: 'bob' } });
   });
 
   it('useradd on an existing address keeps the uid, adds a token (the earlier one stays) and updates name/active', async () => {

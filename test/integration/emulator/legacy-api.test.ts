@@ -68,7 +68,11 @@ describe('legacy API: users', () => {
     expect(withToken).toEqual({
       op: 'useradd',
       result: true,
-      user: { uid: expect.any(Number), token: expect.stringMatching(/^[a-z0-9]{40,}$/) },
+      user: {
+        uid: expect.any(Number),
+        address: 'alice@example.com',
+        token: expect.stringMatching(/^[a-z0-9]{40,}$/),
+      },
     });
     const token = (await h.control.state()).users[0]!.tokens[0]!;
     expect(token.expiresAt! - token.issuedAt).toBe(60 * 60_000);
@@ -76,7 +80,7 @@ describe('legacy API: users', () => {
     expect(await h.legacy('useradd', { addr: 'bob', active: 0 })).toEqual({
       op: 'useradd',
       result: true,
-      user: { uid: expect.any(Number) },
+      user: { uid: expect.any(Number), address: 'bob' },
     });
     expect((await h.control.state()).users.find((u) => u.address === 'bob')).toMatchObject({
       active: false,
@@ -155,7 +159,14 @@ describe('legacy API: groups', () => {
       cs: 0,
       canlist: 0,
     });
-    expect(res).toEqual({ op: 'groupadd', result: true, group: { gid: expect.any(Number) } });
+    // As in a captured legacy answer: the gid is a number, beside extra keys.
+    expect(res).toEqual({
+      op: 'groupadd',
+      result: true,
+      group: { gid: expect.any(Number) },
+      uts: expect.stringMatching(/^\d+$/),
+      disabled: 0,
+    });
     expect((await h.control.state()).groups[0]).toEqual({
       gid: gidOf(res),
       name: 'Conf',

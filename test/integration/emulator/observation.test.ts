@@ -139,6 +139,7 @@ describe('/_emulator/settings and /_emulator/reset', () => {
     await h.control.reset();
     expect(await h.control.state()).toEqual({
       users: [],
+      otps: [],
       groups: [],
       messages: [],
       tokenBreach: { enabled: false, tripped: false, ips: [] },

@@ -45,9 +45,9 @@ describe('state ops', () => {
       token: { appid: 'web', expiryMinutes: 0, v2: true },
     });
     const c = applyOp(model, ctx, { op: 'useradd', address: 'bob' });
-    expect(a.user).toEqual({ uid: 1001, token: expect.stringMatching(/^token-1/) });
-    expect(b.user).toEqual({ uid: 1001, token: expect.stringMatching(/^token-2/) });
-    expect(c.user).toEqual({ uid: 1002 });
+    expect(a.user).toEqual({ uid: 1001, address: 'alice', token: expect.stringMatching(/^token-1/) });
+    expect(b.user).toEqual({ uid: 1001, address: 'alice', token: expect.stringMatching(/^token-2/) });
+    expect(c.user).toEqual({ uid: 1002, address: 'bob' });
     const [alice] = snapshotModel(model, true).users;
     expect(alice!.tokens).toEqual([
       {
@@ -100,7 +100,7 @@ describe('state ops', () => {
     applyOp(model, ctx, { op: 'userdel', user: { address: 'a', uid: 1001 } });
     expect(snapshotModel(model, false).users.map((u) => u.address)).toEqual(['b']);
     // A deleted address added again is a new user.
-    expect(applyOp(model, ctx, { op: 'useradd', address: 'a' }).user).toEqual({ uid: 1003 });
+    expect(applyOp(model, ctx, { op: 'useradd', address: 'a' }).user).toEqual({ uid: 1003, address: 'a' });
   });
 
   it('usersget matches * wildcards literally otherwise, and caps at maxList', () => {
