@@ -9,22 +9,21 @@ import {
   joinAddresses,
   type MesiboRequest,
 } from './requests';
-import type { UserRef } from './types';
+import type { UserRef, UserTokenOptions } from './types';
+
+/** `expiryMinutes` travels as mesibo's `expiry`; the v2 platform identifiers only when given. */
+export const tokenPayload = (token: UserTokenOptions) => {
+  const { expiryMinutes, ...rest } = token;
+  return { ...rest, expiry: expiryMinutes };
+};
 
 const userRef = (ref: UserRef) => ('uid' in ref ? { uid: ref.uid } : { address: ref.address });
 
 export const toJsonPayload = (request: MesiboRequest): Record<string, unknown> => {
   switch (request.op) {
     case 'useradd': {
-      const { address, name, active, token } = request.input;
-      return {
-        user: {
-          address,
-          name,
-          active,
-          token: token && { appid: token.appid, expiry: token.expiryMinutes, v2: token.v2 },
-        },
-      };
+      const { address, name, active, otp, token } = request.input;
+      return { user: { address, name, active, otp, token: token && tokenPayload(token) } };
     }
     case 'userset': {
       const { name, active, removeToken } = request.input;

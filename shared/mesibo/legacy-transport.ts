@@ -3,6 +3,8 @@
  * booleans as 1/0). Sent as a form POST rather than a query string so the app token stays out of URLs
  * and access logs.
  */
+
+import { tokenPayload } from './json-transport';
 import {
   type EncodedRequest,
   type Envelope,
@@ -21,23 +23,19 @@ const userRef = (ref: UserRef): Flat => ('uid' in ref ? { uid: ref.uid } : { add
 const mapRequest = (request: MesiboRequest): Flat => {
   switch (request.op) {
     case 'useradd': {
-      const { address, name, active, token } = request.input;
-      return {
-        addr: address,
-        name,
-        active: flag(active),
-        appid: token?.appid,
-        expiry: token?.expiryMinutes,
-        v2: flag(token?.v2),
-      };
+      const { address, name, active, otp, token } = request.input;
+      const { v2, expiry, ...ids } = token ? tokenPayload(token) : {};
+      return { addr: address, name, active: flag(active), otp, ...ids, expiry, v2: flag(v2) };
     }
     case 'userset': {
       const { name, active, removeToken } = request.input;
-      if (removeToken !== undefined) {
-        // Sent as op=deltoken (see legacyOpName); a profile change in the same call is split off by the client.
-        return { ...userRef(request.input), appid: removeToken === true ? undefined : removeToken.appid };
-      }
-      return { ...userRef(request.input), name, active: flag(active) };
+      // Token removal as mesibo's PHP helper sends it in form mode: JSON `user.token.remove` lifted to
+      // a top-level `remove` (no source shows a legacy `deltoken` by uid or address).
+      const removal =
+        removeToken === undefined
+          ? {}
+          : { remove: 1, appid: removeToken === true ? undefined : removeToken.appid };
+      return { ...userRef(request.input), name, active: flag(active), ...removal };
     }
     case 'userdel':
       return userRef(request.input);
@@ -88,13 +86,6 @@ const mapRequest = (request: MesiboRequest): Flat => {
   }
 };
 
-/**
- * The legacy API has no `userset` token removal: mesibo's own form clients remove a user's tokens with
- * `op=deltoken` (uid or addr, optional appid), the counterpart of JSON `user.token.remove`.
- */
-export const legacyOpName = (request: MesiboRequest): string =>
-  request.op === 'userset' && request.input.removeToken !== undefined ? 'deltoken' : request.op;
-
 /** The flat parameters of one request, without the envelope (exported for tests and debugging). */
 export const toLegacyParams = (request: MesiboRequest): Record<string, string> => {
   const params: Record<string, string> = {};
@@ -107,7 +98,7 @@ export const toLegacyParams = (request: MesiboRequest): Record<string, string> =
 };
 
 export const encodeLegacyRequest = (request: MesiboRequest, envelope: Envelope): EncodedRequest => {
-  const op = legacyOpName(request);
+  const { op } = request;
   const form = new URLSearchParams({
     ...toLegacyParams(request),
     op,

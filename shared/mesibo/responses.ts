@@ -162,17 +162,25 @@ const parseWith = <S extends z.ZodType>(schema: S, body: unknown): z.output<S> =
   return parsed.data;
 };
 
+/** Addresses may come back as numbers (a client's numeric ids); they are text to this product. */
+const AddressText = z.union([z.string(), z.number()]).transform(String);
+
 const UserAddSchema = z.looseObject({
-  user: z.looseObject({ uid: Numeric, token: z.string().optional() }),
+  user: z.looseObject({ uid: Numeric, address: AddressText.nullish(), token: z.string().nullish() }),
 });
 export const parseUserAdd = (body: unknown): UserAddResult => {
   const { user } = parseWith(UserAddSchema, body);
-  return user.token === undefined ? { uid: user.uid } : { uid: user.uid, token: user.token };
+  return {
+    uid: user.uid,
+    ...(user.address == null ? {} : { address: user.address }),
+    ...(user.token == null ? {} : { token: user.token }),
+  };
 };
 
 const UserSchema = z.looseObject({
   uid: Numeric,
-  address: z.union([z.string(), z.number()]).transform(String),
+  address: AddressText,
+  appid: z.string().nullish(),
   name: z.string().nullish(),
   active: Boolish.optional(),
 });
@@ -186,6 +194,7 @@ export const parseUsersGet = (body: unknown): { users: MesiboUser[]; count: numb
     (u): MesiboUser => ({
       uid: u.uid,
       address: u.address,
+      ...(u.appid == null ? {} : { appid: u.appid }),
       ...(u.name == null ? {} : { name: u.name }),
       ...(u.active === undefined ? {} : { active: u.active }),
     }),
@@ -209,7 +218,7 @@ const Permissions = z.looseObject({
 });
 const MemberSchema = z.looseObject({
   uid: Numeric.optional(),
-  address: z.union([z.string(), z.number()]).transform(String),
+  address: AddressText,
   permissions: Permissions.nullish(),
   // Legacy spellings of the same rights.
   cs: Boolish.optional(),

@@ -15,25 +15,42 @@ export interface MemberPermissions {
 /** A user is addressed by its address (preferred) or by its mesibo uid. */
 export type UserRef = { address: string } | { uid: number };
 
-export interface UserTokenOptions {
-  /** The app the token is bound to (Android package, iOS bundle id, or any string given to setAppName()). */
-  appid: string;
+interface TokenLifetime {
   /** Token lifetime in minutes (mesibo's unit). 0 means never expires. mesibo's default is one year. */
   expiryMinutes?: number;
-  /** Ask for the v2 token format. */
-  v2?: boolean;
 }
+
+/**
+ * A v1 token is bound to an appid (Android package, iOS bundle id, or any string given to
+ * setAppName()). A v2 token may name an appid too, or be bound by platform identifiers instead.
+ */
+export type UserTokenOptions = TokenLifetime &
+  (
+    | { appid: string; v2?: boolean }
+    | {
+        v2: true;
+        appid?: string;
+        /** v2 platform identifiers: Android package, iOS bundle id, the web origin. */
+        package?: string;
+        bundle?: string;
+        url?: string;
+      }
+  );
 
 export interface UserAddInput {
   address: string;
   name?: string;
   active?: boolean;
+  /** A one-time password issued by mesibo's `otp` op; mesibo then adds the user only if it matches. */
+  otp?: string;
   /** When present, mesibo issues a user access token; without it, only the user is created/updated. */
   token?: UserTokenOptions;
 }
 
 export interface UserAddResult {
   uid: number;
+  /** The address as mesibo stored it, when the answer carries it. */
+  address?: string;
   /** The user access token; present when `token` options were given. */
   token?: string;
 }
@@ -54,6 +71,8 @@ export interface UsersGetInput {
 export interface MesiboUser {
   uid: number;
   address: string;
+  /** The app of the token this entry describes, when mesibo lists one entry per user and appid. */
+  appid?: string;
   name?: string;
   active?: boolean;
 }

@@ -49,8 +49,19 @@ describe.each(STYLES)('mesibo client contract over %s', (style) => {
 
     it('creates a user without a token when no token options are given', async () => {
       const added = await h.client().useradd({ address: 'carol', active: false });
-      expect(added).toEqual({ uid: expect.any(Number) });
+      expect(added).toEqual({ uid: expect.any(Number), address: 'carol' });
       expect(await userByAddress('carol')).toMatchObject({ active: false, tokens: [] });
+    });
+
+    it('asks for a v2 token bound by platform identifiers, with no appid', async () => {
+      const added = await h.client().useradd({
+        address: 'v2 user',
+        token: { v2: true, expiryMinutes: 60, package: 'com.example' },
+      });
+      expect(added).toEqual({ uid: expect.any(Number), address: 'v2 user', token: expect.any(String) });
+      expect((await userByAddress('v2 user'))?.tokens).toEqual([
+        expect.objectContaining({ appid: null, v2: true, options: { package: 'com.example' } }),
+      ]);
     });
   });
 

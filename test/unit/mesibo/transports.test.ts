@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeJsonRequest, toJsonPayload } from '../../../shared/mesibo/json-transport';
-import { encodeLegacyRequest, legacyOpName, toLegacyParams } from '../../../shared/mesibo/legacy-transport';
+import { encodeLegacyRequest, toLegacyParams } from '../../../shared/mesibo/legacy-transport';
 import type { MesiboRequest } from '../../../shared/mesibo/requests';
 
 /** Round-trip through JSON so omitted (undefined) fields disappear, as they do on the wire. */
@@ -24,6 +24,14 @@ describe('JSON mapping (current /backend/ API)', () => {
       { user: { address: 'a@x', name: 'A', active: true, token: { appid: 'com.x', expiry: 60, v2: true } } },
     ],
     ['useradd without a token', { op: 'useradd', input: { address: 'a' } }, { user: { address: 'a' } }],
+    [
+      'useradd asking for a v2 token without appid, with an OTP',
+      {
+        op: 'useradd',
+        input: { address: 'a', otp: '42', token: { v2: true, expiryMinutes: 5, bundle: 'b' } },
+      },
+      { user: { address: 'a', otp: '42', token: { v2: true, bundle: 'b', expiry: 5 } } },
+    ],
     [
       'userset by uid',
       { op: 'userset', input: { uid: 7, name: 'B', active: false } },
@@ -122,11 +130,19 @@ describe('legacy mapping (api.php)', () => {
     ['useradd without a token', { op: 'useradd', input: { address: 'a' } }, { addr: 'a' }],
     ['userset by uid', { op: 'userset', input: { uid: 7, active: true } }, { uid: '7', active: '1' }],
     ['userset by address', { op: 'userset', input: { address: 'a', name: 'N' } }, { addr: 'a', name: 'N' }],
-    ['token removal', { op: 'userset', input: { uid: 7, removeToken: true } }, { uid: '7' }],
+    ['token removal', { op: 'userset', input: { uid: 7, removeToken: true } }, { uid: '7', remove: '1' }],
     [
-      'token removal for one app',
-      { op: 'userset', input: { address: 'a', removeToken: { appid: 'com.x' } } },
-      { addr: 'a', appid: 'com.x' },
+      'token removal for one app, beside a profile change',
+      { op: 'userset', input: { address: 'a', name: 'N', removeToken: { appid: 'com.x' } } },
+      { addr: 'a', name: 'N', remove: '1', appid: 'com.x' },
+    ],
+    [
+      'useradd with an OTP and a v2 token bound by platform identifiers',
+      {
+        op: 'useradd',
+        input: { address: 'a', otp: '123456', token: { v2: true, package: 'com.x', url: 'https://x' } },
+      },
+      { addr: 'a', otp: '123456', v2: '1', package: 'com.x', url: 'https://x' },
     ],
     ['userdel', { op: 'userdel', input: { uid: 7 } }, { uid: '7' }],
     ['usersget', { op: 'usersget', input: { address: 'a*', count: 5 } }, { addr: 'a*', count: '5' }],
@@ -165,9 +181,13 @@ describe('legacy mapping (api.php)', () => {
     expect(toLegacyParams(request)).toEqual(expected);
   });
 
-  it('removes tokens with op=deltoken', () => {
-    expect(legacyOpName({ op: 'userset', input: { uid: 1, removeToken: true } })).toBe('deltoken');
-    expect(legacyOpName({ op: 'userset', input: { uid: 1, name: 'x' } })).toBe('userset');
+  it('removes tokens with op=userset (remove=1), as the PHP helper in form mode does', () => {
+    const encoded = encodeLegacyRequest(
+      { op: 'userset', input: { uid: 1, removeToken: true } },
+      { token: 't', id: 1 },
+    );
+    expect(encoded.op).toBe('userset');
+    expect(new URLSearchParams(encoded.body).get('remove')).toBe('1');
   });
 
   it('sends a form body with the envelope, never a query string', () => {
