@@ -2,8 +2,10 @@
  * The mesibo backend API client: one typed method per op over either wire format. Retries, token
  * refresh and secret scrubbing live in the caller (caller.ts); this file only names the ops.
  */
+import { addressProblem, InvalidAddressError } from './address';
 import { createMesiboCaller } from './caller';
 import type { MesiboClientOptions } from './options';
+import { type MesiboRequest, requestAddresses } from './requests';
 import { parseGroupAdd, parseGroupMembers, parseMessage, parseUserAdd, parseUsersGet } from './responses';
 import type { MesiboClient } from './types';
 
@@ -16,7 +18,16 @@ export interface MesiboHttpClient extends MesiboClient {
 const done = () => undefined;
 
 export const createMesiboClient = (options: MesiboClientOptions): MesiboHttpClient => {
-  const { execute, close } = createMesiboCaller(options);
+  const caller = createMesiboCaller(options);
+  const { close } = caller;
+  /** The one address rule holds for every request, whoever built it: a comma would split a list. */
+  const execute: typeof caller.execute = (request: MesiboRequest, parse, callOptions) => {
+    for (const [field, address] of requestAddresses(request)) {
+      const reason = addressProblem(address);
+      if (reason) return Promise.reject(new InvalidAddressError(request.op, field, reason));
+    }
+    return caller.execute(request, parse, callOptions);
+  };
 
   return {
     useradd: (input, o) => execute({ op: 'useradd', input }, parseUserAdd, o),

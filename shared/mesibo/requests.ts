@@ -45,6 +45,28 @@ export const fullPermissions = (p: GroupEditMembersInput['permissions'] = {}) =>
   list: p.list ?? true,
 });
 
+/** Every address a request carries, with the field it travels in, for the address rule. */
+export const requestAddresses = (request: MesiboRequest): [field: string, address: string][] => {
+  switch (request.op) {
+    case 'useradd':
+      return [['address', request.input.address]];
+    case 'userset':
+    case 'userdel':
+      return 'address' in request.input ? [['address', request.input.address]] : [];
+    case 'usersget':
+      return request.input.address === undefined ? [] : [['address', request.input.address]];
+    case 'groupeditmembers':
+      return request.input.addresses.map((a, i): [string, string] => [`addresses[${i}]`, a]);
+    case 'message': {
+      const { from, to } = request.input;
+      const recipients = to === undefined ? [] : [to].flat();
+      return [['from', from], ...recipients.map((a, i): [string, string] => [`to[${i}]`, a])];
+    }
+    default:
+      return [];
+  }
+};
+
 /** mesibo takes recipient lists as one comma-separated string in both APIs. */
 export const joinAddresses = (to: string | string[]): string => (Array.isArray(to) ? to.join(',') : to);
 
