@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { type FunctionName, functionSpecs } from '../shared/functions';
 import { ONE_TIME_SCHEDULE_PREFIX } from '../shared/notify/schedule-input';
 import { routes } from '../shared/routes';
+import { DEFAULT_TOKEN_LEASE_MS, minTokenTimeoutMs, TOKEN_ENV } from '../shared/token/config';
 import { fromRoot } from './paths';
 import {
   DEFAULT_FANOUT_MAX_ATTEMPTS,
@@ -29,6 +30,29 @@ const FunctionConfigSchema = z.strictObject({
   reservedConcurrency: z.int().min(1).optional(),
   /** Function-specific environment (names from the function's own config module). */
   settings: z.record(z.string(), z.string()).default({}),
+});
+
+/** An origin as HTTP API's allowOrigins takes it: exact (`https://app.example.com`) or a scheme wildcard. */
+const OriginSchema = z.string().refine(
+  (origin) => {
+    if (['*', 'https://*', 'http://*'].includes(origin)) return true;
+    try {
+      const url = new URL(origin);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === origin;
+    } catch {
+      return false;
+    }
+  },
+  {
+    message: 'must be an origin (scheme://host[:port], no path or trailing slash), *, https://* or http://*',
+  },
+);
+
+const CorsConfigSchema = z.strictObject({
+  /** Browser origins allowed to call the API; none means browsers cannot call it at all. */
+  allowOrigins: z.array(OriginSchema).default([]),
+  /** How long a browser caches a preflight answer (HTTP API allows up to a day). */
+  maxAgeSeconds: z.int().min(0).max(86_400).default(300),
 });
 
 const QueueConfigSchema = z.strictObject({
@@ -108,6 +132,8 @@ export const StageConfigSchema = z
         burstLimit: z.int().positive(),
       }),
     }),
+    /** The HTTP API's CorsConfiguration, for web apps that call the token routes. */
+    cors: CorsConfigSchema.prefault({}),
     egress: z
       .strictObject({
         /**
@@ -191,6 +217,31 @@ export const StageConfigSchema = z
           message: 'an HTTP API integration times out after 30 s; keep HTTP functions at 29 s or less',
         });
       }
+    }
+    // A request waiting on another's mesibo call may wait two leases; it must be able to answer after.
+    const token = config.functions['issue-user-token'];
+    const leaseMs = Number(token?.settings[TOKEN_ENV.TOKEN_LEASE_MS] ?? DEFAULT_TOKEN_LEASE_MS);
+    const tokenTimeout = token?.timeoutSeconds ?? config.functionDefaults.timeoutSeconds;
+    if (Number.isFinite(leaseMs) && tokenTimeout * 1000 <= minTokenTimeoutMs(leaseMs)) {
+      ctx.addIssue({
+        code: 'custom',
+        path:
+          token?.timeoutSeconds === undefined
+            ? ['functionDefaults', 'timeoutSeconds']
+            : ['functions', 'issue-user-token', 'timeoutSeconds'],
+        message: `issue-user-token needs a timeout above 2 × ${TOKEN_ENV.TOKEN_LEASE_MS} + 1 s (${minTokenTimeoutMs(leaseMs) / 1000} s), or a waiting request is cut off with a gateway 5xx`,
+      });
+    }
+    if (config.production) {
+      config.cors.allowOrigins.forEach((origin, i) => {
+        if (origin.endsWith('*')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['cors', 'allowOrigins', i],
+            message: "a production stage lists its web apps' origins; a wildcard lets any site call the API",
+          });
+        }
+      });
     }
     if (config.functionDefaults.timeoutSeconds > 29) {
       ctx.addIssue({

@@ -158,6 +158,7 @@ export class MesiboServerlessStack extends Stack {
       functions: this.functions.byName as Record<FunctionName, lambda.IFunction>,
       jwt: { issuer: config.jwt.issuer, audience: config.jwt.audience },
       throttling: config.api.throttling,
+      cors: config.cors,
       logRetention: retention,
       ...(config.domain ? { domain: config.domain } : {}),
     });

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functionSpecs } from '../shared/functions';
+import { type CorsPolicy, LOCAL_CORS_POLICY } from '../shared/http/cors';
 import type { MesiboApiStyle } from '../shared/mesibo';
 import { recurringScheduleInput } from '../shared/notify/schedule-input';
 import { type Clock, systemClock } from '../shared/ports';
@@ -58,6 +59,8 @@ export interface LocalStackOptions {
   /** Local queue timings (seconds); the deployed queues use their own. */
   queueVisibilitySeconds?: number;
   clock?: Clock;
+  /** Browser origins the gateway allows (default: `http://localhost:*` and `http://127.0.0.1:*`). */
+  cors?: CorsPolicy;
 }
 
 export interface LocalStack {
@@ -230,6 +233,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       verifyIam: iamAuthorizer(credentials, { region, now: () => clock.now() }),
       ready: () => ready,
       local: localApi,
+      cors: options.cors ?? LOCAL_CORS_POLICY,
       onRequest: (r) => {
         requests.push(r);
         if (requests.length > 200) requests.shift();

@@ -1,7 +1,9 @@
 /**
  * `npm start`: the whole product on one machine. Reads PORT, MESIBO_EMULATOR_PORT, LOCAL_STATE_DIR
  * and, to use the real mesibo instead of the emulator, MESIBO_API_URL + MESIBO_APP_TOKEN
- * (MESIBO_API_STYLE picks json or legacy). `--persist <dir>` keeps DynamoDB data and the emulator's state on disk;
+ * (MESIBO_API_STYLE picks json or legacy), and CORS_ALLOW_ORIGINS (comma-separated browser origins,
+ * replacing the default of any localhost port). `--persist <dir>` keeps DynamoDB data and the
+ * emulator's state on disk;
  * `--schedules <file>` replaces local/schedules.json. Ends its output with one `ready` line.
  */
 import { parseArgs } from 'node:util';
@@ -61,6 +63,11 @@ if ((apiUrl === undefined) !== (appToken === undefined)) {
   fail('to use a real mesibo set both MESIBO_API_URL and MESIBO_APP_TOKEN (or neither, for the emulator)');
 }
 
+const corsOrigins = (process.env.CORS_ALLOW_ORIGINS ?? '')
+  .split(',')
+  .map((o) => o.trim())
+  .filter(Boolean);
+
 const port = portFrom('PORT', 3000);
 const emulatorPort = portFrom('MESIBO_EMULATOR_PORT', 3100);
 const dir = stateDir();
@@ -78,6 +85,7 @@ try {
     ...(values.persist ? { persistDir: values.persist } : {}),
     ...(values.schedules ? { schedulesFile: values.schedules } : {}),
     apiStyle: style,
+    ...(corsOrigins.length ? { cors: { allowOrigins: corsOrigins, maxAgeSeconds: 300 } } : {}),
     ...(apiUrl && appToken ? { realMesibo: { apiUrl, appToken, style } } : {}),
   });
 } catch (e) {

@@ -3,7 +3,7 @@
  * authorizer, so the deployed API cannot drift from the local gateway. One explicit `$default` stage
  * carries throttling and JSON access logs.
  */
-import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -13,12 +13,20 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../../shared/functions';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_EXPOSE_HEADERS,
+  type CorsPolicy,
+} from '../../shared/http/cors';
 import { type AuthKind, type Route, routeKey, routes } from '../../shared/routes';
 
 export interface ApiProps {
   functions: Record<FunctionName, lambda.IFunction>;
   jwt: { issuer: string; audience: readonly string[] };
   throttling: { rateLimit: number; burstLimit: number };
+  /** Browser origins; with none the API has no CorsConfiguration and browsers cannot call it. */
+  cors: CorsPolicy;
   logRetention: logs.RetentionDays;
   /** A custom domain mapped to the `$default` stage; its certificate must be in the stack's region. */
   domain?: { name: string; certificateArn: string };
@@ -61,6 +69,20 @@ export class Api extends Construct {
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'mesibo-serverless: user tokens, system messages, group sync',
       createDefaultStage: false,
+      // API Gateway answers preflights itself (no authorizer runs) and adds the headers to responses.
+      ...(props.cors.allowOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.cors.allowOrigins],
+              allowMethods: CORS_ALLOW_METHODS.map(
+                (m) => apigw.CorsHttpMethod[m as keyof typeof apigw.CorsHttpMethod],
+              ),
+              allowHeaders: [...CORS_ALLOW_HEADERS],
+              exposeHeaders: [...CORS_EXPOSE_HEADERS],
+              maxAge: Duration.seconds(props.cors.maxAgeSeconds),
+            },
+          }
+        : {}),
     });
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,

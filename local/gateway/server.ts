@@ -5,9 +5,11 @@
  * reach a function.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { CorsPolicy } from '../../shared/http/cors';
 import { problem } from '../../shared/http/problem';
 import { type Route, routeKey } from '../../shared/routes';
 import { FunctionNotWiredError, type LambdaRuntime } from '../lambda/runtime';
+import { isPreflight, preflightResponse, withCorsHeaders } from './cors';
 import { buildHttpEvent, type EventContext, lowerCaseHeaders, newRequestId, splitUrl } from './event';
 import type { IamAuthorizerResult, SignedRequest } from './iam-authorizer';
 import type { JwtAuthorizerResult } from './jwt-authorizer';
@@ -43,6 +45,8 @@ export interface GatewayOptions {
   verifyJwt: (authorization: string | undefined) => Promise<JwtAuthorizerResult>;
   verifyIam: (req: SignedRequest) => Promise<IamAuthorizerResult>;
   local?: LocalHandler;
+  /** The browser policy for the API routes (the local tooling is same-origin); none: no CORS at all. */
+  cors?: CorsPolicy;
   /** Until true, every request gets a 503 (the port is bound before the functions are wired). */
   ready?: () => boolean;
   onRequest?: (record: GatewayRequestRecord) => void;
@@ -104,6 +108,8 @@ const sourceIpOf = (req: IncomingMessage): string => {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 };
 
+const isLocalPath = (rawPath: string): boolean => /^\/_(local|console)(\/|$)/.test(rawPath);
+
 export const createGateway = (options: GatewayOptions): Server => {
   const handle = async (
     req: IncomingMessage,
@@ -113,6 +119,7 @@ export const createGateway = (options: GatewayOptions): Server => {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const { rawPath, rawQueryString } = splitUrl(url);
+    const headers = lowerCaseHeaders(req.headers);
     let body: Buffer;
     try {
       body = await readBody(req, MAX_PAYLOAD_BYTES);
@@ -121,7 +128,7 @@ export const createGateway = (options: GatewayOptions): Server => {
       throw e;
     }
 
-    if (options.local && /^\/_(local|console)(\/|$)/.test(rawPath)) {
+    if (options.local && isLocalPath(rawPath)) {
       const response = await options.local({
         method,
         path: rawPath,
@@ -131,10 +138,14 @@ export const createGateway = (options: GatewayOptions): Server => {
       return { response: response ?? gatewayMessage(404, 'Not Found') };
     }
 
+    // Answered by the gateway whatever the path, before any route or authorizer, as HTTP API does.
+    if (options.cors && isPreflight(method, headers)) {
+      return { response: preflightResponse(options.cors, headers.origin ?? '') };
+    }
+
     const match = matchRoute(options.routes, method, rawPath);
     if (!match) return { response: gatewayMessage(404, 'Not Found') };
     const key = routeKey(match.route);
-    const headers = lowerCaseHeaders(req.headers);
 
     let authorizer: EventContext['authorizer'];
     if (match.route.auth === 'jwt') {
@@ -196,12 +207,18 @@ export const createGateway = (options: GatewayOptions): Server => {
         console.error(`[gateway] ${(e as Error).message}`);
         return { response: internalError(), routeKey: undefined };
       })
-      .then(({ response, routeKey: key }) => {
+      .then(({ response: answer, routeKey: key }) => {
+        const path = splitUrl(req.url ?? '/').rawPath;
+        const headers = lowerCaseHeaders(req.headers);
+        const response =
+          options.cors && !isLocalPath(path) && !isPreflight(req.method ?? 'GET', headers)
+            ? withCorsHeaders(answer, options.cors, headers.origin)
+            : answer;
         const sent = send(res, response, requestId);
         options.onRequest?.({
           at: started,
           method: req.method ?? 'GET',
-          path: splitUrl(req.url ?? '/').rawPath,
+          path,
           ...(key ? { routeKey: key } : {}),
           // 0: the connection was reset instead of answered.
           status: sent ? response.status : 0,

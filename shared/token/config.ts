@@ -8,6 +8,16 @@ import { csv, ENV, type Env, intVar, numberVar, optionalVar, parseEnv, requiredV
 /** Kept here rather than imported so reading config never loads the Secrets Manager SDK. */
 const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
 
+/** How long one request may hold the right to call mesibo, by default. */
+export const DEFAULT_TOKEN_LEASE_MS = 5000;
+
+/**
+ * The shortest Lambda timeout that lets a waiting request finish: waiters give up after two leases
+ * (a dead holder's, then the takeover's) and then answer, so the function must outlive that by a
+ * second, or the caller gets a gateway 5xx instead of the documented 503.
+ */
+export const minTokenTimeoutMs = (leaseMs: number): number => 2 * leaseMs + 1000;
+
 /** mesibo's own default token lifetime: one year, in minutes. */
 export const MESIBO_DEFAULT_EXPIRY_MINUTES = 525_600;
 
@@ -71,7 +81,7 @@ const EnvSchema = z.object({
   TOKEN_EXPIRY_MINUTES_MIN: intVar(15, 0),
   TOKEN_EXPIRY_MINUTES_MAX: intVar(MESIBO_DEFAULT_EXPIRY_MINUTES, 0),
   TOKEN_REFRESH_WINDOW: numberVar(0.1, (n) => n.min(0, 'must be at least 0').lt(1, 'must be below 1')),
-  TOKEN_LEASE_MS: intVar(5000, 100, 60_000),
+  TOKEN_LEASE_MS: intVar(DEFAULT_TOKEN_LEASE_MS, 100, 60_000),
 });
 
 export const tokenConfigFromEnv = (env: Env): TokenConfig => {

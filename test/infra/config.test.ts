@@ -152,6 +152,55 @@ describe('config errors', () => {
     expect(problems((c) => (c.functions['issue-user-token']!.timeoutSeconds = 60))).toMatch(/29 s or less/);
   });
 
+  it('gives issue-user-token a timeout above 2 × TOKEN_LEASE_MS + 1 s, so a waiting request can still answer', () => {
+    expect(problems((c) => (c.functions['issue-user-token']!.timeoutSeconds = 11))).toMatch(
+      /functions\.issue-user-token\.timeoutSeconds: .*above 2 × TOKEN_LEASE_MS \+ 1 s \(11 s\)/,
+    );
+    expect(
+      problems((c) => {
+        delete c.functions['issue-user-token']!.timeoutSeconds;
+      }),
+    ).toMatch(/functionDefaults\.timeoutSeconds: .*\(11 s\)/);
+    expect(
+      problems((c) => {
+        c.functions['issue-user-token']!.settings!.TOKEN_LEASE_MS = '8000';
+      }),
+    ).toMatch(/\(17 s\)/);
+    const shorter = parseWith((c) => {
+      c.functions['issue-user-token']!.settings!.TOKEN_LEASE_MS = '2000';
+      c.functions['issue-user-token']!.timeoutSeconds = 6;
+    });
+    expect(shorter.functions['issue-user-token']?.timeoutSeconds).toBe(6);
+  });
+
+  it('takes CORS origins as HTTP API does, and no wildcard in production', () => {
+    const origins = (allowOrigins: unknown, production = false) =>
+      problems((c) => {
+        c.cors = { allowOrigins, maxAgeSeconds: 300 };
+        if (production) c.production = true;
+      });
+    for (const bad of [
+      'https://app.example.com/',
+      'https://app.example.com/path',
+      'app.example.com',
+      'ftp://x.example',
+      'http://localhost:*',
+    ]) {
+      expect(origins([bad]), bad).toMatch(/cors\.allowOrigins\.0: must be an origin/);
+    }
+    expect(origins(['https://*'], true)).toMatch(/cors\.allowOrigins\.0: .*wildcard/);
+    expect(problems((c) => (c.cors = { allowOrigins: [], maxAgeSeconds: 86_401 }))).toMatch(
+      /cors\.maxAgeSeconds/,
+    );
+    const none = parseWith((c) => {
+      delete c.cors;
+    });
+    expect(none.cors).toEqual({ allowOrigins: [], maxAgeSeconds: 300 });
+    expect(
+      parseWith((c) => (c.cors = { allowOrigins: ['*', 'http://localhost:5173'] })).cors.allowOrigins,
+    ).toEqual(['*', 'http://localhost:5173']);
+  });
+
   it('rejects a reserved concurrency below the event source cap (throttled batches would reach the DLQ)', () => {
     expect(
       problems((c) => {

@@ -271,6 +271,18 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       );
     });
 
+    it('has the CorsConfiguration of the stage config, with the methods and headers of the shared policy', () => {
+      const [[, api]] = resourcesOfType(c().t, 'AWS::ApiGatewayV2::Api') as [[string, CfnResourceJson]];
+      expect(c().config.cors.allowOrigins.length).toBeGreaterThan(0);
+      expect(props(api).CorsConfiguration).toEqual({
+        AllowOrigins: c().config.cors.allowOrigins,
+        AllowMethods: ['DELETE', 'GET', 'POST'],
+        AllowHeaders: ['authorization', 'content-type'],
+        ExposeHeaders: ['retry-after', 'apigw-requestid'],
+        MaxAge: c().config.cors.maxAgeSeconds,
+      });
+    });
+
     it('outputs the API URL', () => {
       expect(c().t.Outputs?.ApiUrl).toBeDefined();
     });

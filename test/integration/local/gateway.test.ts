@@ -19,6 +19,7 @@ import { jwtAuthorizer } from '../../../local/gateway/jwt-authorizer';
 import { createGateway } from '../../../local/gateway/server';
 import { LambdaRuntime } from '../../../local/lambda/runtime';
 import type { FunctionName } from '../../../shared/functions';
+import { LOCAL_CORS_POLICY } from '../../../shared/http/cors';
 import { routes } from '../../../shared/routes';
 
 let server: Server;
@@ -48,6 +49,10 @@ beforeAll(async () => {
     verifyJwt: jwtAuthorizer(localKeySet(keys)),
     verifyIam: iamAuthorizer(credentials, { region: LOCAL_AWS.region }),
     ready: () => ready,
+    cors: {
+      allowOrigins: [...LOCAL_CORS_POLICY.allowOrigins, 'https://app.example.com'],
+      maxAgeSeconds: 600,
+    },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -270,5 +275,76 @@ describe('results', () => {
     nextResult = () => ({ statusCode: 'nope' });
     res = await getHealth();
     expect(res.status).toBe(500);
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (origin: string, path = '/v1/users/me/token') =>
+    fetch(`${url}${path}`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization,content-type',
+      },
+    });
+
+  it.each(['http://localhost:5173', 'http://127.0.0.1:8080', 'http://localhost', 'https://app.example.com'])(
+    'answers the preflight of allowed origin %s itself, without an authorizer or a function',
+    async (origin) => {
+      const res = await preflight(origin);
+      expect(res.status).toBe(204);
+      expect(Object.fromEntries(res.headers)).toMatchObject({
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': 'DELETE,GET,POST',
+        'access-control-allow-headers': 'authorization,content-type',
+        'access-control-max-age': '600',
+        vary: 'origin',
+      });
+      expect(seen).toHaveLength(0);
+    },
+  );
+
+  it.each([
+    'https://evil.example',
+    'http://localhost.evil.example:5173',
+    'http://localhost:5173.evil.example',
+    'https://app.example.com.evil.example',
+    'null',
+  ])('gives a disallowed origin (%s) no CORS headers, so the browser blocks it', async (origin) => {
+    const res = await preflight(origin);
+    expect(res.status).toBe(204);
+    expect([...res.headers.keys()].filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    const jwt = await signDevToken(stateDir, { subject: 'alice' });
+    const call = await fetch(`${url}/v1/users/me/token`, {
+      method: 'POST',
+      headers: { Origin: origin, Authorization: `Bearer ${jwt}` },
+    });
+    expect(call.status).toBe(200);
+    expect(call.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('adds the headers to responses for an allowed origin, gateway refusals included, and drops the function’s own', async () => {
+    nextResult = () => ({
+      statusCode: 503,
+      headers: { 'retry-after': '5', 'access-control-allow-origin': '*' },
+      body: '{}',
+    });
+    const jwt = await signDevToken(stateDir, { subject: 'alice' });
+    const origin = 'http://localhost:5173';
+    const res = await fetch(`${url}/v1/users/me/token`, {
+      method: 'POST',
+      headers: { Origin: origin, Authorization: `Bearer ${jwt}` },
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(res.headers.get('access-control-expose-headers')).toBe('retry-after,apigw-requestid');
+    const refused = await fetch(`${url}/v1/users/me/token`, { method: 'POST', headers: { Origin: origin } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+
+  it('treats an OPTIONS request that is not a preflight as an unknown route', async () => {
+    expect((await fetch(`${url}/v1/users/me/token`, { method: 'OPTIONS' })).status).toBe(404);
   });
 });

@@ -12,6 +12,10 @@ describe('route matching', () => {
       pathParameters: { address: 'alice' },
     });
     expect(matchRoute(routes, 'DELETE', '/v1/users/a%2Fb')?.pathParameters).toEqual({ address: 'a/b' });
+    // Decoded exactly once: an encoded percent sign stays a percent sign.
+    expect(matchRoute(routes, 'POST', '/v1/users/%2561dmin/token')?.pathParameters).toEqual({
+      address: '%61dmin',
+    });
     expect(matchRoute(routes, 'GET', '/v1/health')?.pathParameters).toBeNull();
     for (const [method, path] of [
       ['GET', '/v1/health/'],
