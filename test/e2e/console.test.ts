@@ -3,21 +3,15 @@
  * what the stack did (users with token expiry but no token, groups with members, messages, mesibo
  * requests, queues, schedules) and its "fire now" button fires a schedule.
  */
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../../local/auth/dev-keys';
 import { emulatorControl } from '../../local/mesibo-emulator/control';
+import { hasChromium, launchChromium, warnIfNoChromium } from './support/chromium';
 import { signedWebhook, withJwt } from './support/helpers';
 import { eventually, type RunningStack, startStack } from './support/local-stack';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! SKIPPING the local console browser test: ${CHROMIUM} is absent.\n!! Install it with: apt-get install -y chromium\n${'!'.repeat(78)}\n`,
-  );
-}
+warnIfNoChromium('the local console browser test');
 
 describe.skipIf(!hasChromium)('local console (Chromium)', () => {
   let stack: RunningStack;
@@ -40,19 +34,7 @@ describe.skipIf(!hasChromium)('local console (Chromium)', () => {
       },
     });
     await eventually(async () => (await emulatorControl(stack.emulatorUrl).state()).groups[0]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     await page.goto(`${stack.url}/_console`);
   });

@@ -234,7 +234,7 @@ describe.each(STYLES)('mesibo client faults over %s', (style) => {
       const client = h.client({ timeoutMs: 200, maxAttempts: 2 });
       await client.useradd({ address: 'sys' });
       const errors: MesiboError[] = [];
-      errors.push(await failure(client.useradd({ address: '' })));
+      errors.push(await failure(client.groupeditmembers({ gid: 999, addresses: ['sys'] })));
       for (const kind of ['status', 'malformed', 'reset', 'hang'] as const) {
         await h.control.addFault({ kind, status: 503, ops: ['usersget'] });
         errors.push(await failure(client.usersget()));
