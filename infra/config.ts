@@ -15,6 +15,7 @@ import {
   DEFAULT_FANOUT_MAX_ATTEMPTS,
   FANOUT_MAX_ATTEMPTS_SETTING,
   STACK_OWNED_ENV,
+  SYSTEM_SENDER_SETTING,
   settingNamesFor,
   validateSchedulePayload,
 } from './settings';
@@ -208,6 +209,13 @@ export const StageConfigSchema = z
             message: `is not a setting of ${name} (known: ${allowed.join(', ') || 'none'})`,
           });
         }
+      }
+      if (fnName === 'issue-user-token' && SYSTEM_SENDER_SETTING in (fn?.settings ?? {})) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['functions', name, 'settings', SYSTEM_SENDER_SETTING],
+          message: "is copied from send-system-message's setting; set it there",
+        });
       }
       const timeout = fn?.timeoutSeconds ?? config.functionDefaults.timeoutSeconds;
       if (httpFunctions.has(fnName) && timeout > 29) {

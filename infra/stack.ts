@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/env';
 import { type FunctionName, type FunctionSpec, functionSpecs, type Resource } from '../shared/functions';
+import { DEFAULT_SYSTEM_SENDER_ADDRESS } from '../shared/notify/config';
 import { routes } from '../shared/routes';
 import { tableSpecs } from '../shared/storage/tables';
 import { functionConfig, type StageConfig } from './config';
@@ -18,7 +19,7 @@ import { type Binding, type ConsumedQueue, Functions } from './constructs/functi
 import { Operations } from './constructs/operations';
 import { Queues } from './constructs/queues';
 import { Scheduling } from './constructs/scheduling';
-import { ADDRESS_CLAIM_SETTING, FANOUT_DLQ_URL_SETTING } from './settings';
+import { ADDRESS_CLAIM_SETTING, FANOUT_DLQ_URL_SETTING, SYSTEM_SENDER_SETTING } from './settings';
 
 export interface MesiboServerlessStackProps extends StackProps {
   config: StageConfig;
@@ -140,9 +141,16 @@ export class MesiboServerlessStack extends Stack {
     };
     // Functions behind JWT routes read the caller's address from the claim the authorizer validated.
     const jwtFunctions = [...new Set(routes.filter((r) => r.auth === 'jwt').map((r) => r.function))];
-    const extraEnv = Object.fromEntries(
+    const extraEnv: Record<string, Record<string, string>> = Object.fromEntries(
       jwtFunctions.map((name) => [name, { [ADDRESS_CLAIM_SETTING]: config.jwt.addressClaim }]),
     );
+    // The token function must know the system sender to never issue it a user token.
+    extraEnv['issue-user-token'] = {
+      ...extraEnv['issue-user-token'],
+      [SYSTEM_SENDER_SETTING]:
+        functionConfig(config, 'send-system-message').settings[SYSTEM_SENDER_SETTING] ??
+        DEFAULT_SYSTEM_SENDER_ADDRESS,
+    };
 
     this.functions = new Functions(this, 'Functions', {
       config,

@@ -19,8 +19,10 @@ import {
   problem,
 } from '../../shared/http/problem';
 import { addressProblem } from '../../shared/mesibo/address';
+import { addressClaimOf } from '../../shared/token/caller-claims';
 import type { TokenDeps } from '../../shared/token/deps';
 import type { IssuedToken } from '../../shared/token/issue-token';
+import { reservedAddresses } from '../../shared/token/reserved';
 import { requestSchemas } from './schema';
 
 export type TokenEvent = APIGatewayProxyEventV2WithJWTAuthorizer | APIGatewayProxyEventV2WithIAMAuthorizer;
@@ -53,26 +55,39 @@ const tokenResponse = ({ token: record, replacedLiveToken }: IssuedToken) =>
     { 'cache-control': 'no-store' },
   );
 
-const checkedAddress = (address: string, field: string, hint = ''): string => {
-  const reason = addressProblem(address);
-  if (reason) throw invalidRequest([{ field, message: `${reason}${hint}` }]);
-  return address;
-};
-
 export const createHandler = (deps: TokenDeps): TokenHandler => {
   const { config, service, logger, metrics } = deps;
   const schemas = requestSchemas(config);
+  const isReserved = reservedAddresses(config.reservedAddresses);
+
+  /** A valid address that is not reserved; any token route refuses the rest before touching anything. */
+  const checkedAddress = (address: string, field: string, hint = ''): string => {
+    const reason = addressProblem(address);
+    if (reason) throw invalidRequest([{ field, message: `${reason}${hint}` }]);
+    if (isReserved(address)) {
+      throw new ProblemError({
+        status: 403,
+        code: 'reserved-address',
+        title: 'This address is reserved',
+        detail:
+          "The address is reserved (the system sender, or the deployment's reserved list) and never gets a user token",
+      });
+    }
+    return address;
+  };
 
   /** The mesibo address of an end user: the configured claim of the verified JWT, never the body. */
   const callerAddress = (event: TokenEvent): string => {
     const authorizer = JwtAuthorizer.safeParse(event.requestContext.authorizer);
     if (!authorizer.success) throw unauthorized('This route needs a verified end-user JWT');
-    const claim = authorizer.data.jwt.claims[config.addressClaim];
-    if ((typeof claim !== 'string' && typeof claim !== 'number') || String(claim) === '') {
-      throw unauthorized(`The token has no usable "${config.addressClaim}" claim`);
-    }
+    const claim = addressClaimOf(
+      config.addressClaim,
+      authorizer.data.jwt.claims,
+      event.headers.authorization,
+    );
+    if (!claim.ok) throw unauthorized(claim.reason);
     const hint = ` (taken from the token's "${config.addressClaim}" claim)`;
-    return checkedAddress(`${config.addressPrefix}${claim}`, 'address', hint);
+    return checkedAddress(`${config.addressPrefix}${claim.value}`, 'address', hint);
   };
 
   /** The address in the path of a backend (IAM-signed) call. */
@@ -80,16 +95,9 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
     if (!IamAuthorizer.safeParse(event.requestContext.authorizer).success) {
       throw unauthorized('This route needs an IAM (SigV4) signed request');
     }
-    const raw = event.pathParameters?.address ?? '';
-    let address = raw;
-    try {
-      // HTTP APIs decode path parameters; other front ends may not. `%` is not an address character,
-      // so a percent sign can only be URL encoding left in place.
-      if (raw.includes('%')) address = decodeURIComponent(raw);
-    } catch {
-      throw invalidRequest([{ field: 'address', message: 'is not validly URL-encoded' }]);
-    }
-    return checkedAddress(address, 'address');
+    // Decoded once already, by API Gateway (and the local gateway): decoding again would turn
+    // `%2561dmin` into `admin` behind an IAM policy that denies by path.
+    return checkedAddress(event.pathParameters?.address ?? '', 'address');
   };
 
   const route = async (event: TokenEvent): Promise<APIGatewayProxyResultV2> => {

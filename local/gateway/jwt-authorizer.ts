@@ -14,7 +14,7 @@ export interface JwtAuthorizerContext {
 export type JwtAuthorizerResult = { ok: true; jwt: JwtAuthorizerContext } | { ok: false; reason: string };
 
 /** Go-style rendering, which is what API Gateway produces for non-string claims. */
-const claimString = (value: unknown): string => {
+export const claimString = (value: unknown): string => {
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return `[${value.map(claimString).join(' ')}]`;
   if (value !== null && typeof value === 'object') {

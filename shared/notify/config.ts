@@ -7,6 +7,9 @@ import * as z from 'zod';
 import { ENV, type Env, intVar, parseEnv, requiredVar } from '../config/env';
 import { addressSchema } from '../mesibo/address';
 
+/** The sender of system messages unless SYSTEM_SENDER_ADDRESS names another. */
+export const DEFAULT_SYSTEM_SENDER_ADDRESS = 'system';
+
 /** Variables owned by this feature (beyond the shared ones in shared/config/env.ts). */
 export const NOTIFY_ENV = {
   /** Sender of system messages when a payload names none (default `system`). */
@@ -79,7 +82,7 @@ const SendConfigSchema = z.object({
   [ENV.SCHEDULE_GROUP_NAME]: required,
   [ENV.SCHEDULER_ROLE_ARN]: required,
   [ENV.SCHEDULER_DLQ_ARN]: required,
-  [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: addressSchema.default('system'),
+  [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: addressSchema.default(DEFAULT_SYSTEM_SENDER_ADDRESS),
   [NOTIFY_ENV.FANOUT_BATCH_SIZE]: intVar(DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
   [NOTIFY_ENV.USERS_SCAN_PAGE_SIZE]: intVar(500, 1, 10_000),
   [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionSeconds,

@@ -55,7 +55,12 @@ const operations: Record<string, Record<string, unknown>> = {
     responses: {
       200: tokenResponse,
       400: problemResponse('Invalid body (the `errors` member names the field)'),
-      401: problemResponse('The verified token carries no usable address claim'),
+      401: problemResponse(
+        'The verified token carries no usable address claim (absent, not a string, blank, an unverified email or phone number)',
+      ),
+      403: problemResponse(
+        'The address is reserved (`reserved-address`): the system sender or the reserved list',
+      ),
       502: problemResponse('mesibo rejected the request (its error code is in `mesiboError`)'),
       503: problemResponse('mesibo is unavailable and no valid cached token exists; see Retry-After'),
     },
@@ -65,6 +70,9 @@ const operations: Record<string, Record<string, unknown>> = {
     responses: {
       204: { description: "The caller's tokens are revoked and their cache dropped" },
       401: problemResponse('The verified token carries no usable address claim'),
+      403: problemResponse(
+        'The address is reserved (`reserved-address`): the system sender or the reserved list',
+      ),
       502: problemResponse('mesibo rejected the request'),
       503: problemResponse('mesibo is unavailable; see Retry-After'),
     },
@@ -75,6 +83,9 @@ const operations: Record<string, Record<string, unknown>> = {
     responses: {
       200: tokenResponse,
       400: problemResponse('Invalid address or body (the `errors` member names the field)'),
+      403: problemResponse(
+        'The address is reserved (`reserved-address`): the system sender or the reserved list',
+      ),
       502: problemResponse('mesibo rejected the request'),
       503: problemResponse('mesibo is unavailable and no valid cached token exists; see Retry-After'),
     },
@@ -84,6 +95,9 @@ const operations: Record<string, Record<string, unknown>> = {
     responses: {
       204: { description: 'The user is deleted at mesibo and its cached tokens erased (also when unknown)' },
       400: problemResponse('Invalid address'),
+      403: problemResponse(
+        'The address is reserved (`reserved-address`): the system sender or the reserved list',
+      ),
       502: problemResponse('mesibo rejected the request'),
       503: problemResponse('mesibo is unavailable; see Retry-After'),
     },
@@ -196,10 +210,16 @@ const operationFor = (route: Route) => {
   const extra = operations[key];
   if (!extra) throw new Error(`the OpenAPI document does not describe ${key}`);
   const params = [...pathParameters(route.path), ...((extra.parameters as unknown[]) ?? [])];
-  const responses = {
-    ...(extra.responses as object),
-    ...(route.auth === 'jwt' || route.auth === 'iam' ? gatewayDenied : {}),
-  };
+  // A status both the gateway and the function answer (401, 403) documents both.
+  const responses: Record<string, { description: string }> = { ...(extra.responses as object) };
+  if (route.auth === 'jwt' || route.auth === 'iam') {
+    for (const [status, denied] of Object.entries(gatewayDenied)) {
+      const own = responses[status];
+      responses[status] = own
+        ? { ...own, description: `${own.description}; or ${denied.description}` }
+        : denied;
+    }
+  }
   return {
     summary: route.summary,
     'x-function': route.function,

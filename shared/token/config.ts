@@ -4,6 +4,8 @@
  */
 import * as z from 'zod';
 import { csv, ENV, type Env, intVar, numberVar, optionalVar, parseEnv, requiredVar } from '../config/env';
+import { addressSchema } from '../mesibo/address';
+import { DEFAULT_SYSTEM_SENDER_ADDRESS, NOTIFY_ENV } from '../notify/config';
 
 /** Kept here rather than imported so reading config never loads the Secrets Manager SDK. */
 const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
@@ -44,6 +46,10 @@ export const TOKEN_ENV = {
   TOKEN_REFRESH_WINDOW: 'TOKEN_REFRESH_WINDOW',
   /** How long one request may hold the right to call mesibo for an (address, appid), ms (default 5000). */
   TOKEN_LEASE_MS: 'TOKEN_LEASE_MS',
+  /** Comma-separated addresses no user token is issued for, beyond the system sender (default none). */
+  TOKEN_RESERVED_ADDRESSES: 'TOKEN_RESERVED_ADDRESSES',
+  /** The system messages' sender, never given a user token (the stack copies send-system-message's). */
+  SYSTEM_SENDER_ADDRESS: NOTIFY_ENV.SYSTEM_SENDER_ADDRESS,
 } as const;
 
 /** Every variable this function's config reads (the mesibo endpoint ones are read by shared/mesibo). */
@@ -65,6 +71,8 @@ export interface TokenConfig {
   /** Fraction of the lifetime, before expiry, in which a cached token is renewed. */
   refreshWindow: number;
   leaseMs: number;
+  /** The system sender first, then TOKEN_RESERVED_ADDRESSES. */
+  reservedAddresses: readonly string[];
 }
 
 const EnvSchema = z.object({
@@ -82,6 +90,8 @@ const EnvSchema = z.object({
   TOKEN_EXPIRY_MINUTES_MAX: intVar(MESIBO_DEFAULT_EXPIRY_MINUTES, 0),
   TOKEN_REFRESH_WINDOW: numberVar(0.1, (n) => n.min(0, 'must be at least 0').lt(1, 'must be below 1')),
   TOKEN_LEASE_MS: intVar(DEFAULT_TOKEN_LEASE_MS, 100, 60_000),
+  TOKEN_RESERVED_ADDRESSES: optionalVar('').transform(csv).pipe(z.array(addressSchema)),
+  SYSTEM_SENDER_ADDRESS: addressSchema.default(DEFAULT_SYSTEM_SENDER_ADDRESS),
 });
 
 export const tokenConfigFromEnv = (env: Env): TokenConfig => {
@@ -114,5 +124,6 @@ export const tokenConfigFromEnv = (env: Env): TokenConfig => {
     expiryMinutes: expiry,
     refreshWindow: e.TOKEN_REFRESH_WINDOW,
     leaseMs: e.TOKEN_LEASE_MS,
+    reservedAddresses: [e.SYSTEM_SENDER_ADDRESS, ...e.TOKEN_RESERVED_ADDRESSES],
   };
 };

@@ -295,7 +295,7 @@ describe('system messages', () => {
         message: { text: 'x' },
         extra: 1,
       }),
-      await withIam(stack, 'POST', '/v1/users/has%20space/token'),
+      await withIam(stack, 'POST', '/v1/users/has%2Ccomma/token'),
       await withIam(stack, 'POST', '/v1/users/frank/token', { expiryMinutes: -5 }),
     ];
     for (const r of cases) {

@@ -173,6 +173,16 @@ describe('config errors', () => {
     expect(shorter.functions['issue-user-token']?.timeoutSeconds).toBe(6);
   });
 
+  it("refuses a system sender set on issue-user-token (the stack copies send-system-message's)", () => {
+    expect(
+      problems((c) => {
+        c.functions['issue-user-token']!.settings!.SYSTEM_SENDER_ADDRESS = 'other';
+      }),
+    ).toMatch(
+      /functions\.issue-user-token\.settings\.SYSTEM_SENDER_ADDRESS: is copied from send-system-message/,
+    );
+  });
+
   it('takes CORS origins as HTTP API does, and no wildcard in production', () => {
     const origins = (allowOrigins: unknown, production = false) =>
       problems((c) => {

@@ -247,6 +247,11 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       }
     });
 
+    it("gives the token function the system sender (send-system-message's, else the default) to refuse it a token", () => {
+      const sender = c().config.functions['send-system-message']?.settings.SYSTEM_SENDER_ADDRESS ?? 'system';
+      expect(envOf(c(), 'issue-user-token').SYSTEM_SENDER_ADDRESS).toBe(sender);
+    });
+
     it('has one auto-deployed $default stage with throttling from config and JSON access logs', () => {
       const [[, stageRes]] = resourcesOfType(c().t, 'AWS::ApiGatewayV2::Stage') as [
         [string, CfnResourceJson],

@@ -5,13 +5,19 @@
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { iamEvent, jwtEvent, lambdaContext } from './support/events';
+import { bearerToken, iamEvent, jwtEvent, lambdaContext } from './support/events';
 import { APPIDS, startTokenHarness, type TokenHarness } from './support/harness';
 
 let h: TokenHarness;
 beforeAll(async () => {
   h = await startTokenHarness({
-    env: { TOKEN_ADDRESS_PREFIX: 'u:', TOKEN_EXPIRY_MINUTES: '1440', TOKEN_EXPIRY_MINUTES_MAX: '10080' },
+    env: {
+      TOKEN_ADDRESS_PREFIX: 'u:',
+      TOKEN_EXPIRY_MINUTES: '1440',
+      TOKEN_EXPIRY_MINUTES_MAX: '10080',
+      TOKEN_RESERVED_ADDRESSES: 'u:support,admin',
+      SYSTEM_SENDER_ADDRESS: 'u:system',
+    },
   });
 });
 afterAll(() => h.close());
@@ -124,6 +130,54 @@ describe('POST /v1/users/me/token', () => {
     expect(await h.control.requests()).toHaveLength(0);
   });
 
+  it.each([
+    ['a number', { sub: 777 }, 'is a number'],
+    ['null', { sub: null }, 'is null'],
+    ['a boolean', { sub: true }, 'is a boolean'],
+    ['an array', { sub: ['a', 'b'] }, 'is an array'],
+    ['an object', { sub: { id: 'a' } }, 'is a object'],
+    ['blank', { sub: '   ' }, 'is blank'],
+  ])(
+    'refuses an address claim that is %s with 401 and the reason, writing nothing',
+    async (_, claims, reason) => {
+      // The authorizer renders all of these as strings ("777", "null", "[a b]"); the token's own type decides.
+      const res = await call(jwtEvent({ method: 'POST', claims }));
+      expect(res.statusCode).toBe(401);
+      expect(res.json).toMatchObject({ code: 'unauthorized', detail: expect.stringContaining(reason) });
+      expect(h.dynamoCalls.size).toBe(0);
+      expect(await h.control.requests()).toHaveLength(0);
+    },
+  );
+
+  it('takes "777" (a string) as the address, where 777 (a number) was refused', async () => {
+    const res = await call(jwtEvent({ method: 'POST', claims: { sub: '777' } }));
+    expect(res).toMatchObject({ statusCode: 200, json: { address: 'u:777' } });
+  });
+
+  it.each([
+    ['a token other than the one the authorizer verified', bearerToken({ sub: 'mallory' }), 'not the one'],
+    ['two bearer tokens', `${bearerToken({ sub: 'carol' })}, ${bearerToken({ sub: 'mallory' })}`, 'single'],
+    ['an unreadable token', 'Bearer not-a-jwt', 'single readable'],
+  ])('refuses %s with 401', async (_, authorization, reason) => {
+    const res = await call(jwtEvent({ method: 'POST', claims: { sub: 'carol' }, authorization }));
+    expect(res).toMatchObject({ statusCode: 401, json: { detail: expect.stringContaining(reason) } });
+    expect(await h.control.requests()).toHaveLength(0);
+  });
+
+  it.each([
+    ['the system sender', 'system'],
+    ['the system sender in capitals', 'SYSTEM'],
+    ['the system sender in full-width letters', 'ｓｙｓｔｅｍ'],
+    ['an address on the reserved list', 'support'],
+  ])('refuses %s with 403 reserved-address, writing nothing', async (_, sub) => {
+    const res = await call(jwtEvent({ method: 'POST', claims: { sub } }));
+    expect(res.statusCode).toBe(403);
+    expect(res.headers?.['content-type']).toBe('application/problem+json');
+    expect(res.json).toMatchObject({ status: 403, code: 'reserved-address' });
+    expect(h.dynamoCalls.size).toBe(0);
+    expect(await h.control.requests()).toHaveLength(0);
+  });
+
   it('ignores an IAM authorizer on the end-user route', async () => {
     const event = iamEvent({ method: 'POST', route: '/v1/users/{address}/token', address: 'dave' });
     const res = await call({ ...event, routeKey: 'POST /v1/users/me/token' });
@@ -207,9 +261,21 @@ describe('POST /v1/users/{address}/token (IAM)', () => {
     expect((await call(event(address))).statusCode).toBe(200);
   });
 
-  it('decodes an address that reached it still URL-encoded', async () => {
-    expect((await call(event('mia%40example.com'))).json).toMatchObject({ address: 'mia@example.com' });
-    expect((await call(event('mia%4'))).json).toMatchObject({ errors: [{ field: 'address' }] });
+  it('takes the path parameter as the gateway decoded it, never decoding again', async () => {
+    // `/v1/users/%2561dmin/token` reaches the function as `%61dmin`; a second decode would give the
+    // reserved `admin` (and defeat an IAM policy that denies that path).
+    const res = await call(event('%61dmin'));
+    expect(res.statusCode).not.toBe(403);
+    const asked = (await h.control.requests({ op: 'useradd' })).map((r) => JSON.stringify(r.params));
+    expect(asked.join()).toContain('%61dmin');
+    expect((await h.control.state()).users.map((u) => u.address)).not.toContain('admin');
+    expect((await call(event('admin'))).json).toMatchObject({ code: 'reserved-address' });
+  });
+
+  it('refuses a reserved address (the system sender, the reserved list) with 403', async () => {
+    for (const address of ['u:system', 'admin', 'ADMIN']) {
+      await expectRefusedUntouched(await call(event(address)), 403);
+    }
   });
 
   it('answers 401 without an IAM authorizer, writing nothing', async () => {
@@ -247,6 +313,7 @@ describe('DELETE /v1/users/{address} (IAM)', () => {
     ['an address with a comma', 'ivan,smith', true, 400],
     ['257 bytes', 'i'.repeat(257), true, 400],
     ['no IAM authorizer', 'ivan', false, 401],
+    ['the system sender', 'u:system', true, 403],
   ])('answers %s with %i, touching nothing', async (_, address, signed, status) => {
     const res = await call(iamEvent({ method: 'DELETE', route: '/v1/users/{address}', address, signed }));
     await expectRefusedUntouched(res, status);

@@ -8,6 +8,18 @@ const minimal = {
 };
 
 describe('tokenConfigFromEnv', () => {
+  it('reserves the system sender and the configured list, and refuses a reserved entry that is no address', () => {
+    const config = tokenConfigFromEnv({
+      ...minimal,
+      SYSTEM_SENDER_ADDRESS: 'notices',
+      TOKEN_RESERVED_ADDRESSES: 'admin, support',
+    });
+    expect(config.reservedAddresses).toEqual(['notices', 'admin', 'support']);
+    expect(() =>
+      tokenConfigFromEnv({ ...minimal, TOKEN_RESERVED_ADDRESSES: `ok,${'x'.repeat(300)}` }),
+    ).toThrow(/TOKEN_RESERVED_ADDRESSES/);
+  });
+
   it('applies the documented defaults', () => {
     expect(tokenConfigFromEnv(minimal)).toEqual({
       usersTable: 'users',
@@ -20,6 +32,7 @@ describe('tokenConfigFromEnv', () => {
       expiryMinutes: { default: 525_600, min: 15, max: 525_600 },
       refreshWindow: 0.1,
       leaseMs: 5000,
+      reservedAddresses: ['system'],
     });
   });
 

@@ -8,6 +8,7 @@ import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   Context,
 } from 'aws-lambda';
+import { claimString } from '../../../../local/gateway/jwt-authorizer';
 
 type Method = 'POST' | 'DELETE';
 interface EventInput {
@@ -58,13 +59,30 @@ const base = ({ method, route, address, body }: EventInput) => {
   };
 };
 
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A JWT of these claims as the client sent it (the gateway checked its signature; the handler does not). */
+export const bearerToken = (claims: Record<string, unknown>): string =>
+  `Bearer ${base64url({ alg: 'RS256', typ: 'JWT', kid: 'test' })}.${base64url(claims)}.c2lnbmF0dXJl`;
+
+/**
+ * `claims` are the token's payload with their JSON types; the authorizer block renders them as API
+ * Gateway does (every value a string), and the Authorization header carries the token itself.
+ */
 export const jwtEvent = (
-  input: Omit<EventInput, 'route' | 'address'> & { claims: Record<string, string | number> | undefined },
+  input: Omit<EventInput, 'route' | 'address'> & {
+    claims: Record<string, unknown> | undefined;
+    authorization?: string;
+  },
 ): APIGatewayProxyEventV2WithJWTAuthorizer => {
   const event = base({ ...input, route: '/v1/users/me/token' });
+  const authorization = input.authorization ?? bearerToken(input.claims ?? {});
+  const rendered =
+    input.claims &&
+    Object.fromEntries(Object.entries(input.claims).map(([name, value]) => [name, claimString(value)]));
   return {
     ...event,
-    headers: { ...event.headers, authorization: 'Bearer eyJ.header.payload' },
+    headers: { ...event.headers, authorization },
     requestContext: {
       ...event.requestContext,
       // Without claims the event has no authorizer block, as when a route is misconfigured without one.
@@ -74,7 +92,7 @@ export const jwtEvent = (
             authorizer: {
               principalId: '',
               integrationLatency: 0,
-              jwt: { claims: input.claims, scopes: null as unknown as string[] },
+              jwt: { claims: rendered, scopes: null as unknown as string[] },
             },
           }),
     },
