@@ -19,6 +19,7 @@ import { buildHttpEvent, type EventContext } from '../../local/gateway/event';
 import { startMesiboEmulator } from '../../local/mesibo-emulator/server';
 import { type FunctionName, functionSpecs } from '../../shared/functions';
 import { signPayload } from '../../shared/webhook/signature';
+import { bearerToken } from '../../test/integration/token/support/events';
 import { type AwsStub, type SentMessage, startAwsStub } from '../../test/support/aws-stub';
 import { startDynaliteProcess } from '../lib/dynalite-process';
 import { bundleFloor, type FloorPlan, planOf } from '../lib/floor';
@@ -198,7 +199,8 @@ const scenarios = (
           '/v1/users/me/token',
           '/v1/users/me/token',
           '{}',
-          {},
+          // The function reads the claim's type from the token the authorizer verified.
+          { authorization: bearerToken({ sub: 'cold-start-user' }) },
           {
             jwt: { claims: { sub: 'cold-start-user' }, scopes: null },
           },
