@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { type FunctionName, functionSpecs } from '../shared/functions';
+import { CREATION_LEASE_MS, minReceiveCount, retriesOutlastLease } from '../shared/group-sync/retry-rule';
 import { ONE_TIME_SCHEDULE_PREFIX } from '../shared/notify/schedule-input';
 import { routes } from '../shared/routes';
 import { DEFAULT_TOKEN_LEASE_MS, minTokenTimeoutMs, TOKEN_ENV } from '../shared/token/config';
+import { VISIBILITY_FACTOR } from './constructs/queues';
 import { fromRoot } from './paths';
 import {
   DEFAULT_FANOUT_MAX_ATTEMPTS,
@@ -286,6 +288,19 @@ export const StageConfigSchema = z
         code: 'custom',
         path: ['queues', 'fanout', 'maxReceiveCount'],
         message: `must exceed the worker's ${FANOUT_MAX_ATTEMPTS_SETTING} (${attempts})`,
+      });
+    }
+    // An ambiguous groupadd holds the group's creation claim for a lease; redeliveries must outlast it.
+    const groupWorker = functionSpecs.find((f) => f.consumes === 'groupSyncQueue')?.name;
+    const groupWorkerTimeout =
+      (groupWorker && config.functions[groupWorker]?.timeoutSeconds) ||
+      config.functionDefaults.timeoutSeconds;
+    const visibilityMs = VISIBILITY_FACTOR * groupWorkerTimeout * 1000;
+    if (!retriesOutlastLease(visibilityMs, config.queues.groupSync.maxReceiveCount)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queues', 'groupSync', 'maxReceiveCount'],
+        message: `must be at least ${minReceiveCount(visibilityMs)}: redeliveries must outlast the ${CREATION_LEASE_MS / 1000} s group creation lease`,
       });
     }
     const ids = config.egress.eipAllocationIds;

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { functionSpecs } from '../shared/functions';
+import { minReceiveCount } from '../shared/group-sync/retry-rule';
 import { type CorsPolicy, LOCAL_CORS_POLICY } from '../shared/http/cors';
 import type { MesiboApiStyle } from '../shared/mesibo';
 import { recurringScheduleInput } from '../shared/notify/schedule-input';
@@ -151,7 +152,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       ...queueBase,
       ...journal('group-sync.fifo'),
       name: 'group-sync.fifo',
-      maxReceiveCount: 5,
+      // The same rule as the stack: redeliveries outlast a groupadd creation lease.
+      maxReceiveCount: minReceiveCount(visibilityTimeoutMs),
       consumer: (event) => runtime.invoke('sync-group-worker', event, 'sqs'),
     });
     const fanoutQueue = new LocalQueue({

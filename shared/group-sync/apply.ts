@@ -1,33 +1,47 @@
 /**
- * The worker's use case: apply one group event to mesibo, touching only the difference.
+ * The worker's use case: apply one group event to mesibo, touching only the difference, whatever the
+ * order events arrive in (the per-member rules are in ordering.ts).
  *
  * Crash safety without transactions comes from the order of writes:
  *   1. a creation claim, then groupadd, then the gid (see createGroup for the window that remains);
- *   2. per chunk: its member items marked pending (with the edit's intent), groupeditmembers, then the
- *      items it changed (adds and removes are idempotent at mesibo). A chunk interrupted anywhere is
- *      sent again by the next diff, whether that is the retry or, once the message went to the DLQ,
- *      the group's next event of any type;
- *   3. only then the applied version, and last the delivery status.
+ *   2. per groupeditmembers call: an intent on the group's meta item, the call, the members' records,
+ *      then the intent removed (with the member count, in one write). An intent left behind by a crash
+ *      or an ambiguous mesibo failure is sent again, before anything else, by whichever attempt touches
+ *      the group next: the retry, or once the message went to the DLQ, the group's next event;
+ *   3. only then the group's versions, and last the delivery status.
  * Any prefix of these writes is a state from which re-running the same message converges.
  */
 import { isMesiboError } from '../mesibo/errors';
 import type { MesiboClient } from '../mesibo/types';
 import type { Clock } from '../ports';
 import type { GroupSyncLogger } from './logging';
+import { type EditChunk, fromMask, planEdits } from './members';
 import {
-  diffMembers,
-  fromMask,
-  intendedMembers,
-  type MemberSet,
-  memberSet,
-  PENDING_REMOVE,
-  pendingAdd,
-  planEdits,
-} from './members';
+  advanceVersions,
+  floorOf,
+  groupExists,
+  isStale,
+  type MemberPlan,
+  type MemberRecords,
+  planMembers,
+} from './ordering';
 import type { GroupEvent, GroupSyncMessage } from './schema';
-import type { DeliveryStatus, GroupMeta, GroupStateStore } from './state';
+import type { DeliveryStatus, EditIntent, GroupMeta, GroupStateStore } from './state';
 
 export type GroupMesibo = Pick<MesiboClient, 'groupadd' | 'groupset' | 'groupdel' | 'groupeditmembers'>;
+
+/**
+ * The points between the worker's steps where a fault simulation may stop it (by throwing). Production
+ * wiring passes no hook, so these are inert there.
+ */
+export type ApplyCheckpoint =
+  | 'before-groupadd'
+  | 'after-groupadd'
+  | 'intent-recorded'
+  | 'edit-sent'
+  | 'members-recorded'
+  | 'edits-done'
+  | 'versions-recorded';
 
 export interface ApplyDeps {
   store: GroupStateStore;
@@ -40,7 +54,10 @@ export interface ApplyDeps {
     maxMembers: number;
     /** How long a groupadd attempt owns the creation of a group (longer than one mesibo call with retries). */
     creationLeaseMs: number;
+    /** groupeditmembers calls of one event in flight at once. */
+    editsInFlight: number;
   };
+  checkpoint?: (point: ApplyCheckpoint) => void | Promise<void>;
 }
 
 export interface ApplyOutcome {
@@ -58,8 +75,10 @@ export interface ApplyOutcome {
   deleted?: boolean;
   added: number;
   removed: number;
-  /** groupeditmembers calls made. */
+  /** groupeditmembers calls made for this event (intents of earlier attempts excluded). */
   edits: number;
+  /** Unconfirmed edits of an earlier attempt sent again first. */
+  resent?: number;
 }
 
 /** Another attempt holds the right to create this group; the message is retried later. */
@@ -70,44 +89,99 @@ export class GroupBusyError extends Error {
   }
 }
 
-export const DEFAULT_CREATION_LEASE_MS = 60_000;
+export const DEFAULT_EDITS_IN_FLIGHT = 4;
 
-/** The member set the event asks for, given what is recorded now (pending edits taken as intended). */
-const desiredMembers = (event: GroupEvent, applied: MemberSet): MemberSet => {
-  switch (event.type) {
-    case 'group.upsert':
-      return memberSet(event.group.members);
-    case 'group.members.add':
-      return new Map([...intendedMembers(applied), ...memberSet(event.group.members)]);
-    case 'group.members.remove': {
-      const next = intendedMembers(applied);
-      for (const { address } of event.group.members) next.delete(address);
-      return next;
-    }
-    case 'group.delete':
-      return new Map();
-  }
-};
-
-/** Puts the records of `addresses` back to what they were before a chunk that mesibo refused. */
-const restoreMembers = (store: GroupStateStore, key: string, before: MemberSet, addresses: string[]) =>
-  store.recordMembers(key, {
-    upserts: addresses.flatMap((address) => {
-      const mask = before.get(address);
-      return mask === undefined ? [] : [{ address, mask }];
-    }),
-    removes: addresses.filter((address) => !before.has(address)),
-  });
+/** mesibo certainly changed nothing (result:false, 429, never reached): safe to forget the attempt. */
+const certainlyNotApplied = (e: unknown) => isMesiboError(e) && !e.mayHaveApplied;
 
 /** mesibo answers an op on a group that no longer exists with an API error, not a transport one. */
 const isGroupGone = (e: unknown) =>
   isMesiboError(e) && e.kind === 'api' && !e.retryable && e.error !== 'AUTHFAIL' && e.error !== 'TOKENBREACH';
 
+/** Runs `task` over `items`, at most `limit` at once; after a failure starts no more, then rethrows it. */
+const runBounded = async <T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>) => {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.error;
+};
+
+const sendEdit = (mesibo: GroupMesibo, intent: EditIntent) =>
+  mesibo.groupeditmembers(
+    intent.kind === 'add'
+      ? { gid: intent.gid, addresses: intent.addresses, permissions: fromMask(intent.mask) }
+      : { gid: intent.gid, addresses: intent.addresses, remove: true },
+  );
+
+/** Records what a confirmed edit changed, then drops its intent (counting its members in). */
+const recordEdit = async (store: GroupStateStore, key: string, intent: EditIntent) => {
+  if (intent.kind === 'add') {
+    await store.writeMembers(key, {
+      puts: intent.addresses.map((address) => ({
+        address,
+        record: { mask: intent.mask, version: intent.version, present: true },
+      })),
+    });
+  } else if (intent.removal === 'tombstone') {
+    await store.writeMembers(key, {
+      puts: intent.addresses.map((address) => ({
+        address,
+        record: { mask: 0, version: intent.version, present: false },
+      })),
+    });
+  } else {
+    await store.writeMembers(key, { drops: intent.addresses });
+  }
+};
+
+/**
+ * Sends again the edits an earlier attempt left unconfirmed, so the records match mesibo before this
+ * event is planned. Returns the meta as it is afterwards.
+ */
+const settleIntents = async (deps: ApplyDeps, meta: GroupMeta): Promise<GroupMeta> => {
+  const { store, mesibo, logger, config } = deps;
+  await runBounded(meta.intents, config.editsInFlight, async (intent) => {
+    if (intent.gid !== meta.gid) {
+      await store.finishIntent(meta.key, { ...intent, countDelta: 0 });
+      return;
+    }
+    try {
+      await sendEdit(mesibo, intent);
+    } catch (e) {
+      if (!certainlyNotApplied(e)) throw e;
+      // mesibo refused it, so it applied nothing: the records are right as they are.
+      logger.warn('an unconfirmed member edit was refused by mesibo; dropped', {
+        key: meta.key,
+        intentId: intent.id,
+        error: e,
+      });
+      await store.finishIntent(meta.key, { ...intent, countDelta: 0 });
+      return;
+    }
+    await recordEdit(store, meta.key, intent);
+    await store.finishIntent(meta.key, intent);
+  });
+  const after = await store.getMeta(meta.key);
+  if (!after) throw new Error(`group ${meta.key} vanished while its edits were settled`);
+  return after;
+};
+
 export const applyGroupSyncMessage = async (
   deps: ApplyDeps,
   message: GroupSyncMessage,
 ): Promise<ApplyOutcome> => {
-  const { store, mesibo, config } = deps;
+  const { store, config } = deps;
+  const checkpoint = deps.checkpoint ?? (() => {});
   const { deliveryId, event } = message;
   const { key, version } = event.group;
   const outcome: ApplyOutcome = {
@@ -142,92 +216,137 @@ export const applyGroupSyncMessage = async (
     return { ...outcome, status: 'duplicate', previous: delivery.status };
   }
 
-  const meta = await store.getMeta(key);
-  if (meta?.appliedVersion !== undefined) {
-    // Finished before, but the delivery status was not written: only that is left to do.
-    if (meta.appliedVersion === version && meta.appliedDeliveryId === deliveryId) return finish('applied');
-    if (meta.appliedVersion >= version) {
-      return finish('stale', `version ${version} is not newer than applied ${meta.appliedVersion}`);
-    }
+  let meta = await store.getMeta(key);
+  // Its group-level writes were done; only the delivery status was left.
+  if (meta?.lastDeliveryId === deliveryId) return finish('applied');
+  if (meta?.intents.length) {
+    outcome.resent = meta.intents.length;
+    meta = await settleIntents(deps, meta);
+  }
+  const versions = meta?.versions ?? {};
+  if (isStale(versions, version)) {
+    return finish(
+      'stale',
+      `version ${version} is not above the group's last upsert or delete (${floorOf(versions)})`,
+    );
   }
 
-  if (event.type === 'group.delete') {
+  const records: MemberRecords =
+    event.type === 'group.upsert' || event.type === 'group.delete'
+      ? await store.loadMembers(key)
+      : await store.getMembers(
+          key,
+          event.group.members.map((m) => m.address),
+        );
+  const plan = planMembers(event, records);
+  const count = (meta?.memberCount ?? 0) + plan.countDelta;
+  if (plan.countDelta > 0 && count > config.maxMembers) {
+    return finish(
+      'rejected',
+      `the group would have ${count} members, over the maximum of ${config.maxMembers}`,
+    );
+  }
+  const next = advanceVersions(versions, event);
+
+  if (event.type === 'group.delete' && !groupExists(next)) {
     outcome.deleted = await deleteGroup(deps, key, meta);
-    await store.dropGroup(key, version, deliveryId);
+    outcome.removed = plan.change.removes.length;
+    await store.writeMembers(key, { drops: [...plan.change.removes, ...plan.drops] });
+    await checkpoint('edits-done');
+    await store.dropGroup(key, next, deliveryId);
+    await checkpoint('versions-recorded');
     return finish('applied');
   }
 
-  const applied = meta?.gid === undefined ? new Map<string, number>() : await store.loadMembers(key);
-  const desired = desiredMembers(event, applied);
-  if (desired.size > config.maxMembers) {
-    return finish(
-      'rejected',
-      `the group would have ${desired.size} members, over the maximum of ${config.maxMembers}`,
-    );
-  }
-  const change = diffMembers(desired, applied);
   const name = event.type === 'group.upsert' ? event.group.name : undefined;
-
   let gid = meta?.gid;
-  // A removal from a group never created needs no group.
-  if (gid === undefined && event.type !== 'group.members.remove') {
+  if (gid === undefined && groupExists(next)) {
     gid = await createGroup(deps, key, meta, name);
     outcome.created = true;
-  } else if (gid !== undefined && name !== undefined && name !== meta?.name) {
-    await mesibo.groupset({ gid, name });
+  } else if (
+    gid !== undefined &&
+    name !== undefined &&
+    version > (versions.name ?? -1) &&
+    name !== meta?.name
+  ) {
+    await deps.mesibo.groupset({ gid, name });
     await store.recordName(key, name);
     outcome.renamed = true;
   }
   outcome.gid = gid;
 
-  if (gid !== undefined) {
-    for (const chunk of planEdits(change, config.chunkSize)) {
-      const pending = chunk.kind === 'add' ? pendingAdd(chunk.mask) : PENDING_REMOVE;
-      await store.recordMembers(key, {
-        upserts: chunk.addresses.map((address) => ({ address, mask: pending })),
-      });
-      try {
-        await mesibo.groupeditmembers(
-          chunk.kind === 'add'
-            ? { gid, addresses: chunk.addresses, permissions: fromMask(chunk.mask) }
-            : { gid, addresses: chunk.addresses, remove: true },
-        );
-      } catch (e) {
-        // An API error (result:false) means mesibo applied nothing: the records go back to what they
-        // were, so a chunk mesibo refuses for good is not re-sent by every later event of the group.
-        if (isMesiboError(e) && e.kind === 'api') await restoreMembers(store, key, applied, chunk.addresses);
-        throw e;
-      }
-      if (chunk.kind === 'add') {
-        await store.recordMembers(key, {
-          upserts: chunk.addresses.map((address) => ({ address, mask: chunk.mask })),
-        });
-        outcome.added += chunk.addresses.length;
-      } else {
-        await store.recordMembers(key, { removes: chunk.addresses });
-        outcome.removed += chunk.addresses.length;
-      }
-      outcome.edits++;
-    }
-  }
-
-  if (!(await store.markApplied(key, version, deliveryId))) {
-    return finish('stale', `a version newer than ${version} was applied meanwhile`);
-  }
+  // Without a group (a removal from one that does not exist) nobody is present, so nothing is sent.
+  if (gid !== undefined) await runEdits(deps, key, gid, plan, version, outcome);
+  await store.writeMembers(key, { puts: plan.puts, drops: plan.drops });
+  await checkpoint('edits-done');
+  await store.finishEvent(key, next, deliveryId);
+  await checkpoint('versions-recorded');
   return finish('applied');
+};
+
+/** Adds (a bounded number at once), then removals: if a run stops half way, who belongs is already in. */
+const runEdits = async (
+  deps: ApplyDeps,
+  key: string,
+  gid: number,
+  plan: MemberPlan,
+  version: number,
+  outcome: ApplyOutcome,
+) => {
+  const { store, mesibo, newId, config } = deps;
+  const checkpoint = deps.checkpoint ?? (() => {});
+  const chunks = planEdits(plan.change, config.chunkSize);
+  const run = async (chunk: EditChunk) => {
+    const intent: EditIntent = {
+      id: newId(),
+      gid,
+      kind: chunk.kind,
+      mask: chunk.kind === 'add' ? chunk.mask : 0,
+      addresses: chunk.addresses,
+      version,
+      removal: plan.removal,
+      countDelta: chunk.kind === 'add' ? chunk.joins : -chunk.addresses.length,
+    };
+    await store.addIntent(key, intent);
+    await checkpoint('intent-recorded');
+    try {
+      await sendEdit(mesibo, intent);
+    } catch (e) {
+      // Certainly not applied: nothing to send again. Otherwise the intent stays for the next attempt.
+      if (certainlyNotApplied(e)) await store.finishIntent(key, { ...intent, countDelta: 0 });
+      throw e;
+    }
+    await checkpoint('edit-sent');
+    await recordEdit(store, key, intent);
+    await checkpoint('members-recorded');
+    await store.finishIntent(key, intent);
+    outcome.edits++;
+    if (chunk.kind === 'add') outcome.added += chunk.addresses.length;
+    else outcome.removed += chunk.addresses.length;
+  };
+  await runBounded(
+    chunks.filter((c) => c.kind === 'add'),
+    config.editsInFlight,
+    run,
+  );
+  await runBounded(
+    chunks.filter((c) => c.kind === 'remove'),
+    config.editsInFlight,
+    run,
+  );
 };
 
 /**
  * groupadd has no idempotency key and the hosted API cannot look a group up by anything of ours, so
  * creation is fenced instead: claim (conditional write) → groupadd → record the gid (conditional on the
- * claim). A failure to record after groupadd deletes the new group again, so the retry starts clean.
- * What remains is a hard crash (or an ambiguous groupadd timeout) in the moment between groupadd and
- * the record: the next attempt waits out the lease, takes over, and logs that an empty group with no
- * members may have been left behind. Members are only ever added to the recorded gid, so nobody can
- * end up in that group.
+ * claim). A groupadd that certainly created nothing gives the claim up, so the retry creates at once.
+ * A failure to record after groupadd deletes the new group again, so the retry starts clean. What
+ * remains is a hard crash (or an ambiguous groupadd failure) between groupadd and the record: the next
+ * attempt waits out the lease, takes over, and logs that an empty group may have been left behind.
+ * Members are only ever added to the recorded gid, so nobody can end up in that group.
  */
 const createGroup = async (
-  { store, mesibo, clock, newId, logger, config }: ApplyDeps,
+  { store, mesibo, clock, newId, logger, config, checkpoint = () => {} }: ApplyDeps,
   key: string,
   meta: GroupMeta | undefined,
   name: string | undefined,
@@ -244,13 +363,18 @@ const createGroup = async (
   if (held) {
     logger.warn(
       'group creation taken over from an interrupted attempt; it may have left an empty group at mesibo',
-      {
-        key,
-        interruptedAttemptId: held.attemptId,
-      },
+      { key, interruptedAttemptId: held.attemptId },
     );
   }
-  const { gid } = await mesibo.groupadd(name === undefined ? {} : { name });
+  await checkpoint('before-groupadd');
+  let gid: number;
+  try {
+    ({ gid } = await mesibo.groupadd(name === undefined ? {} : { name }));
+  } catch (e) {
+    if (certainlyNotApplied(e)) await store.releaseCreation(key, attemptId);
+    throw e;
+  }
+  await checkpoint('after-groupadd');
   try {
     await store.recordGid(key, attemptId, gid, name);
   } catch (e) {

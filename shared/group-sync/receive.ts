@@ -10,7 +10,8 @@ import { SQS_MAX_PAYLOAD_BYTES } from '../queue/limits';
 import type { WebhookSecretsLoader } from '../webhook/secrets';
 import { SIGNATURE_HEADER, type VerifyFailure, verifySignature } from '../webhook/signature';
 import type { GroupSyncLogger } from './logging';
-import { deliveryIdSchema, type GroupEvent, type GroupSyncMessage, webhookBodySchema } from './schema';
+import { floorOf } from './ordering';
+import { type GroupEvent, type GroupSyncMessage, webhookBodySchema } from './schema';
 import type { DeliveryRecord, DeliveryStatus, GroupStateStore } from './state';
 
 export const DELIVERY_ID_HEADER = 'x-delivery-id';
@@ -105,16 +106,21 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
     return parsed.data;
   };
 
-  const deliveryIdOf = (headerValue: string | undefined, bodyId: string | undefined): string => {
-    if (headerValue !== undefined) {
-      const parsed = deliveryIdSchema.safeParse(headerValue);
-      if (!parsed.success) throw invalidRequest(zodFields(parsed.error, 'X-Delivery-Id'));
-      return parsed.data;
+  /**
+   * Only signed bytes identify a delivery: the body's `id`. An X-Delivery-Id header is not signed, so it
+   * may only repeat that id; otherwise anyone holding a signed request could replay it under the sender's
+   * next id and block the genuine event.
+   */
+  const deliveryIdOf = (headerValue: string | undefined, bodyId: string): string => {
+    if (headerValue !== undefined && headerValue !== bodyId) {
+      throw invalidRequest([
+        {
+          field: 'X-Delivery-Id',
+          message: 'must equal the body "id" (only the signed body identifies a delivery)',
+        },
+      ]);
     }
-    if (bodyId !== undefined) return bodyId;
-    throw invalidRequest([
-      { field: 'id', message: 'required: give "id" in the body or an X-Delivery-Id header' },
-    ]);
+    return bodyId;
   };
 
   const enqueue = async (message: GroupSyncMessage, body: string): Promise<void> => {
@@ -150,7 +156,8 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
     }
 
     const meta = await store.getMeta(key);
-    const stale = meta?.appliedVersion !== undefined && meta.appliedVersion >= version;
+    const floor = floorOf(meta?.versions ?? {});
+    const stale = version <= floor;
     const record: DeliveryRecord = {
       id: deliveryId,
       status: stale ? 'stale' : 'queued',
@@ -158,7 +165,9 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
       type: groupEvent.type,
       version,
       receivedAt: message.receivedAt,
-      ...(stale ? { detail: `version ${version} is not newer than applied ${meta?.appliedVersion}` } : {}),
+      ...(stale
+        ? { detail: `version ${version} is not above the group's last upsert or delete (${floor})` }
+        : {}),
     };
     const existing = await store.createDelivery(record);
     const log = { deliveryId, key, version, type: groupEvent.type };
@@ -178,7 +187,7 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
       return { deliveryId, status: existing.status, duplicate: true };
     }
     if (stale) {
-      logger.info('group webhook stale', { ...log, appliedVersion: meta?.appliedVersion });
+      logger.info('group webhook stale', { ...log, floor });
       return { deliveryId, status: 'stale' };
     }
     await enqueue(message, body);

@@ -102,10 +102,10 @@ export type GroupEventType = (typeof GROUP_EVENT_TYPES)[number];
 /** Names the accepted types when `type` is missing or unknown, instead of a bare union error. */
 const unknownType = { error: `must be one of ${GROUP_EVENT_TYPES.join(', ')}` } as const;
 
-/** The webhook body: the event plus an optional delivery `id` (an X-Delivery-Id header wins over it). */
+/** The webhook body: the event plus its delivery `id`, which the signature covers. */
 export const webhookBodySchema = (maxMembers: number) => {
   const [upsert, membersAdd, membersRemove, remove] = groupEventSchemas(maxMembers);
-  const id = { id: deliveryIdSchema.optional() };
+  const id = { id: deliveryIdSchema };
   return z.discriminatedUnion(
     'type',
     [upsert.extend(id), membersAdd.extend(id), membersRemove.extend(id), remove.extend(id)],

@@ -12,9 +12,10 @@ import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metr
 import { type Clock, systemClock } from '../ports';
 import { secretsManagerSource } from '../secrets/secrets-manager';
 import {
+  type ApplyCheckpoint,
   type ApplyOutcome,
   applyGroupSyncMessage,
-  DEFAULT_CREATION_LEASE_MS,
+  DEFAULT_EDITS_IN_FLIGHT,
   type GroupMesibo,
 } from './apply';
 import { documentClient, type Env } from './aws';
@@ -22,6 +23,7 @@ import { type WorkerConfig, workerConfigFromEnv } from './config';
 import { dynamoGroupState } from './dynamo-state';
 import { powertoolsLogger } from './logging';
 import { type GroupSyncMetrics, powertoolsGroupSyncMetrics } from './metrics';
+import { CREATION_LEASE_MS } from './retry-rule';
 import { type GroupSyncMessage, groupSyncMessageSchema } from './schema';
 
 export const WORKER_SERVICE = 'sync-group-worker';
@@ -35,6 +37,9 @@ export interface BuildWorkerInput {
   metrics?: GroupSyncMetrics;
   newId?: () => string;
   creationLeaseMs?: number;
+  editsInFlight?: number;
+  /** Fault simulations only: stops the worker between its steps. Production never sets it. */
+  checkpoint?: (point: ApplyCheckpoint) => void | Promise<void>;
 }
 
 export interface GroupSyncWorkerDeps {
@@ -62,8 +67,10 @@ export const buildGroupSyncWorker = (input: BuildWorkerInput): GroupSyncWorkerDe
     config: {
       chunkSize: input.config.chunkSize,
       maxMembers: input.config.maxMembers,
-      creationLeaseMs: input.creationLeaseMs ?? DEFAULT_CREATION_LEASE_MS,
+      creationLeaseMs: input.creationLeaseMs ?? CREATION_LEASE_MS,
+      editsInFlight: input.editsInFlight ?? DEFAULT_EDITS_IN_FLIGHT,
     },
+    ...(input.checkpoint ? { checkpoint: input.checkpoint } : {}),
   };
   return {
     messageSchema: groupSyncMessageSchema(input.config.maxMembers),

@@ -6,7 +6,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { isMesiboError } from './errors';
-import { type AttemptFailure, toMesiboError } from './failures';
+import { type AttemptFailure, attemptMayHaveApplied, toMesiboError } from './failures';
 import { createTransport, postOnce } from './http';
 import { encodeJsonRequest } from './json-transport';
 import { encodeLegacyRequest } from './legacy-transport';
@@ -92,8 +92,10 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
     const idempotent = !NON_IDEMPOTENT_OPS.has(op);
     const retryUnsafe = callOptions.retryUnsafe === true;
     const scrubber = new SecretScrubber();
+    // Whether any attempt so far may have changed something at mesibo.
+    let mayHaveApplied = false;
     const fail = (failure: AttemptFailure, attempts: number, safe: boolean) =>
-      toMesiboError(op, failure, attempts, safe, scrubber);
+      toMesiboError(op, failure, attempts, safe, scrubber, mayHaveApplied);
     let token = await options.appToken();
     scrubber.add(token);
     let rotated = false;
@@ -131,6 +133,7 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
       } else {
         failure = sent.failure;
       }
+      mayHaveApplied ||= attemptMayHaveApplied(failure);
 
       // AUTHFAIL means nothing was applied, so one retry with a refreshed token is safe for every op.
       if (failure.kind === 'api' && failure.error === 'AUTHFAIL' && !rotated) {

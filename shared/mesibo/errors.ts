@@ -29,6 +29,12 @@ export interface MesiboErrorInit {
   httpStatus?: number;
   /** How many attempts were made in total. */
   attempts?: number;
+  /**
+   * false only when no attempt can have changed anything at mesibo (result:false, 429, a connect that
+   * failed); callers of a non-idempotent op (groupadd) use it to tell a certain failure from an
+   * ambiguous one.
+   */
+  mayHaveApplied?: boolean;
 }
 
 export class MesiboError extends Error {
@@ -43,6 +49,7 @@ export class MesiboError extends Error {
   readonly retryable: boolean;
   readonly httpStatus: number | undefined;
   readonly attempts: number;
+  readonly mayHaveApplied: boolean;
 
   constructor(init: MesiboErrorInit) {
     super(`mesibo ${init.op} failed: ${init.error}${init.cause ? ` (${init.cause})` : ''}`);
@@ -56,6 +63,7 @@ export class MesiboError extends Error {
     this.retryable = init.retryable;
     this.httpStatus = init.httpStatus;
     this.attempts = init.attempts ?? 1;
+    this.mayHaveApplied = init.mayHaveApplied ?? true;
   }
 
   /** A plain, secret-free view for logs and problem details. */
@@ -72,6 +80,7 @@ export class MesiboError extends Error {
       retryable: this.retryable,
       httpStatus: this.httpStatus,
       attempts: this.attempts,
+      mayHaveApplied: this.mayHaveApplied,
     };
   }
 }

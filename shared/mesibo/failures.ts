@@ -95,12 +95,17 @@ export const transportFailure = (
   };
 };
 
+/** mesibo refused (result:false) or throttled (429) before doing anything, or the request never left. */
+export const attemptMayHaveApplied = (failure: AttemptFailure): boolean =>
+  failure.kind !== 'api' && failure.httpStatus !== 429 && failure.mayHaveReachedServer;
+
 export const toMesiboError = (
   op: string,
   failure: AttemptFailure,
   attempts: number,
   safeToRepeat: boolean,
   scrubber: SecretScrubber,
+  mayHaveApplied = attemptMayHaveApplied(failure),
 ): MesiboError =>
   new MesiboError({
     op,
@@ -115,4 +120,5 @@ export const toMesiboError = (
     // "Would trying again help, and is it safe?": false for a message whose fate is unknown.
     retryable: failure.transient && safeToRepeat,
     attempts,
+    mayHaveApplied,
   });

@@ -116,7 +116,7 @@ const operations: Record<string, Record<string, unknown>> = {
         name: 'X-Delivery-Id',
         in: 'header',
         required: false,
-        description: 'Identifies the delivery; wins over the body `id`',
+        description: 'Optional; when sent it must equal the body `id`, since only signed bytes identify a delivery',
         schema: { type: 'string' },
       },
     ],

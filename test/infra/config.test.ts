@@ -231,6 +231,19 @@ describe('config errors', () => {
     ).toMatch(/FANOUT_MAX_ATTEMPTS \(12\)/);
   });
 
+  it("keeps the group-sync queue's redeliveries beyond the group creation lease", () => {
+    expect(
+      problems((c) => {
+        c.queues.groupSync!.maxReceiveCount = 2;
+        c.functions['sync-group-worker'] = {
+          ...c.functions['sync-group-worker'],
+          timeoutSeconds: 5,
+          settings: {},
+        };
+      }),
+    ).toMatch(/queues\.groupSync\.maxReceiveCount: must be at least 4/);
+  });
+
   it('rejects a log retention CloudWatch does not offer', () => {
     expect(problems((c) => (c.observability.logRetentionDays = 10))).toMatch(/logRetentionDays/);
   });

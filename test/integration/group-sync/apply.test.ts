@@ -3,7 +3,7 @@
  * faults and crashes between chunks, each ending in exactly the desired member set at mesibo.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isPending } from '../../../shared/group-sync/members';
+import { seededRandom } from '../../../sim/lib/random';
 import { type GroupSyncHarness, startGroupSyncHarness } from './harness';
 
 let h: GroupSyncHarness;
@@ -11,6 +11,8 @@ let crashOn: ((command: string) => void) | undefined;
 beforeAll(async () => {
   h = await startGroupSyncHarness({
     chunkSize: 10,
+    // One edit at a time, so a fault's skip/count lands on a known call.
+    editsInFlight: 1,
     mesiboTimeoutMs: 1000,
     beforeWorkerWrite: (command) => crashOn?.(command),
   });
@@ -34,7 +36,11 @@ const upsert = (key: string, version: number, addresses: string[], extra: Record
 const count = async (op: string) => (await h.control.requests({ op })).length;
 const gidOf = async (key: string) => (await h.state.getMeta(key))?.gid as number;
 const membersAt = async (key: string) => [...(await h.membersAtMesibo(await gidOf(key))).keys()].sort();
-const recorded = async (key: string) => [...(await h.state.loadMembers(key)).keys()].sort();
+const recorded = async (key: string) =>
+  [...(await h.state.loadMembers(key))]
+    .filter(([, r]) => r.present)
+    .map(([a]) => a)
+    .sort();
 
 describe('group lifecycle', () => {
   it('upsert from empty, growth, shrink, rename and delete, each costing only the change', async () => {
@@ -77,13 +83,27 @@ describe('group lifecycle', () => {
     await send('group.delete', { key, version: 7 });
     await h.drain();
     expect((await h.control.state()).groups.some((g) => g.gid === gid)).toBe(false);
-    expect(await h.state.loadMembers(key)).toEqual(new Map());
-    expect(await h.state.getMeta(key)).toEqual({
-      key,
-      appliedVersion: 7,
-      appliedDeliveryId: `del-${ids}`,
-      deleted: true,
-    });
+    expect(await recorded(key)).toEqual([]);
+    const tombstone = await h.state.getMeta(key);
+    expect(tombstone).toMatchObject({ deleted: true, memberCount: 0, lastDeliveryId: `del-${ids}` });
+    expect(tombstone?.versions).toEqual({ upsert: 4, create: 5, delete: 7, name: 4 });
+    expect(tombstone?.gid).toBeUndefined();
+  });
+});
+
+describe('out-of-order deltas', () => {
+  it('one-member adds delivered in random order all land, and a late removal still removes', async () => {
+    const key = 'shuffled';
+    await upsert(key, 1, ['owner', 'bob']);
+    await h.drain();
+    const adds = Array.from({ length: 12 }, (_, i) => i + 3);
+    for (const v of seededRandom(16).shuffle(adds)) {
+      await send('group.members.add', { key, version: v, members: [{ address: `m${v}` }] });
+    }
+    await send('group.members.remove', { key, version: 2, members: [{ address: 'bob' }] });
+    await h.drain();
+    expect(await membersAt(key)).toEqual(['owner', ...adds.map((v) => `m${v}`)].sort());
+    expect((await h.state.getMeta(key))?.memberCount).toBe(13);
   });
 });
 
@@ -99,7 +119,7 @@ describe('recovery', () => {
     const [failed] = await h.drain();
     expect(failed?.batchItemFailures).toHaveLength(1);
     expect(h.queue.pending).toHaveLength(1);
-    expect((await h.state.getMeta(key))?.appliedVersion).toBe(1);
+    expect((await h.state.getMeta(key))?.versions.upsert).toBe(1);
 
     await h.drain();
     expect(h.queue.pending).toHaveLength(0);
@@ -117,22 +137,22 @@ describe('recovery', () => {
     const edits = await count('groupeditmembers');
     let batchWrites = 0;
     crashOn = (command) => {
-      // Two writes per chunk (marked unknown, then confirmed): the 6th confirms the third chunk.
-      if (command === 'BatchWriteItemCommand' && ++batchWrites === 6)
+      // One member write per chunk: the third chunk's edit reached mesibo, its record did not.
+      if (command === 'BatchWriteItemCommand' && ++batchWrites === 3)
         throw new Error('simulated Lambda crash');
     };
     await upsert(key, 1, range(0, 50));
     await h.drain();
     expect(h.queue.pending).toHaveLength(1);
-    const masks = [...(await h.state.loadMembers(key)).values()];
-    expect(masks.filter(isPending)).toHaveLength(10);
-    expect(masks).toHaveLength(30);
+    expect(await recorded(key)).toHaveLength(20);
+    expect((await h.state.getMeta(key))?.intents).toHaveLength(1);
     expect(await membersAt(key)).toHaveLength(30);
 
     crashOn = undefined;
     await h.drain();
     expect(await membersAt(key)).toEqual(range(0, 50).sort());
     expect(await recorded(key)).toEqual(range(0, 50).sort());
+    expect(await h.state.getMeta(key)).toMatchObject({ memberCount: 50, intents: [] });
     expect(await count('groupadd')).toBe(adds + 1);
     expect(await count('groupeditmembers')).toBe(edits + 5 + 1);
   });
@@ -143,7 +163,7 @@ describe('recovery', () => {
     await h.drain();
     let batchWrites = 0;
     crashOn = (command) => {
-      if (command === 'BatchWriteItemCommand' && ++batchWrites === 2)
+      if (command === 'BatchWriteItemCommand' && ++batchWrites === 1)
         throw new Error('simulated Lambda crash');
     };
     await send('group.members.add', {
@@ -179,6 +199,24 @@ describe('recovery', () => {
     await h.drain();
     expect(await membersAt(key)).toEqual(range(0, 15).sort());
   });
+
+  it.each([
+    ['429', { kind: 'status', status: 429 }],
+    ['an API error', { kind: 'api-error', error: 'BADVALUE' }],
+  ] as const)(
+    'a groupadd that certainly created nothing (%s) gives the claim up: the retry creates at once',
+    async (_, fault) => {
+      const key = `certain-${fault.kind}`;
+      await h.control.addFault({ ...fault, ops: ['groupadd'], count: 1 });
+      await upsert(key, 1, ['a']);
+      await h.drain();
+      expect(h.queue.pending).toHaveLength(1);
+      expect((await h.state.getMeta(key))?.creating).toBeUndefined();
+      await h.drain(); // no lease to wait out
+      expect(h.queue.pending).toHaveLength(0);
+      expect(await membersAt(key)).toEqual(['a']);
+    },
+  );
 
   it('groupadd answered with a 5xx after it applied: no retry inside the call; the fence recovers once the lease ends', async () => {
     const key = 'ambiguous';

@@ -42,9 +42,21 @@ export interface HarnessOptions {
   /** mesibo client attempts per call (default 3, the client's default). */
   mesiboAttempts?: number;
   mesiboTimeoutMs?: number;
+  /** groupeditmembers calls of one event in flight at once (default: the worker's). */
+  editsInFlight?: number;
   /** Called before every DynamoDB command the worker sends; throw to simulate a crash. */
   beforeWorkerWrite?: (command: string) => void;
 }
+
+/** Items a DynamoDB response carries (GetItem, Query, BatchGetItem). */
+const itemsIn = (output: unknown): number => {
+  const o = output as { Item?: unknown; Items?: unknown[]; Responses?: Record<string, unknown[]> };
+  return (
+    (o.Item ? 1 : 0) +
+    (o.Items?.length ?? 0) +
+    Object.values(o.Responses ?? {}).reduce((n, items) => n + items.length, 0)
+  );
+};
 
 class CapturingQueue implements QueuePublisher {
   pending: QueueMessage[] = [];
@@ -84,9 +96,12 @@ export interface GroupSyncHarness {
   emulator: RunningEmulator;
   control: EmulatorControl;
   dynamo: LocalDynamo;
+  tables: ReturnType<typeof uniqueTableNames>;
   mesibo: MesiboHttpClient;
   clock: ReturnType<typeof manualClock>;
   queue: CapturingQueue;
+  /** Items the worker has read from DynamoDB so far. */
+  workerReads: { items: number };
   /** What the worker recorded (read through the same store it uses). */
   state: GroupStateStore;
   post(call: WebhookCall): Promise<WebhookResponse>;
@@ -119,10 +134,13 @@ export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promi
 
   // The worker gets its own SDK client so a simulated crash touches only its writes.
   const workerDynamo = new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
+  const workerReads = { items: 0 };
   workerDynamo.middlewareStack.add(
     (next, context) => async (args) => {
       options.beforeWorkerWrite?.(context.commandName ?? '');
-      return next(args);
+      const result = await next(args);
+      workerReads.items += itemsIn(result.output);
+      return result;
     },
     { step: 'initialize', name: 'simulatedCrash' },
   );
@@ -155,6 +173,7 @@ export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promi
       doc: workerDoc,
       mesibo,
       clock,
+      ...(options.editsInFlight ? { editsInFlight: options.editsInFlight } : {}),
       logger: silentLogger(),
       metrics: noGroupSyncMetrics,
     }),
@@ -217,9 +236,11 @@ export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promi
     emulator,
     control,
     dynamo,
+    tables,
     mesibo,
     clock,
     queue,
+    workerReads,
     state: dynamoGroupState({ doc: dynamo.doc, tableName: tables.groupsTable, clock, recordTtlSeconds }),
     async post({ body, secret, t, headers = {} }) {
       const text = typeof body === 'string' ? body : JSON.stringify(body);

@@ -6,7 +6,10 @@
  * the budget that matters (mesibo calls proportional to the change).
  */
 import { performance } from 'node:perf_hooks';
-import { diffMembers, type MemberSet, planEdits } from '../../../shared/group-sync/members';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { groupPk } from '../../../shared/group-sync/dynamo-state';
+import { ALL_RIGHTS, planEdits } from '../../../shared/group-sync/members';
+import { type MemberRecords, planMembers } from '../../../shared/group-sync/ordering';
 import { type GroupSyncHarness, startGroupSyncHarness } from './harness';
 
 export interface SyncFigure {
@@ -28,6 +31,8 @@ export interface GroupSyncFigures {
   churn: SyncFigure & { joined: number; left: number };
   /** The naive way to apply any change: re-add every member of the group, chunk by chunk. */
   naiveReAdd: { members: number; mesiboCalls: number; wallMs: number };
+  /** A one-member add to a group of `members` (seeded straight into the table): items the worker read. */
+  largeGroupDelta?: { members: number; itemsRead: number; mesiboCalls: Record<string, number> };
   /** `firstRunMs`: the first (cold, unoptimised) diff; `diffMs`/`planMs`: medians of the runs after it. */
   diff: {
     members: number;
@@ -51,6 +56,8 @@ export interface MeasureOptions {
   diffRuns?: number;
   /** Latency the emulator adds to every mesibo call, ms (default 0). */
   mesiboLatencyMs?: number;
+  /** Members of the group the one-member delta's reads are counted in (default: not measured). */
+  largeGroupMembers?: number;
 }
 
 const addresses = (from: number, to: number) =>
@@ -76,7 +83,10 @@ export const measureGroupSync = async (options: MeasureOptions = {}): Promise<Gr
   const groupSize = options.groupSize ?? 10_000;
   const churnHalf = options.churnHalf ?? 500;
   const chunkSize = options.chunkSize ?? 100;
-  const h = await startGroupSyncHarness({ chunkSize, maxMembers: Math.max(20_000, groupSize + churnHalf) });
+  const h = await startGroupSyncHarness({
+    chunkSize,
+    maxMembers: Math.max(20_000, groupSize + churnHalf, (options.largeGroupMembers ?? 0) + 1),
+  });
   if (options.mesiboLatencyMs) await h.control.addFault({ kind: 'latency', ms: options.mesiboLatencyMs });
   let version = 0;
   let delivery = 0;
@@ -112,6 +122,9 @@ export const measureGroupSync = async (options: MeasureOptions = {}): Promise<Gr
     const churned = [...plusOne.slice(churnHalf), ...addresses(groupSize + 1, groupSize + 1 + churnHalf)];
     const churn = { ...(await step(churned, 2 * churnHalf)), joined: churnHalf, left: churnHalf };
     const naiveReAdd = await reAddAll(h, plusOne, chunkSize);
+    const largeGroupDelta = options.largeGroupMembers
+      ? await deltaInLargeGroup(h, options.largeGroupMembers)
+      : undefined;
     return {
       groupSize,
       chunkSize,
@@ -119,6 +132,7 @@ export const measureGroupSync = async (options: MeasureOptions = {}): Promise<Gr
       oneMemberChange,
       churn,
       naiveReAdd,
+      ...(largeGroupDelta ? { largeGroupDelta } : {}),
       diff: measureDiff(options.diffMembers ?? 100_000, chunkSize, options.diffRuns ?? 5),
     };
   } finally {
@@ -138,24 +152,75 @@ const reAddAll = async (h: GroupSyncHarness, members: string[], chunkSize: numbe
   return { members: members.length, mesiboCalls: calls, wallMs: performance.now() - started };
 };
 
-/** The worker's in-process cost for a large group: diff desired vs applied (1% changed) and plan chunks. */
+/**
+ * Items read by a one-member add to a group of `members`. The group is seeded straight into the table
+ * (a real mesibo group, its meta and one item per member), so only the delta goes through the path.
+ */
+const deltaInLargeGroup = async (h: GroupSyncHarness, members: number) => {
+  const key = 'large';
+  const { gid } = await h.mesibo.groupadd({ name: 'large' });
+  await h.state.writeMembers(key, {
+    puts: addresses(0, members).map((address) => ({
+      address,
+      record: { mask: ALL_RIGHTS, version: 1, present: true },
+    })),
+  });
+  await h.dynamo.doc.send(
+    new PutCommand({
+      TableName: h.tables.groupsTable,
+      Item: {
+        pk: groupPk(key),
+        sk: 'meta',
+        key,
+        gid,
+        upsertVersion: 1,
+        createVersion: 1,
+        memberCount: members,
+      },
+    }),
+  );
+  const before = await callsByOp(h);
+  const readBefore = h.workerReads.items;
+  const response = await h.post({
+    body: {
+      id: 'large-delta',
+      type: 'group.members.add',
+      group: { key, version: 2, members: [{ address: 'joiner' }] },
+    },
+  });
+  if (response.status !== 202) throw new Error(`webhook refused: ${JSON.stringify(response.body)}`);
+  await h.drain();
+  if (h.queue.pending.length) throw new Error('the worker did not apply the large-group delta');
+  return {
+    members,
+    itemsRead: h.workerReads.items - readBefore,
+    mesiboCalls: delta(await callsByOp(h), before),
+  };
+};
+
+/** The worker's in-process cost for a large group: plan an upsert against its records (1% changed). */
 export const measureDiff = (members: number, chunkSize: number, runs: number): GroupSyncFigures['diff'] => {
-  const applied: MemberSet = new Map(addresses(0, members).map((a) => [a, 31]));
+  const records: MemberRecords = new Map(
+    addresses(0, members).map((a) => [a, { mask: ALL_RIGHTS, version: 1, present: true }]),
+  );
   const changedEach = Math.max(1, Math.floor(members / 200));
   // 0.5% leave, 0.5% join: 1% of the members change.
-  const desired: MemberSet = new Map([...applied].slice(changedEach));
-  for (const a of addresses(members, members + changedEach)) desired.set(a, 31);
+  const desired = [...addresses(changedEach, members), ...addresses(members, members + changedEach)];
+  const event = {
+    type: 'group.upsert' as const,
+    group: { key: 'diff', version: 2, members: desired.map((address) => ({ address })) },
+  };
   const diffTimes: number[] = [];
   const planTimes: number[] = [];
   let changed = 0;
   for (let run = 0; run <= runs; run++) {
     const t0 = performance.now();
-    const change = diffMembers(desired, applied);
+    const plan = planMembers(event, records);
     const t1 = performance.now();
-    planEdits(change, chunkSize);
+    planEdits(plan.change, chunkSize);
     planTimes.push(performance.now() - t1);
     diffTimes.push(t1 - t0);
-    changed = change.upserts.length + change.removes.length;
+    changed = plan.change.upserts.length + plan.change.removes.length;
   }
   const [firstRunMs = 0, ...warm] = diffTimes;
   return { members, changed, firstRunMs, diffMs: median(warm), planMs: median(planTimes.slice(1)), runs };
@@ -176,6 +241,11 @@ export const formatGroupSyncFigures = (f: GroupSyncFigures): string => {
     row('one-member change', f.oneMemberChange),
     row(`churn (${f.churn.left} leave, ${f.churn.joined} join)`, f.churn),
     `naive full re-add (${f.naiveReAdd.members})      groupeditmembers ${f.naiveReAdd.mesiboCalls}, ${f.naiveReAdd.wallMs.toFixed(0)} ms`,
+    ...(f.largeGroupDelta
+      ? [
+          `one-member add to ${f.largeGroupDelta.members} members: ${f.largeGroupDelta.itemsRead} items read, ${calls(f.largeGroupDelta.mesiboCalls)}`,
+        ]
+      : []),
     `in-process diff of ${f.diff.members} members (${f.diff.changed} changed): first run ${f.diff.firstRunMs.toFixed(1)} ms; ` +
       `then diff ${f.diff.diffMs.toFixed(1)} ms, plan ${f.diff.planMs.toFixed(2)} ms (median of ${f.diff.runs})`,
   ].join('\n');

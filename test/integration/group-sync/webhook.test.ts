@@ -111,9 +111,13 @@ describe('replay and ordering', () => {
       duplicate: true,
     });
     expect(h.queue.sent).toBe(sent);
-    // The header id wins: same body, another delivery id, same version → stale, not re-applied.
-    const other = await h.post({ body, headers: { 'x-delivery-id': 'rep-2' } });
-    expect(other.body).toEqual({ deliveryId: 'rep-2', status: 'stale' });
+    // A replay under another (unsigned) delivery id is refused, and takes no id from the sender.
+    const replayed = await h.post({ body, headers: { 'x-delivery-id': 'rep-2' } });
+    expect(replayed.status).toBe(400);
+    expect(replayed.body).toMatchObject({ errors: [{ field: 'X-Delivery-Id' }] });
+    expect(await h.state.getDelivery('rep-2')).toBeUndefined();
+    const genuine = await h.post({ body: { ...body, id: 'rep-2', group: { ...body.group, version: 2 } } });
+    expect(genuine.body).toEqual({ deliveryId: 'rep-2', status: 'queued' });
   });
 
   it('ignores an older version delivered after a newer one, and says so', async () => {

@@ -2,16 +2,40 @@
 
 import type { GroupMesibo } from '../../../shared/group-sync/apply';
 import type { GroupSyncLogger } from '../../../shared/group-sync/logging';
-import type { MemberSet } from '../../../shared/group-sync/members';
-import type { DeliveryRecord, GroupMeta, GroupStateStore } from '../../../shared/group-sync/state';
+import type { GroupVersions, MemberRecord, MemberRecords } from '../../../shared/group-sync/ordering';
+import type {
+  DeliveryRecord,
+  EditIntent,
+  GroupMeta,
+  GroupStateStore,
+} from '../../../shared/group-sync/state';
 import { MesiboError } from '../../../shared/mesibo/errors';
 import type { GroupEditMembersInput } from '../../../shared/mesibo/types';
 import type { QueueMessage, QueuePublisher } from '../../../shared/ports';
 
+const emptyMeta = (key: string): GroupMeta => ({ key, versions: {}, memberCount: 0, intents: [] });
+
 export class MemoryGroupState implements GroupStateStore {
   readonly metas = new Map<string, GroupMeta>();
-  readonly members = new Map<string, MemberSet>();
+  readonly members = new Map<string, MemberRecords>();
   readonly deliveries = new Map<string, DeliveryRecord>();
+  /** Member items read, by how (a delta must read only what it names). */
+  readonly reads = { loaded: 0, got: 0 };
+
+  private meta(key: string): GroupMeta {
+    const meta = this.metas.get(key) ?? emptyMeta(key);
+    this.metas.set(key, meta);
+    return meta;
+  }
+  private group(key: string): MemberRecords {
+    const set = this.members.get(key) ?? new Map<string, MemberRecord>();
+    this.members.set(key, set);
+    return set;
+  }
+  /** Present members as address → mask. */
+  present(key: string): Map<string, number> {
+    return new Map([...this.group(key)].filter(([, r]) => r.present).map(([a, r]) => [a, r.mask]));
+  }
 
   async getMeta(key: string) {
     const meta = this.metas.get(key);
@@ -25,44 +49,77 @@ export class MemoryGroupState implements GroupStateStore {
     ) {
       return false;
     }
-    this.metas.set(key, { ...meta, key, creating: { ...claim } });
+    this.meta(key).creating = { ...claim };
     return true;
+  }
+  async releaseCreation(key: string, attemptId: string) {
+    const meta = this.metas.get(key);
+    if (meta?.creating?.attemptId === attemptId) delete meta.creating;
   }
   async recordGid(key: string, attemptId: string, gid: number, name: string | undefined) {
     const meta = this.metas.get(key);
     if (meta?.creating?.attemptId !== attemptId) throw new Error('ConditionalCheckFailedException');
-    const { creating: _c, deleted: _d, deleting: _x, ...rest } = meta;
-    this.metas.set(key, { ...rest, gid, ...(name === undefined ? {} : { name }) });
+    delete meta.creating;
+    delete meta.deleted;
+    delete meta.deleting;
+    meta.gid = gid;
+    if (name !== undefined) meta.name = name;
   }
   async recordName(key: string, name: string) {
-    this.metas.set(key, { ...this.metas.get(key), key, name });
+    this.meta(key).name = name;
   }
   async markDeleting(key: string) {
-    this.metas.set(key, { ...this.metas.get(key), key, deleting: true });
+    this.meta(key).deleting = true;
   }
   async loadMembers(key: string) {
-    return new Map(this.members.get(key) ?? []);
+    const set = this.group(key);
+    this.reads.loaded += set.size;
+    return new Map([...set].map(([a, r]) => [a, { ...r }]));
   }
-  async recordMembers(
+  async getMembers(key: string, addresses: readonly string[]) {
+    const set = this.group(key);
+    const out: MemberRecords = new Map();
+    for (const address of addresses) {
+      const r = set.get(address);
+      if (r) out.set(address, { ...r });
+    }
+    this.reads.got += out.size;
+    return out;
+  }
+  async writeMembers(
     key: string,
-    change: { upserts?: { address: string; mask: number }[]; removes?: string[] },
+    change: { puts?: { address: string; record: MemberRecord }[]; drops?: string[] },
   ) {
-    const set = this.members.get(key) ?? new Map<string, number>();
-    for (const { address, mask } of change.upserts ?? []) set.set(address, mask);
-    for (const address of change.removes ?? []) set.delete(address);
-    this.members.set(key, set);
+    const set = this.group(key);
+    for (const { address, record } of change.puts ?? []) set.set(address, { ...record });
+    for (const address of change.drops ?? []) set.delete(address);
   }
-  async markApplied(key: string, version: number, deliveryId: string) {
-    const meta = this.metas.get(key);
-    const v = meta?.appliedVersion;
-    if (v !== undefined && !(v < version || (v === version && meta?.appliedDeliveryId === deliveryId)))
-      return false;
-    this.metas.set(key, { ...meta, key, appliedVersion: version, appliedDeliveryId: deliveryId });
+  async addIntent(key: string, intent: EditIntent) {
+    this.meta(key).intents.push(structuredClone(intent));
+  }
+  async finishIntent(key: string, intent: EditIntent) {
+    const meta = this.meta(key);
+    const index = meta.intents.findIndex((i) => i.id === intent.id);
+    if (index < 0) return false;
+    meta.intents.splice(index, 1);
+    meta.memberCount += intent.countDelta;
     return true;
   }
-  async dropGroup(key: string, version: number, deliveryId: string) {
-    this.members.delete(key);
-    this.metas.set(key, { key, appliedVersion: version, appliedDeliveryId: deliveryId, deleted: true });
+  async finishEvent(key: string, versions: GroupVersions, deliveryId: string) {
+    const meta = this.meta(key);
+    meta.versions = { ...versions };
+    meta.lastDeliveryId = deliveryId;
+  }
+  async dropGroup(key: string, versions: GroupVersions, deliveryId: string) {
+    const { intents } = this.meta(key);
+    this.metas.set(key, {
+      key,
+      versions: { ...versions },
+      memberCount: 0,
+      lastDeliveryId: deliveryId,
+      deleted: true,
+      intents,
+    });
   }
   async getDelivery(id: string) {
     const record = this.deliveries.get(id);

@@ -110,10 +110,19 @@ describe('webhook receiver', () => {
     expect(JSON.parse(queue.messages[0]!.body).event.group.name).toBe('Équipe 🚀');
   });
 
-  it('lets the X-Delivery-Id header win over the body id', async () => {
-    const ack = await receive(signed(upsert('body-id'), { headers: { 'x-delivery-id': 'header-id' } }));
-    expect(ack.deliveryId).toBe('header-id');
-    expect(queue.messages[0]?.deduplicationId).toBe('header-id');
+  it('identifies a delivery by the signed body id only: a differing X-Delivery-Id is refused', async () => {
+    const original = signed(upsert('body-id'));
+    // A replay under another (unsigned) id cannot take the sender's next id.
+    const replay = { ...original, headers: { ...original.headers, 'x-delivery-id': 'next-id' } };
+    expect(await refusal(replay)).toMatchObject({
+      status: 400,
+      errors: [{ field: 'X-Delivery-Id', message: expect.stringContaining('must equal the body "id"') }],
+    });
+    expect(queue.messages).toEqual([]);
+    expect(store.deliveries.size).toBe(0);
+    const same = { ...original, headers: { ...original.headers, 'x-delivery-id': 'body-id' } };
+    expect(await receive(same)).toEqual({ deliveryId: 'body-id', status: 'queued' });
+    expect(queue.messages[0]?.deduplicationId).toBe('body-id');
   });
 
   it('refuses bad signatures with 401 and enqueues nothing', async () => {
@@ -215,14 +224,22 @@ describe('webhook receiver', () => {
   });
 
   it('reports an event older than the applied version as stale without enqueueing', async () => {
-    store.metas.set('team-1', { key: 'team-1', gid: 7, appliedVersion: 4 });
+    store.metas.set('team-1', {
+      key: 'team-1',
+      gid: 7,
+      versions: { upsert: 4, create: 4 },
+      memberCount: 0,
+      intents: [],
+    });
     expect(await receive(signed(upsert('d-1', 3)))).toEqual({ deliveryId: 'd-1', status: 'stale' });
     expect(queue.messages).toEqual([]);
-    expect(store.deliveries.get('d-1')?.detail).toBe('version 3 is not newer than applied 4');
+    expect(store.deliveries.get('d-1')?.detail).toBe(
+      "version 3 is not above the group's last upsert or delete (4)",
+    );
     expect(logger.lines).toContainEqual({
       level: 'info',
       message: 'group webhook stale',
-      attrs: expect.objectContaining({ deliveryId: 'd-1', key: 'team-1', version: 3, appliedVersion: 4 }),
+      attrs: expect.objectContaining({ deliveryId: 'd-1', key: 'team-1', version: 3, floor: 4 }),
     });
   });
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MesiboError } from '../../../shared/mesibo/errors';
-import { CONNECT_TIMEOUT_CODE, toMesiboError, transportFailure } from '../../../shared/mesibo/failures';
+import {
+  attemptMayHaveApplied,
+  CONNECT_TIMEOUT_CODE,
+  toMesiboError,
+  transportFailure,
+} from '../../../shared/mesibo/failures';
 import { SecretScrubber } from '../../../shared/mesibo/redact';
 
 const withCode = (message: string, code: string, wrap = false): Error => {
@@ -94,5 +99,24 @@ describe('toMesiboError', () => {
       new SecretScrubber(),
     );
     expect(error.retryable).toBe(false);
+  });
+});
+
+describe('attemptMayHaveApplied', () => {
+  const idle = { timedOut: false, callerAborted: false };
+  it('is false only when mesibo certainly changed nothing', () => {
+    const base = { transient: true, mayHaveReachedServer: true } as const;
+    expect(attemptMayHaveApplied({ ...base, kind: 'api', error: 'BADVALUE', transient: false })).toBe(false);
+    expect(attemptMayHaveApplied({ ...base, kind: 'http', error: 'HTTP_429', httpStatus: 429 })).toBe(false);
+    const refused = transportFailure(withCode('connect ECONNREFUSED', 'ECONNREFUSED'), idle);
+    expect(attemptMayHaveApplied(refused)).toBe(false);
+    expect(attemptMayHaveApplied({ ...base, kind: 'http', error: 'HTTP_500', httpStatus: 500 })).toBe(true);
+    expect(attemptMayHaveApplied(transportFailure(withCode('socket hang up', 'ECONNRESET'), idle))).toBe(
+      true,
+    );
+    expect(attemptMayHaveApplied(transportFailure(new Error('aborted'), { ...idle, timedOut: true }))).toBe(
+      true,
+    );
+    expect(attemptMayHaveApplied({ ...base, kind: 'protocol', error: 'BADRESPONSE' })).toBe(true);
   });
 });
