@@ -11,7 +11,9 @@ export interface Simulation {
   main(argv: readonly string[]): Promise<number>;
 }
 
-const simulations: Record<string, () => Promise<Simulation>> = {};
+const simulations: Record<string, () => Promise<Simulation>> = {
+  'group-sync': async () => (await import('./group-sync/main')).groupSyncSimulation,
+};
 
 const [name, ...rest] = process.argv.slice(2);
 const load = name ? simulations[name] : undefined;

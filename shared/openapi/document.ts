@@ -116,7 +116,8 @@ const operations: Record<string, Record<string, unknown>> = {
         name: 'X-Delivery-Id',
         in: 'header',
         required: false,
-        description: 'Optional; when sent it must equal the body `id`, since only signed bytes identify a delivery',
+        description:
+          'Optional; when sent it must equal the body `id`, since only signed bytes identify a delivery',
         schema: { type: 'string' },
       },
     ],
