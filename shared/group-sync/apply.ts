@@ -224,11 +224,21 @@ export const applyGroupSyncMessage = async (
     meta = await settleIntents(deps, meta);
   }
   const versions = meta?.versions ?? {};
-  if (isStale(versions, version)) {
+  if (isStale(versions, event)) {
     return finish(
       'stale',
       `version ${version} is not above the group's last upsert or delete (${floorOf(versions)})`,
     );
+  }
+  if (version <= floorOf(versions) && event.type === 'group.upsert' && event.group.name !== undefined) {
+    // Its members are decided by a newer upsert without a name; its name is still the newest.
+    if (meta?.gid !== undefined && event.group.name !== meta.name) {
+      await deps.mesibo.groupset({ gid: meta.gid, name: event.group.name });
+      await store.recordName(key, event.group.name);
+      outcome.renamed = true;
+    }
+    await store.finishEvent(key, { ...versions, name: version }, deliveryId);
+    return finish('applied');
   }
 
   const records: MemberRecords =

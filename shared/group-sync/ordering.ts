@@ -4,7 +4,6 @@
  * Every member record carries the version of the last change that named it (a removed member keeps a
  * tombstone with that version). The group keeps the highest upsert and delete versions applied; a
  * member whose record is older than them is in the state that upsert or delete gave it. So:
- *   - an event at or below the group's floor (highest upsert or delete) is stale as a whole: that
  *     upsert or delete already decided every member;
  *   - a delta at v changes member m only if v is above m's version;
  *   - an upsert at v sets every member it names (unless a newer delta already did) and removes every
@@ -41,7 +40,19 @@ export interface GroupVersions {
 /** Events at or below this are decided for every member already. */
 export const floorOf = (v: GroupVersions): number => Math.max(v.upsert ?? -1, v.delete ?? -1);
 
-export const isStale = (v: GroupVersions, version: number): boolean => version <= floorOf(v);
+/**
+ * An upsert's name is ordered on its own: an upsert without a name leaves the name as it is, so a named
+ * upsert whose members are decided already still names the group if nothing newer named or deleted it.
+ */
+export const nameApplies = (v: GroupVersions, event: GroupEvent): boolean =>
+  event.type === 'group.upsert' &&
+  event.group.name !== undefined &&
+  event.group.version > (v.name ?? -1) &&
+  event.group.version > (v.delete ?? -1);
+
+/** Nothing of the event applies any more: its members are decided and it carries no newer name. */
+export const isStale = (v: GroupVersions, event: GroupEvent): boolean =>
+  event.group.version <= floorOf(v) && !nameApplies(v, event);
 
 /** Whether the group exists at mesibo in the version-ordered result. */
 export const groupExists = (v: GroupVersions): boolean => (v.create ?? -1) > (v.delete ?? -1);

@@ -10,7 +10,7 @@ import { SQS_MAX_PAYLOAD_BYTES } from '../queue/limits';
 import type { WebhookSecretsLoader } from '../webhook/secrets';
 import { SIGNATURE_HEADER, type VerifyFailure, verifySignature } from '../webhook/signature';
 import type { GroupSyncLogger } from './logging';
-import { floorOf } from './ordering';
+import { floorOf, isStale } from './ordering';
 import { type GroupEvent, type GroupSyncMessage, webhookBodySchema } from './schema';
 import type { DeliveryRecord, DeliveryStatus, GroupStateStore } from './state';
 
@@ -157,7 +157,7 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
 
     const meta = await store.getMeta(key);
     const floor = floorOf(meta?.versions ?? {});
-    const stale = version <= floor;
+    const stale = isStale(meta?.versions ?? {}, groupEvent);
     const record: DeliveryRecord = {
       id: deliveryId,
       status: stale ? 'stale' : 'queued',

@@ -251,6 +251,22 @@ describe('per-member ordering', () => {
     expect(sorted(atMesibo())).toEqual(['c', 'late']);
   });
 
+  it('a named upsert arriving after a newer unnamed one still names the group (found by simulation seed 2)', async () => {
+    await applyGroupSyncMessage(deps, upsert(30, ['a'], 'Old'));
+    await applyGroupSyncMessage(deps, upsert(93, ['a', 'b']));
+    expect(await applyGroupSyncMessage(deps, upsert(86, ['c'], 'Newest name'))).toMatchObject({
+      status: 'applied',
+      renamed: true,
+      edits: 0,
+    });
+    expect(mesibo.groups.get(gidOf())?.name).toBe('Newest name');
+    expect(sorted(atMesibo())).toEqual(['a', 'b']);
+    expect(await applyGroupSyncMessage(deps, upsert(40, ['a'], 'Older name'))).toMatchObject({
+      status: 'stale',
+    });
+    expect(mesibo.groups.get(gidOf())?.name).toBe('Newest name');
+  });
+
   it('a delete below an add that arrived first keeps the group with that member', async () => {
     await applyGroupSyncMessage(deps, upsert(1, ['a', 'b'], 'Team'));
     await applyGroupSyncMessage(deps, add(10, ['carol']));

@@ -227,7 +227,7 @@ describe('webhook receiver', () => {
     store.metas.set('team-1', {
       key: 'team-1',
       gid: 7,
-      versions: { upsert: 4, create: 4 },
+      versions: { upsert: 4, create: 4, name: 4 },
       memberCount: 0,
       intents: [],
     });
