@@ -80,11 +80,15 @@ describe('synth refuses a production stage that would deploy but not work', () =
     [
       'functions.issue-user-token.settings.TOKEN_APPIDS',
       (c: RawConfig) =>
-        (c.functions['issue-user-token'] = { settings: { TOKEN_APPIDS: 'com.acme.chat,com.example.app' } }),
+        (c.functions['issue-user-token'] = {
+          ...c.functions['issue-user-token'],
+          settings: { TOKEN_APPIDS: 'com.acme.chat,com.example.app' },
+        }),
     ],
     [
       'functions.issue-user-token.settings.TOKEN_APPIDS',
-      (c: RawConfig) => (c.functions['issue-user-token'] = { settings: {} }),
+      (c: RawConfig) =>
+        (c.functions['issue-user-token'] = { ...c.functions['issue-user-token'], settings: {} }),
     ],
     ['observability.alarmEmail', (c: RawConfig) => delete c.observability.alarmEmail],
   ])('names %s alone when only it is wrong', (field, change) => {
