@@ -51,7 +51,8 @@ export interface DevTokenOptions {
   subject: string;
   /** Lifetime in seconds (default one hour). */
   expiresIn?: number;
-  claims?: JWTPayload;
+  /** Extra claims; any JSON type, so tests can send what a misconfigured IdP would. */
+  claims?: Record<string, unknown>;
   now?: Date;
 }
 
@@ -60,11 +61,11 @@ export const signDevToken = async (dir: string, options: DevTokenOptions): Promi
   const keys = await loadRequired(dir, DEV_KEYS_FILE, (v) => DevKeysSchema.parse(v));
   const key = await importJWK(keys.privateJwk as JWK, JWT_ALG);
   const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  return new SignJWT({ scope: 'openid', ...options.claims })
+  // `sub` in `claims` wins, so a test can send a subject of another JSON type.
+  return new SignJWT({ scope: 'openid', sub: options.subject, ...options.claims } as JWTPayload)
     .setProtectedHeader({ alg: JWT_ALG, kid: keys.kid, typ: 'JWT' })
     .setIssuer(LOCAL_JWT_ISSUER)
     .setAudience(LOCAL_JWT_AUDIENCE)
-    .setSubject(options.subject)
     .setIssuedAt(iat)
     .setExpirationTime(iat + (options.expiresIn ?? 3600))
     .setJti(randomUUID())

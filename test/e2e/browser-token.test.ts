@@ -19,6 +19,8 @@ warnIfNoChromium('the browser token test');
 
 /** Resolved to loopback by Chromium alone; not on the gateway's default allow-list. */
 const BLOCKED_HOST = 'blocked.example.test';
+/** A subject as Auth0 writes it: the `|` must survive the browser, the gateway and mesibo. */
+const WEB_SUBJECT = 'auth0|64f1c2a9e4b0d5f6a7b8c9e1';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>web app</title>
 <script type="module">
@@ -101,12 +103,12 @@ describe.skipIf(!hasChromium)('a web app gets its mesibo token (Chromium)', () =
   it('from another origin (a localhost dev server), with one request for three concurrent callers', async () => {
     const origin = `http://localhost:${pagePort}`;
     expect(origin).not.toBe(new URL(stack.url).origin);
-    const idToken = await signDevToken(stack.stateDir, { subject: 'web-alice' });
+    const idToken = await signDevToken(stack.stateDir, { subject: WEB_SUBJECT });
     const page = await open(origin);
     const result = await getTokenIn(page, stack.url, idToken, 3);
     expect(result).toMatchObject({ ok: true, token: expect.any(String), requests: 1 });
     const users = (await emulatorControl(stack.emulatorUrl).state({ tokens: true })).users;
-    const user = users.find((u) => u.address === 'web-alice');
+    const user = users.find((u) => u.address === WEB_SUBJECT);
     expect(user?.tokens.map((t) => t.token)).toContain(result.token);
     await page.close();
   });

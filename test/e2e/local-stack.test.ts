@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../../local/auth/dev-keys';
 import { type EmulatorControl, emulatorControl } from '../../local/mesibo-emulator/control';
 import { ScheduleInputSchema } from '../../shared/notify/schedule-input';
+import { REAL_SUBJECTS } from '../support/subjects';
 import { call, runHelper, signedWebhook, withIam, withJwt } from './support/helpers';
 import { eventually, portIsFree, ROOT, type RunningStack, startStack } from './support/local-stack';
 
@@ -106,6 +107,37 @@ describe('user tokens', () => {
     const deleted = await withIam(stack, 'DELETE', '/v1/users/bob@example.com');
     expect(deleted.status).toBe(204);
     expect(await user('bob@example.com')).toBeUndefined();
+  });
+
+  it.each(REAL_SUBJECTS)('issues a token for a %s subject as its own mesibo address', async (_, subject) => {
+    const jwt = await signDevToken(stack.stateDir, { subject });
+    const res = await withJwt(stack, jwt, 'POST', '/v1/users/me/token');
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({ address: subject });
+    expect((await user(subject))?.tokens).toHaveLength(1);
+  });
+
+  it('takes a real subject from the path, percent-encoded, decoding it exactly once', async () => {
+    const subject = 'google-oauth2|203456789012345678901';
+    const res = await withIam(stack, 'POST', `/v1/users/${encodeURIComponent(subject)}/token`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({ address: subject });
+    // `%2561dmin` is the address `%61dmin`, never `admin`.
+    const once = await withIam(stack, 'POST', '/v1/users/%2561dmin/token');
+    expect(once.json).toMatchObject({ address: '%61dmin' });
+    expect(await user('admin')).toBeUndefined();
+  });
+
+  it('refuses a non-string subject (401) and the system sender (403), creating no user', async () => {
+    const before = (await emulator.requests({ op: 'useradd' })).length;
+    const numeric = await signDevToken(stack.stateDir, { subject: 'x', claims: { sub: 777 } });
+    const res = await withJwt(stack, numeric, 'POST', '/v1/users/me/token');
+    expect(res.status, res.text).toBe(401);
+    const system = await signDevToken(stack.stateDir, { subject: 'system' });
+    const reserved = await withJwt(stack, system, 'POST', '/v1/users/me/token');
+    expect(reserved.status).toBe(403);
+    expect(reserved.json).toMatchObject({ code: 'reserved-address' });
+    expect(await emulator.requests({ op: 'useradd' })).toHaveLength(before);
   });
 
   it('signs calls with the dev:call helper', async () => {

@@ -170,6 +170,19 @@ describe('deploy-time options', () => {
     expect(pinned.t.Outputs?.ExecuteApiUrl).toBeDefined();
   });
 
+  it('a stage with no browser origins has no CorsConfiguration; with some, exactly those', () => {
+    const corsOf = (t: TemplateJson) =>
+      props(resourcesOfType(t, 'AWS::ApiGatewayV2::Api')[0]![1]).CorsConfiguration as
+        | { AllowOrigins: string[] }
+        | undefined;
+    const closed = templateOf(deployableProd((c) => (c.cors = { allowOrigins: [], maxAgeSeconds: 300 })));
+    expect(corsOf(closed.t)).toBeUndefined();
+    const open = templateOf(
+      deployableProd((c) => (c.cors = { allowOrigins: ['https://app.acme.test'], maxAgeSeconds: 600 })),
+    );
+    expect(corsOf(open.t)).toMatchObject({ AllowOrigins: ['https://app.acme.test'], MaxAge: 600 });
+  });
+
   it('ApiUrl has no trailing slash, so "$API_URL/v1/health" is a valid URL', () => {
     const url = JSON.stringify(base.t.Outputs?.ApiUrl?.Value);
     expect(url).toMatch(/execute-api/);
