@@ -147,27 +147,20 @@ const recordEdit = async (store: GroupStateStore, key: string, intent: EditInten
 /**
  * Sends again the edits an earlier attempt left unconfirmed, so the records match mesibo before this
  * event is planned. Returns the meta as it is afterwards.
+ *
+ * An intent is only ever finished once its edit is confirmed. A resend that mesibo refuses proves
+ * nothing about the first send, which may have applied (and its records may already be written), so
+ * the intent stays and the message fails: dropping it would leave the records or the member count
+ * apart from mesibo for good.
  */
 const settleIntents = async (deps: ApplyDeps, meta: GroupMeta): Promise<GroupMeta> => {
-  const { store, mesibo, logger, config } = deps;
+  const { store, mesibo, config } = deps;
   await runBounded(meta.intents, config.editsInFlight, async (intent) => {
     if (intent.gid !== meta.gid) {
       await store.finishIntent(meta.key, { ...intent, countDelta: 0 });
       return;
     }
-    try {
-      await sendEdit(mesibo, intent);
-    } catch (e) {
-      if (!certainlyNotApplied(e)) throw e;
-      // mesibo refused it, so it applied nothing: the records are right as they are.
-      logger.warn('an unconfirmed member edit was refused by mesibo; dropped', {
-        key: meta.key,
-        intentId: intent.id,
-        error: e,
-      });
-      await store.finishIntent(meta.key, { ...intent, countDelta: 0 });
-      return;
-    }
+    await sendEdit(mesibo, intent);
     await recordEdit(store, meta.key, intent);
     await store.finishIntent(meta.key, intent);
   });

@@ -389,6 +389,40 @@ describe('recovery', () => {
     expect(store.present('team')).toEqual(atMesibo());
   });
 
+  it.each([
+    ['after its members were recorded', 'members-recorded'],
+    ['after mesibo applied it', 'edit-sent'],
+  ] as const)(
+    'an unconfirmed edit (killed %s) whose resend mesibo refuses is kept, never dropped (found by simulation seed 2)',
+    async (_, point) => {
+      await applyGroupSyncMessage(deps, upsert(1, ['a']));
+      const m = add(2, ['b']);
+      killAt(point);
+      await expect(applyGroupSyncMessage(deps, m)).rejects.toThrow('killed');
+      deps.checkpoint = undefined;
+      expect(sorted(atMesibo())).toEqual(['a', 'b']);
+      // The resend meets a refusal that certainly applied nothing this time; the first send did apply.
+      let refusals = 1;
+      mesibo.failOn = (op) => {
+        if (op === 'groupeditmembers' && refusals-- > 0)
+          throw new MesiboError({
+            op,
+            kind: 'http',
+            error: 'HTTP_429',
+            httpStatus: 429,
+            retryable: false,
+            mayHaveApplied: false,
+          });
+      };
+      await expect(applyGroupSyncMessage(deps, remove(3, ['x']))).rejects.toThrow(MesiboError);
+      expect(store.metas.get('team')?.intents).toHaveLength(1);
+      // The next attempt settles it: records, count and mesibo agree.
+      await applyGroupSyncMessage(deps, remove(3, ['x']));
+      expect(store.present('team')).toEqual(atMesibo());
+      expect(store.metas.get('team')).toMatchObject({ memberCount: 2, intents: [] });
+    },
+  );
+
   it('an ambiguous groupadd keeps the claim until the lease ends, then takes over and warns', async () => {
     const m = upsert(1, ['a']);
     mesibo.failOn = (op) => {
