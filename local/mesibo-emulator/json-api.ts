@@ -98,6 +98,13 @@ export const tokenRequest = (
 const jsonToken = (token: z.output<typeof tokenShape>, field: string) =>
   tokenRequest(token, extraFields(token, TOKEN_KEYS), field);
 
+/**
+ * A `user.token` of nulls (and empty appid) asks for nothing: mesibo's 2022 PHP helper sends one
+ * when its caller passes no appid, and its form mode then sends `appid=`, which issues no token.
+ */
+const asksForToken = (token: Record<string, unknown>): boolean =>
+  Object.values(token).some((v) => v !== undefined && v !== null && v !== '');
+
 const permissionsShape = z.object({
   send: opt(boolValue),
   recv: opt(boolValue),
@@ -259,7 +266,9 @@ export const readJsonRequest = (op: RequestedOp, params: Record<string, unknown>
         address: user.address,
         ...userFields(user),
         ...(otp === undefined ? {} : { otp }),
-        ...(user.token ? { token: jsonToken(user.token, 'user.token.appid') } : {}),
+        ...(user.token && asksForToken(user.token)
+          ? { token: jsonToken(user.token, 'user.token.appid') }
+          : {}),
       };
     }
     case 'usertoken': {

@@ -47,6 +47,14 @@ describe('JSON API: users', () => {
     expect(res).toEqual({ op: 'useradd', result: true, user: { uid: expect.any(Number), address: 'bob' } });
   });
 
+  it('useradd with a token object of nulls (the 2022 PHP helper without an appid) issues no token', async () => {
+    const res = await h.json('useradd', {
+      user: { address: 'nulls', flags: null, token: { appid: null, session: null, expiry: null } },
+    });
+    expect(res).toEqual({ op: 'useradd', result: true, user: { uid: expect.any(Number), address: 'nulls' } });
+    expect((await h.control.state()).users[0]!.tokens).toEqual([]);
+  });
+
   it('useradd on an existing address keeps the uid, adds a token (the earlier one stays) and updates name/active', async () => {
     const first = await h.json('useradd', { user: { address: 'carol', name: 'C', token: { appid: 'app' } } });
     const second = await h.json('useradd', {
