@@ -1,5 +1,5 @@
 /**
- * `npm run simulate -- group-sync [--seed S] [--groups G] [--events N] [--members M] [--faults P]
+ * `npm run simulate -- [group-sync] [--seed S] [--groups G] [--events N] [--members M] [--faults P]
  * [--kills P] [--concurrency C]`: a randomized fault simulation of group sync (see world.ts).
  */
 
@@ -29,6 +29,7 @@ export const formatFigures = (figures: object): string =>
     .join('\n');
 
 export const groupSyncSimulation: Simulation = {
+  flags: ['seed', ...Object.keys(GROUP_SYNC_DEFAULTS)],
   describe:
     'webhooks reordered, duplicated and replayed through the route, queue and worker, with mesibo faults and worker kills; mesibo must end equal to the version-ordered model',
   async main(argv) {

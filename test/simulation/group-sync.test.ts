@@ -17,7 +17,7 @@ describe('group-sync simulation', () => {
       faultPercent: 10,
       killPercent: 4,
       concurrency: 3,
-      quiesceTimeoutMs: 60_000,
+      stallTimeoutMs: 30_000,
     };
     const { figures, mismatches } = await runGroupSyncSimulation(options);
     console.log(formatFigures(figures));
