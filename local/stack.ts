@@ -16,11 +16,14 @@ import { type Clock, systemClock } from '../shared/ports';
 import { routes } from '../shared/routes';
 import { LOCAL_ACCOUNT_ID, loadOrCreateCredentials } from './auth/dev-credentials';
 import { jwks, loadOrCreateDevKeys, localKeySet } from './auth/dev-keys';
+import { type SyncedGroup, syncedGroups } from './console/groups';
+import { secretRedactor } from './console/redact';
 import { createTables, LOCAL_AWS, type LocalDynamo, startDynalite, type TableNames } from './dynamo';
 import { iamAuthorizer } from './gateway/iam-authorizer';
 import { jwtAuthorizer } from './gateway/jwt-authorizer';
 import { createLocalApi } from './gateway/local-api';
-import { createGateway, type GatewayRequestRecord } from './gateway/server';
+import { GatewayRequestLog } from './gateway/request-log';
+import { createGateway } from './gateway/server';
 import { LambdaRuntime } from './lambda/runtime';
 import { type EmulatorControl, emulatorControl } from './mesibo-emulator/control';
 import { type RunningEmulator, startMesiboEmulator } from './mesibo-emulator/server';
@@ -143,7 +146,14 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 
     // Runtime, queues and schedulers live in this process (queues and schedules journaled with
     // --persist); functions are wired once their backends are up.
-    const runtime = new LambdaRuntime({ region });
+    // What the console keeps (invocation logs, request previews, dead letters) never holds a secret.
+    const redact = secretRedactor([
+      secrets.mesiboAppToken,
+      options.realMesibo?.appToken,
+      secrets.webhook.current,
+      secrets.webhook.previous,
+    ]);
+    const runtime = new LambdaRuntime({ region, redact });
     const visibilityTimeoutMs = (options.queueVisibilitySeconds ?? 5) * 1000;
     const queueBase = { region, accountId, visibilityTimeoutMs, now: () => clock.now() };
     const journal = (name: string) =>
@@ -206,7 +216,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 
     // The gateway binds first, so a taken PORT fails before anything else starts.
     let ready = false;
-    const requests: GatewayRequestRecord[] = [];
+    const requests = new GatewayRequestLog(redact);
+    let groups: (() => Promise<SyncedGroup[]>) | undefined;
     let emulator: RunningEmulator | undefined;
     let control: EmulatorControl | undefined;
     const status = {
@@ -225,7 +236,11 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       recurring,
       oneTime: oneTimeScheduler,
       schedulerDlq,
-      gatewayRequests: () => [...requests],
+      gatewayRequests: requests,
+      get groups() {
+        return groups;
+      },
+      redact,
     });
     const server = createGateway({
       routes,
@@ -236,10 +251,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       ready: () => ready,
       local: localApi,
       cors: options.cors ?? LOCAL_CORS_POLICY,
-      onRequest: (r) => {
-        requests.push(r);
-        if (requests.length > 200) requests.shift();
-      },
+      onRequest: (r) => requests.record(r),
     });
     await listen(server, options.port, host);
     onClose('gateway', () => closeServer(server));
@@ -277,6 +289,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       idempotencyTable: 'idempotency',
     };
     await createTables(dynamo.client, tables);
+    groups = () => syncedGroups(dynamo.doc, tables.groupsTable);
 
     const closeClients = wireFunctions(runtime, {
       region,

@@ -1,6 +1,9 @@
 // The local console: polls the stack's /_local endpoints and renders them. Plain DOM, no build step;
-// every value goes in through textContent, never as HTML.
+// every value goes in through textContent, never as HTML. A poll fetches only what changed: the
+// growing feeds by cursor (`?since=`), the other views by ETag (304 while unchanged).
 const POLL_MS = 1500;
+/** Rows each feed keeps on the page. */
+const FEED_ROWS = 100;
 const $ = (id) => document.getElementById(id);
 
 const time = (ms) => (ms == null ? '—' : new Date(ms).toLocaleString());
@@ -36,6 +39,32 @@ const getJson = async (path) => {
   return res.json();
 };
 
+// Views by ETag: the last body seen per path, and whether this poll brought a new one.
+const views = new Map();
+const getView = async (path) => {
+  const seen = views.get(path);
+  const res = await fetch(path, {
+    cache: 'no-store',
+    headers: seen ? { 'if-none-match': seen.etag } : {},
+  });
+  if (res.status === 304 && seen) return { body: seen.body, changed: false };
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  const body = await res.json();
+  views.set(path, { etag: res.headers.get('etag'), body });
+  return { body, changed: true };
+};
+
+// Feeds by cursor: the rows kept per feed and the cursor to resume from.
+const feeds = new Map();
+const getFeed = async (path) => {
+  const feed = feeds.get(path) ?? { cursor: null, entries: [] };
+  const since = feed.cursor ? `&since=${encodeURIComponent(feed.cursor)}` : '';
+  const page = await getJson(`${path}?limit=${FEED_ROWS}${since}`);
+  const entries = page.reset ? page.entries : [...feed.entries, ...page.entries];
+  feeds.set(path, { cursor: page.cursor, entries: entries.slice(-FEED_ROWS) });
+  return { entries: entries.slice(-FEED_ROWS), changed: page.reset || page.entries.length > 0 };
+};
+
 const post = async (path) => {
   const res = await fetch(path, { method: 'POST' });
   return { ok: res.ok, body: await res.json().catch(() => ({})) };
@@ -66,26 +95,6 @@ const renderEmulator = (state) => {
     'no users yet',
   );
   fill(
-    'groups',
-    state.groups.map((g) =>
-      row([
-        g.gid,
-        g.name ?? '',
-        td(
-          ...(g.members.length
-            ? g.members.map((m) => {
-                const denied = Object.entries(m.permissions)
-                  .filter(([, allowed]) => !allowed)
-                  .map(([name]) => `no ${name}`);
-                return el('div', denied.length ? `${m.address} (${denied.join(', ')})` : m.address);
-              })
-            : [el('span', 'no members', 'dim')]),
-        ),
-      ]),
-    ),
-    'no groups yet',
-  );
-  fill(
     'messages',
     [...state.messages]
       .reverse()
@@ -103,11 +112,110 @@ const renderEmulator = (state) => {
   );
 };
 
+const memberLines = (members) =>
+  members.length
+    ? members.map((m) => {
+        const denied = Object.entries(m.permissions)
+          .filter(([, allowed]) => !allowed)
+          .map(([name]) => `no ${name}`);
+        return el('div', denied.length ? `${m.address} (${denied.join(', ')})` : m.address);
+      })
+    : [el('span', 'no members', 'dim')];
+
+// Groups by the customer's key (group sync's mapping), members from mesibo's side; groups mesibo has
+// that no webhook named are listed after them.
+const renderGroups = (synced, mesiboGroups) => {
+  const byGid = new Map(mesiboGroups.map((g) => [g.gid, g]));
+  const keyed = synced.map((s) => {
+    const g = s.gid === undefined ? undefined : byGid.get(s.gid);
+    byGid.delete(s.gid);
+    const count = `${s.memberCount} member${s.memberCount === 1 ? '' : 's'}`;
+    return row([
+      s.key,
+      s.gid ?? el('td', s.state, 'dim'),
+      s.name ?? g?.name ?? '',
+      td(
+        el('div', s.state === 'active' ? count : `${count} · ${s.state}`, 'dim'),
+        ...memberLines(g?.members ?? []),
+      ),
+    ]);
+  });
+  const unkeyed = [...byGid.values()].map((g) =>
+    row([el('td', 'no key', 'dim'), g.gid, g.name ?? '', td(...memberLines(g.members))]),
+  );
+  fill('groups', [...keyed, ...unkeyed], 'no groups yet');
+};
+
+const renderGatewayRequests = (requests) => {
+  fill(
+    'gateway-requests',
+    [...requests].reverse().map((r) => {
+      const request = td(el('div', `${r.method} ${r.path}`));
+      if (r.body) request.append(el('div', r.body, 'mono dim'));
+      return row([
+        clock(r.at),
+        request,
+        el('td', r.status, r.status >= 500 || r.status === 0 ? 'bad' : r.status >= 400 ? 'warn' : 'ok'),
+        Math.round(r.durationMs),
+        el('td', r.requestId, 'mono'),
+      ]);
+    }),
+    'no requests yet',
+  );
+};
+
+const STANDARD_LOG_KEYS = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'sampling_rate',
+  'xray_trace_id',
+]);
+
+/** A Powertools JSON line as `LEVEL message {the rest}`; anything else as printed. */
+const logLine = (line) => {
+  try {
+    const entry = JSON.parse(line);
+    const rest = Object.fromEntries(Object.entries(entry).filter(([k]) => !STANDARD_LOG_KEYS.has(k)));
+    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+    const level = String(entry.level ?? '');
+    return el('div', `${level} ${entry.message ?? ''}${extra}`, /ERROR|CRITICAL/.test(level) ? 'bad' : '');
+  } catch {
+    return el('div', line);
+  }
+};
+
+const renderInvocations = (invocations) => {
+  fill(
+    'invocations',
+    [...invocations].reverse().map((r) => {
+      const log = td();
+      log.className = 'log mono';
+      log.append(...r.logs.map(logLine));
+      if (r.logsDropped) log.append(el('div', `… ${r.logsDropped} more lines`, 'dim'));
+      if (!r.logs.length) log.append(el('span', 'no log lines', 'dim'));
+      return row([
+        clock(r.at),
+        r.function,
+        td(el('div', r.source), ...(r.gatewayRequestId ? [el('div', r.gatewayRequestId, 'mono dim')] : [])),
+        el(
+          'td',
+          r.outcome === 'ok' ? 'ok' : `${r.outcome}: ${r.error ?? ''}`,
+          r.outcome === 'ok' ? 'ok' : 'bad',
+        ),
+        Math.round(r.durationMs),
+        log,
+      ]);
+    }),
+    'no invocations yet',
+  );
+};
+
 const renderRequests = (requests) => {
   fill(
     'mesibo-requests',
-    requests
-      .slice(-50)
+    [...requests]
       .reverse()
       .map((r) =>
         row([
@@ -163,6 +271,24 @@ const renderQueues = (queues) => {
   );
 };
 
+const renderDeadLetters = (dlqs) => {
+  fill(
+    'dead-letters',
+    dlqs.flatMap((q) =>
+      q.letters.map((l) =>
+        row([
+          td(el('div', q.name), ...(l.groupId ? [el('div', `group ${l.groupId}`, 'dim')] : [])),
+          time(l.deadAt),
+          l.receiveCount,
+          el('td', l.reason, 'bad'),
+          el('td', l.body, 'mono'),
+        ]),
+      ),
+    ),
+    'no dead letters',
+  );
+};
+
 const renderSchedules = (s) => {
   fill(
     'schedules',
@@ -188,30 +314,38 @@ const renderSchedules = (s) => {
     `scheduler DLQ: ${s.deadLetters.length} · one-time fired: ${s.oneTime.fired.length}`;
 };
 
-let emulatorAvailable = true;
-
 const refresh = async () => {
   try {
     const tokens = $('show-tokens').checked ? '?tokens=1' : '';
-    const [status, queues, schedules] = await Promise.all([
-      getJson('/_local/status'),
-      getJson('/_local/queues'),
-      getJson('/_local/schedules'),
+    const [status, queues, deadLetters, schedules, gateway, invocations] = await Promise.all([
+      getView('/_local/status'),
+      getView('/_local/queues'),
+      getView('/_local/dead-letters'),
+      getView('/_local/schedules'),
+      getFeed('/_local/requests'),
+      getFeed('/_local/invocations'),
     ]);
-    emulatorAvailable = status.mesibo === 'emulator';
-    if (emulatorAvailable) {
-      const [state, requests] = await Promise.all([
-        getJson(`/_local/emulator/state${tokens}`),
-        getJson('/_local/emulator/requests'),
+    if (status.body.mesibo === 'emulator') {
+      const [state, groups, requests] = await Promise.all([
+        getView(`/_local/emulator/state${tokens}`),
+        getView('/_local/groups'),
+        getFeed('/_local/emulator/requests'),
       ]);
-      renderEmulator(state);
-      renderRequests(requests);
+      if (state.changed) renderEmulator(state.body);
+      if (state.changed || groups.changed) renderGroups(groups.body, state.body.groups);
+      if (requests.changed) renderRequests(requests.entries);
+    } else {
+      const groups = await getView('/_local/groups');
+      if (groups.changed) renderGroups(groups.body, []);
     }
-    renderQueues(queues);
-    renderSchedules(schedules);
-    const wired = status.functions.filter((f) => f.wired).length;
+    if (gateway.changed) renderGatewayRequests(gateway.entries);
+    if (invocations.changed) renderInvocations(invocations.entries);
+    if (queues.changed) renderQueues(queues.body);
+    if (deadLetters.changed) renderDeadLetters(deadLetters.body);
+    if (schedules.changed) renderSchedules(schedules.body);
+    const wired = status.body.functions.filter((f) => f.wired).length;
     $('status').textContent =
-      `live · mesibo: ${status.mesibo} · ${wired}/${status.functions.length} functions · updated ${clock(Date.now())}`;
+      `live · mesibo: ${status.body.mesibo} · ${wired}/${status.body.functions.length} functions · updated ${clock(Date.now())}`;
     $('status').className = 'dim ok';
   } catch (e) {
     $('status').textContent = `stack unreachable (${e.message}); retrying…`;

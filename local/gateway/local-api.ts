@@ -1,17 +1,30 @@
 /**
  * The local tooling's own endpoints (never part of the product API): JSON views of the emulator, the
- * queues, the schedules, the invocations and the gateway requests, which the console polls; actions
- * (fire a schedule now, redrive a DLQ); the dev key set; and the console page itself.
+ * queues and their dead letters, the schedules, the synced groups, the invocations and the gateway
+ * requests, which the console polls; actions (fire a schedule now, redrive a DLQ); the dev key set;
+ * and the console page itself. The growing feeds (gateway requests, invocations, mesibo requests)
+ * take a `since` cursor and answer only what is new; the other views carry an ETag and answer 304
+ * while they are unchanged.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { JSONWebKeySet } from 'jose';
+import { problem } from '../../shared/http/problem';
+import { showDeadLetters } from '../console/dead-letters';
+import { isCursor, newEpoch, pageOf } from '../console/feeds';
+import type { SyncedGroup } from '../console/groups';
+import type { Redactor } from '../console/redact';
 import type { LambdaRuntime } from '../lambda/runtime';
 import type { EmulatorControl } from '../mesibo-emulator/control';
 import type { DeadLetterQueue, LocalQueue } from '../queue/local-queue';
 import type { LocalOneTimeScheduler } from '../scheduler/one-time';
 import { type RecurringScheduler, UnknownScheduleError } from '../scheduler/recurring';
-import type { HttpResponse } from './result';
-import type { GatewayRequestRecord, LocalHandler, LocalRequest } from './server';
+import type { GatewayRequestLog } from './request-log';
+import { type HttpResponse, mapLambdaResult } from './result';
+import type { LocalHandler, LocalRequest } from './server';
+
+/** The most entries one poll of a feed returns (the newest ones). */
+export const FEED_PAGE_MAX = 200;
 
 export interface LocalApiDeps {
   status: () => unknown;
@@ -23,7 +36,10 @@ export interface LocalApiDeps {
   recurring: RecurringScheduler;
   oneTime: LocalOneTimeScheduler;
   schedulerDlq: DeadLetterQueue;
-  gatewayRequests: () => GatewayRequestRecord[];
+  gatewayRequests: GatewayRequestLog;
+  /** Absent until the groups table is up. */
+  groups?: () => Promise<SyncedGroup[]>;
+  redact: Redactor;
 }
 
 const json = (status: number, body: unknown): HttpResponse => ({
@@ -31,6 +47,37 @@ const json = (status: number, body: unknown): HttpResponse => ({
   headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
   body: Buffer.from(JSON.stringify(body)),
 });
+
+/** A view that answers 304 when the caller's `if-none-match` is its current ETag. */
+const snapshot = (req: LocalRequest, body: unknown): HttpResponse => {
+  const response = json(200, body);
+  const etag = `"${createHash('sha256').update(response.body).digest('base64url').slice(0, 22)}"`;
+  if (req.headers['if-none-match'] === etag) {
+    return { status: 304, headers: { etag, 'cache-control': 'no-store' }, body: Buffer.alloc(0) };
+  }
+  return { ...response, headers: { ...response.headers, etag } };
+};
+
+const badQuery = (field: string, detail: string): HttpResponse =>
+  mapLambdaResult(
+    problem({
+      status: 400,
+      code: 'invalid-request',
+      title: 'The request is not valid',
+      detail: `${field}: ${detail}`,
+      errors: [{ field, message: detail }],
+    }),
+  );
+
+/** `since` and `limit` of a feed poll, or the problem naming the one at fault. */
+const feedQuery = (req: LocalRequest): { since: string | null; limit: number } | HttpResponse => {
+  const since = req.query.get('since');
+  if (!isCursor(since)) return badQuery('since', 'must be a cursor a previous poll answered');
+  const limit = req.query.get('limit');
+  if (limit !== null && !/^[1-9]\d{0,2}$/.test(limit))
+    return badQuery('limit', `must be a whole number from 1 to ${FEED_PAGE_MAX}`);
+  return { since, limit: Math.min(Number(limit ?? FEED_PAGE_MAX), FEED_PAGE_MAX) };
+};
 
 const CONSOLE_FILES: Record<string, { file: string; type: string }> = {
   '/_console': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -48,39 +95,68 @@ const consoleFile = async (path: string): Promise<HttpResponse | undefined> => {
 export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
   const noEmulator = () =>
     json(409, { message: 'the stack uses the real mesibo; there is no emulator to show' });
+  // The emulator numbers its log itself; this run's epoch tells a stale console cursor apart.
+  const emulatorEpoch = newEpoch();
 
   const get: Record<string, (req: LocalRequest) => Promise<HttpResponse>> = {
-    '/_local/status': async () => json(200, deps.status()),
+    '/_local/status': async (req) => snapshot(req, deps.status()),
     '/_local/jwks.json': async () => json(200, deps.jwks),
     // The emulator hides tokens unless asked; `?tokens=1` is passed through on purpose only.
     '/_local/emulator/state': async (req) =>
       deps.emulator
-        ? json(200, await deps.emulator.state({ tokens: req.query.get('tokens') === '1' }))
+        ? snapshot(req, await deps.emulator.state({ tokens: req.query.get('tokens') === '1' }))
         : noEmulator(),
     '/_local/emulator/requests': async (req) => {
-      if (!deps.emulator) return noEmulator();
-      const op = req.query.get('op');
-      return json(200, await deps.emulator.requests(op ? { op } : {}));
-    },
-    '/_local/queues': async () =>
-      json(
+      const { emulator } = deps;
+      if (!emulator) return noEmulator();
+      const query = feedQuery(req);
+      if ('status' in query) return query;
+      return json(
         200,
-        deps.queues.map((q) => ({ ...q.stats(), dlqName: q.dlq.name, deadLetters: q.dlq.list() })),
+        await pageOf(emulatorEpoch, query.since, query.limit, (after, limit) =>
+          emulator.requestsSince(after, limit),
+        ),
+      );
+    },
+    '/_local/queues': async (req) =>
+      snapshot(
+        req,
+        deps.queues.map((q) => ({ ...q.stats(), dlqName: q.dlq.name })),
       ),
-    '/_local/schedules': async () =>
-      json(200, {
+    '/_local/dead-letters': async (req) =>
+      snapshot(
+        req,
+        showDeadLetters(
+          [...deps.queues.map((q) => ({ dlq: q.dlq, source: q.stats().name })), { dlq: deps.schedulerDlq }],
+          deps.redact,
+        ),
+      ),
+    '/_local/schedules': async (req) =>
+      snapshot(req, {
         recurring: deps.recurring.list(),
         oneTime: deps.oneTime.list(),
         deadLetters: deps.schedulerDlq.list(),
       }),
-    '/_local/invocations': async (req) =>
-      json(
-        200,
-        deps.runtime
-          .invocations({ events: req.query.get('events') === '1' })
-          .map((r) => (r.event === undefined ? r : { ...r, event: withoutCredentials(r.event) })),
-      ),
-    '/_local/requests': async () => json(200, deps.gatewayRequests()),
+    '/_local/groups': async (req) =>
+      deps.groups
+        ? snapshot(req, await deps.groups())
+        : json(503, { message: 'the groups table is not up yet' }),
+    '/_local/invocations': async (req) => {
+      const query = feedQuery(req);
+      if ('status' in query) return query;
+      const page = await deps.runtime.invocations({ ...query, events: req.query.get('events') === '1' });
+      return json(200, {
+        ...page,
+        entries: page.entries.map((r) =>
+          r.event === undefined ? r : { ...r, event: withoutCredentials(r.event) },
+        ),
+      });
+    },
+    '/_local/requests': async (req) => {
+      const query = feedQuery(req);
+      if ('status' in query) return query;
+      return json(200, await deps.gatewayRequests.page(query.since, query.limit));
+    },
   };
 
   /** The caller's JWT or SigV4 signature stays out of what the page shows. */

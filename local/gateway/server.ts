@@ -23,19 +23,26 @@ export interface LocalRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  /** Lower-cased (the console's `if-none-match`). */
+  headers: Record<string, string>;
   body: Buffer;
 }
 
 /** Serves `/_local/...` and `/_console...`; undefined means "no such local endpoint". */
 export type LocalHandler = (req: LocalRequest) => Promise<HttpResponse | undefined>;
 
+/** One request the gateway answered, as it arrived: the listener decides what of it to keep. */
 export interface GatewayRequestRecord {
+  /** The `apigw-requestid` answered, and the function event's `requestContext.requestId`. */
+  requestId: string;
   at: number;
   method: string;
   path: string;
+  rawQueryString: string;
   routeKey?: string;
   status: number;
   durationMs: number;
+  body: Buffer;
 }
 
 export interface GatewayOptions {
@@ -108,12 +115,13 @@ const sourceIpOf = (req: IncomingMessage): string => {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 };
 
-const isLocalPath = (rawPath: string): boolean => /^\/_(local|console)(\/|$)/.test(rawPath);
+export const isLocalPath = (rawPath: string): boolean => /^\/_(local|console)(\/|$)/.test(rawPath);
 
 export const createGateway = (options: GatewayOptions): Server => {
   const handle = async (
     req: IncomingMessage,
     requestId: string,
+    received: { body: Buffer },
   ): Promise<{ response: HttpResponse; routeKey?: string }> => {
     if (options.ready && !options.ready()) return { response: gatewayMessage(503, 'Service Unavailable') };
     const method = req.method ?? 'GET';
@@ -127,12 +135,14 @@ export const createGateway = (options: GatewayOptions): Server => {
       if (e instanceof PayloadTooLarge) return { response: gatewayMessage(413, 'Request Entity Too Large') };
       throw e;
     }
+    received.body = body;
 
     if (options.local && isLocalPath(rawPath)) {
       const response = await options.local({
         method,
         path: rawPath,
         query: new URLSearchParams(rawQueryString),
+        headers,
         body,
       });
       return { response: response ?? gatewayMessage(404, 'Not Found') };
@@ -180,7 +190,9 @@ export const createGateway = (options: GatewayOptions): Server => {
     );
     try {
       return {
-        response: mapLambdaResult(await options.runtime.invoke(match.route.function, event, 'http')),
+        response: mapLambdaResult(
+          await options.runtime.invoke(match.route.function, event, 'http', { gatewayRequestId: requestId }),
+        ),
         routeKey: key,
       };
     } catch (e) {
@@ -202,13 +214,14 @@ export const createGateway = (options: GatewayOptions): Server => {
   return createServer((req, res) => {
     const started = Date.now();
     const requestId = newRequestId();
-    handle(req, requestId)
+    const received = { body: Buffer.alloc(0) };
+    handle(req, requestId, received)
       .catch((e: unknown) => {
         console.error(`[gateway] ${(e as Error).message}`);
         return { response: internalError(), routeKey: undefined };
       })
       .then(({ response: answer, routeKey: key }) => {
-        const path = splitUrl(req.url ?? '/').rawPath;
+        const { rawPath: path, rawQueryString } = splitUrl(req.url ?? '/');
         const headers = lowerCaseHeaders(req.headers);
         const response =
           options.cors && !isLocalPath(path) && !isPreflight(req.method ?? 'GET', headers)
@@ -216,13 +229,16 @@ export const createGateway = (options: GatewayOptions): Server => {
             : answer;
         const sent = send(res, response, requestId);
         options.onRequest?.({
+          requestId,
           at: started,
           method: req.method ?? 'GET',
           path,
+          rawQueryString,
           ...(key ? { routeKey: key } : {}),
           // 0: the connection was reset instead of answered.
           status: sent ? response.status : 0,
           durationMs: Date.now() - started,
+          body: received.body,
         });
       });
   });

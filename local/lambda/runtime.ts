@@ -1,11 +1,15 @@
 /**
  * In-process stand-in for the Lambda service: handlers registered by function name, invoked with a
- * Lambda-shaped context and the function's timeout, every invocation recorded for the console.
+ * Lambda-shaped context and the function's timeout, every invocation recorded for the console with
+ * the lines it printed, known secrets redacted before anything is kept.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { FunctionName } from '../../shared/functions';
 import { LOCAL_ACCOUNT_ID } from '../auth/dev-credentials';
+import { Feed, type FeedPage, type Sequenced } from '../console/feeds';
+import { type Redactor, redactDeep } from '../console/redact';
+import { captureLogs } from './log-capture';
 
 export type Invoker = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -25,6 +29,12 @@ export interface InvocationRecord {
   durationMs: number;
   outcome: 'ok' | 'error' | 'timeout';
   error?: string;
+  /** The gateway request that caused it (HTTP invocations only). */
+  gatewayRequestId?: string;
+  /** What the function printed during the invocation (its Powertools JSON log lines). */
+  logs: string[];
+  /** Lines past the kept ones. */
+  logsDropped?: number;
   /** The event as the function received it (kept for the most recent EVENTS_KEPT invocations). */
   event?: unknown;
 }
@@ -44,13 +54,21 @@ export interface LambdaRuntimeOptions {
   timeoutMs?: number;
   /** How many invocation records to keep. */
   keep?: number;
+  /** Applied to the event, the error and every log line before they are kept. */
+  redact?: Redactor;
+}
+
+export interface InvokeOptions {
+  gatewayRequestId?: string;
 }
 
 export class LambdaRuntime {
   private readonly fns = new Map<FunctionName, Invoker>();
-  private readonly log: InvocationRecord[] = [];
+  private readonly log: Feed<InvocationRecord>;
 
-  constructor(private readonly options: LambdaRuntimeOptions) {}
+  constructor(private readonly options: LambdaRuntimeOptions) {
+    this.log = new Feed(options.keep ?? 200);
+  }
 
   register(name: FunctionName, fn: Invoker): void {
     this.fns.set(name, fn);
@@ -64,12 +82,20 @@ export class LambdaRuntime {
     return [...this.fns.keys()];
   }
 
-  /** The recorded invocations, oldest first; with `events`, the kept events too. */
-  invocations(options: { events?: boolean } = {}): InvocationRecord[] {
-    return options.events ? [...this.log] : this.log.map(({ event: _, ...rest }) => rest);
+  /** The recorded invocations after the cursor `since`, oldest first; with `events`, the kept events too. */
+  async invocations(
+    options: { since?: string | null; limit?: number; events?: boolean } = {},
+  ): Promise<FeedPage<Sequenced<InvocationRecord>>> {
+    const page = await this.log.page(options.since ?? null, options.limit);
+    return options.events ? page : { ...page, entries: page.entries.map(({ event: _, ...rest }) => rest) };
   }
 
-  async invoke(name: FunctionName, event: unknown, source: InvocationSource): Promise<unknown> {
+  async invoke(
+    name: FunctionName,
+    event: unknown,
+    source: InvocationSource,
+    invokeOptions: InvokeOptions = {},
+  ): Promise<unknown> {
     const fn = this.fns.get(name);
     if (!fn) throw new FunctionNotWiredError(name);
     const timeoutMs = this.options.timeoutMs ?? 30_000;
@@ -89,21 +115,7 @@ export class LambdaRuntime {
       fail: () => undefined,
       succeed: () => undefined,
     };
-    const record = (outcome: InvocationRecord['outcome'], error?: string) => {
-      this.log.push({
-        requestId,
-        function: name,
-        source,
-        at: started,
-        durationMs: Date.now() - started,
-        outcome,
-        ...(error ? { error } : {}),
-        event,
-      });
-      if (this.log.length > (this.options.keep ?? 200)) this.log.shift();
-      const dropped = this.log.at(-EVENTS_KEPT - 1);
-      if (dropped) delete dropped.event;
-    };
+    const { redact = (text: string) => text } = this.options;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -111,16 +123,31 @@ export class LambdaRuntime {
         timeoutMs,
       );
     });
-    try {
-      const result = await Promise.race([fn(event, context), timeout]);
-      record('ok');
-      return result;
-    } catch (e) {
-      const message = (e as Error).message;
-      record(message.startsWith('Task timed out') ? 'timeout' : 'error', message);
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
+    const { settled, log } = await captureLogs(() => Promise.race([fn(event, context), timeout]));
+    clearTimeout(timer);
+    const error =
+      settled.status === 'rejected'
+        ? settled.reason instanceof Error
+          ? settled.reason.message
+          : String(settled.reason)
+        : undefined;
+    const { gatewayRequestId } = invokeOptions;
+    this.log.push({
+      requestId,
+      function: name,
+      source,
+      at: started,
+      durationMs: Date.now() - started,
+      outcome: error === undefined ? 'ok' : error.startsWith('Task timed out') ? 'timeout' : 'error',
+      ...(error === undefined ? {} : { error: redact(error) }),
+      ...(gatewayRequestId ? { gatewayRequestId } : {}),
+      logs: log.lines.map(redact),
+      ...(log.dropped ? { logsDropped: log.dropped } : {}),
+      event: this.options.redact ? redactDeep(event, redact) : event,
+    });
+    const older = this.log.at(-EVENTS_KEPT - 1);
+    if (older) delete older.event;
+    if (settled.status === 'rejected') throw settled.reason;
+    return settled.value;
   }
 }

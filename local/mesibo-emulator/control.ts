@@ -157,6 +157,8 @@ export interface EmulatorControl {
   /** `tokens: true` includes token values and OTP codes. */
   state(options?: { tokens?: boolean }): Promise<EmulatorState>;
   requests(options?: { op?: string }): Promise<EmulatorRequest[]>;
+  /** The newest `limit` requests numbered above `after`; `last` is the highest number given out. */
+  requestsSince(after: number, limit?: number): Promise<{ last: number; entries: EmulatorRequest[] }>;
   /** Adds a fault rule (rules apply in the order added; the first that matches a request wins). */
   addFault(spec: FaultSpec): Promise<void>;
   clearFaults(): Promise<void>;
@@ -179,6 +181,8 @@ export const emulatorControl = (baseUrl: string): EmulatorControl => {
   return {
     state: (o) => call('GET', `/_emulator/state${o?.tokens ? '?tokens=1' : ''}`),
     requests: (o) => call('GET', `/_emulator/requests${o?.op ? `?op=${encodeURIComponent(o.op)}` : ''}`),
+    requestsSince: (after, limit) =>
+      call('GET', `/_emulator/requests?since=${after}${limit === undefined ? '' : `&limit=${limit}`}`),
     addFault: (spec) => call('POST', '/_emulator/faults', spec),
     clearFaults: () => call('POST', '/_emulator/faults', { clear: true }),
     configure: (settings) => call('POST', '/_emulator/settings', settings),

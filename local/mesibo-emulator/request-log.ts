@@ -3,6 +3,7 @@
  * reaches the log: the top-level `token` parameter is replaced, and so is the token's text wherever
  * else it appears (a leaked token in a name, an address, a message body).
  */
+import { tailAfter } from '../console/feeds';
 import type { EmulatorRequest } from './control';
 
 export const REDACTED = '[REDACTED]';
@@ -42,6 +43,11 @@ export class RequestLog {
 
   list(op?: string): EmulatorRequest[] {
     return op === undefined ? this.entries : this.entries.filter((e) => e.op === op);
+  }
+
+  /** The newest `limit` entries numbered above `after`, and the highest number given out so far. */
+  since(after: number, limit: number): { last: number; entries: EmulatorRequest[] } {
+    return { last: this.nextSeq - 1, entries: tailAfter(this.entries, after, limit) };
   }
 
   clear(): void {

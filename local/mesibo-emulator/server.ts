@@ -24,7 +24,7 @@ import {
 } from './http-io';
 import { Journal } from './journal';
 import { MesiboApp, randomToken, type Transport } from './mesibo-app';
-import { RequestLog, redactParams } from './request-log';
+import { MAX_LOGGED_REQUESTS, RequestLog, redactParams } from './request-log';
 
 export interface MesiboEmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -315,8 +315,14 @@ export const startMesiboEmulator = async (options: MesiboEmulatorOptions = {}): 
     switch (route) {
       case 'GET /_emulator/state':
         return sendJson(res, 200, app.state(url.searchParams.get('tokens') === '1'));
-      case 'GET /_emulator/requests':
-        return sendJson(res, 200, log.list(url.searchParams.get('op') ?? undefined));
+      case 'GET /_emulator/requests': {
+        const since = url.searchParams.get('since');
+        if (since === null) return sendJson(res, 200, log.list(url.searchParams.get('op') ?? undefined));
+        const limit = url.searchParams.get('limit') ?? String(MAX_LOGGED_REQUESTS);
+        if (!/^\d{1,15}$/.test(since) || !/^[1-9]\d{0,8}$/.test(limit))
+          throw new ControlError(400, 'since must be a whole number and limit a positive one');
+        return sendJson(res, 200, log.since(Number(since), Number(limit)));
+      }
       case 'GET /_emulator/faults':
         return sendJson(res, 200, faults.list());
       case 'POST /_emulator/faults': {

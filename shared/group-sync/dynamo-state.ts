@@ -24,7 +24,7 @@ import type { GroupVersions, MemberRecord, MemberRecords } from './ordering';
 import { GROUP_EVENT_TYPES } from './schema';
 import type { DeliveryRecord, EditIntent, GroupMeta, GroupStateStore } from './state';
 
-const META = 'meta';
+export const META = 'meta';
 const MEMBER_PREFIX = 'member#';
 const INTENT_PREFIX = 'intent#';
 const DELIVERY = 'delivery';

@@ -365,11 +365,11 @@ describe('local endpoints', () => {
   });
 
   it('keeps the latest events, of the AWS shapes (Powertools parser schemas), credentials redacted', async () => {
-    const records = (await call(stack, 'GET', '/_local/invocations?events=1')).json as {
-      function: string;
-      source: 'http' | 'sqs' | 'schedule';
-      event?: unknown;
-    }[];
+    const records = (
+      (await call(stack, 'GET', '/_local/invocations?events=1')).json as {
+        entries: { function: string; source: 'http' | 'sqs' | 'schedule'; event?: unknown }[];
+      }
+    ).entries;
     const withEvents = records.filter((r) => r.event !== undefined);
     // Earlier tests went through all three sources; the latest invocations keep their events.
     expect(new Set(withEvents.map((r) => r.source))).toEqual(new Set(['http', 'sqs', 'schedule']));
@@ -385,8 +385,10 @@ describe('local endpoints', () => {
     expect(http.some((e) => 'authorization' in e.headers)).toBe(true);
     for (const e of http) expect(JSON.stringify(e.headers)).not.toMatch(/Bearer |AWS4-HMAC-SHA256 /);
     // Without ?events=1 the list stays small.
-    const plain = (await call(stack, 'GET', '/_local/invocations')).json as { event?: unknown }[];
-    expect(plain.every((r) => r.event === undefined)).toBe(true);
+    const plain = (await call(stack, 'GET', '/_local/invocations')).json as {
+      entries: { event?: unknown }[];
+    };
+    expect(plain.entries.every((r) => r.event === undefined)).toBe(true);
   });
 
   it('shows users without their tokens unless asked', async () => {
