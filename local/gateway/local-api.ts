@@ -13,7 +13,7 @@ import { problem } from '../../shared/http/problem';
 import { showDeadLetters } from '../console/dead-letters';
 import { isCursor, newEpoch, pageOf } from '../console/feeds';
 import type { SyncedGroup } from '../console/groups';
-import type { Redactor } from '../console/redact';
+import { type Redactor, redactDeep } from '../console/redact';
 import type { LambdaRuntime } from '../lambda/runtime';
 import type { EmulatorControl } from '../mesibo-emulator/control';
 import type { DeadLetterQueue, LocalQueue } from '../queue/local-queue';
@@ -104,7 +104,10 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
     // The emulator hides tokens unless asked; `?tokens=1` is passed through on purpose only.
     '/_local/emulator/state': async (req) =>
       deps.emulator
-        ? snapshot(req, await deps.emulator.state({ tokens: req.query.get('tokens') === '1' }))
+        ? snapshot(
+            req,
+            redactDeep(await deps.emulator.state({ tokens: req.query.get('tokens') === '1' }), deps.redact),
+          )
         : noEmulator(),
     '/_local/emulator/requests': async (req) => {
       const { emulator } = deps;
@@ -113,9 +116,11 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
       if ('status' in query) return query;
       return json(
         200,
-        await pageOf(emulatorEpoch, query.since, query.limit, (after, limit) =>
-          emulator.requestsSince(after, limit),
-        ),
+        // The emulator replaces only its app token; a webhook secret sent to mesibo is replaced here.
+        await pageOf(emulatorEpoch, query.since, query.limit, async (after, limit) => {
+          const { last, entries } = await emulator.requestsSince(after, limit);
+          return { last, entries: redactDeep(entries, deps.redact) as typeof entries };
+        }),
       );
     },
     '/_local/queues': async (req) =>
@@ -139,7 +144,7 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
       }),
     '/_local/groups': async (req) =>
       deps.groups
-        ? snapshot(req, await deps.groups())
+        ? snapshot(req, redactDeep(await deps.groups(), deps.redact))
         : json(503, { message: 'the groups table is not up yet' }),
     '/_local/invocations': async (req) => {
       const query = feedQuery(req);
