@@ -314,6 +314,8 @@ const renderSchedules = (s) => {
     `scheduler DLQ: ${s.deadLetters.length} · one-time fired: ${s.oneTime.fired.length}`;
 };
 
+let shownState;
+
 const refresh = async () => {
   try {
     const tokens = $('show-tokens').checked ? '?tokens=1' : '';
@@ -331,8 +333,11 @@ const refresh = async () => {
         getView('/_local/groups'),
         getFeed('/_local/emulator/requests'),
       ]);
-      if (state.changed) renderEmulator(state.body);
-      if (state.changed || groups.changed) renderGroups(groups.body, state.body.groups);
+      // Toggling tokens switches between two cached views: either may be unchanged yet not on show.
+      const stateChanged = state.changed || shownState !== tokens;
+      shownState = tokens;
+      if (stateChanged) renderEmulator(state.body);
+      if (stateChanged || groups.changed) renderGroups(groups.body, state.body.groups);
       if (requests.changed) renderRequests(requests.entries);
     } else {
       const groups = await getView('/_local/groups');
