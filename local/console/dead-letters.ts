@@ -1,7 +1,7 @@
 /**
- * Every local DLQ's letters with why each died: SQS moved it after its last failed receive (the
- * error of that receive), or our own code put it there with a reason (a dead-letter record's
- * `reason` and `detail`). Bodies are shown as previews, secrets replaced.
+ * Every local DLQ's letters with why each died: the last error of a message SQS moved after its last
+ * receive (or of a schedule Scheduler gave up on), else the `reason` and `detail` of a dead-letter
+ * record our own code wrote. Bodies are shown as previews, secrets replaced.
  */
 import type { DeadLetterQueue } from '../queue/local-queue';
 import { bodyPreview, type Redactor } from './redact';
