@@ -59,7 +59,7 @@ export const pageOf = async <T extends { seq: number }>(
 };
 
 /** Index of the first entry numbered above `after` in entries sorted by `seq`. */
-export const firstAfter = (entries: readonly { seq: number }[], after: number): number => {
+const firstAfter = (entries: readonly { seq: number }[], after: number): number => {
   let lo = 0;
   let hi = entries.length;
   while (lo < hi) {
@@ -87,11 +87,6 @@ export class Feed<T> {
     this.entries.push(numbered);
     if (this.entries.length > this.keep) this.entries.shift();
     return numbered;
-  }
-
-  /** Oldest first. */
-  list(): Sequenced<T>[] {
-    return [...this.entries];
   }
 
   /** The kept entry at this index (negative: from the newest). */

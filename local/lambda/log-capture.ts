@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Lines kept per invocation; a function that logs more keeps its first ones and a count. */
-export const MAX_LINES = 100;
+const MAX_LINES = 100;
 const MAX_LINE_CHARS = 4096;
 
 export interface CapturedLog {
