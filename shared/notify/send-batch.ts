@@ -50,7 +50,8 @@ export class RetryLater extends Error {
 }
 
 type Target = { to: string[] } | { gid: number };
-type PartOutcome = { retry?: { detail: string; error?: unknown } };
+/** `notBefore` (epoch ms): a retry before then cannot succeed (another attempt holds the batch). */
+type PartOutcome = { retry?: { detail: string; error?: unknown; notBefore?: number } };
 
 export const batchLedgerKey = (notificationId: string, part: string): string =>
   `notify.batch#${notificationId}#${part}`;
@@ -83,7 +84,15 @@ export const deliverBatch = async (deps: WorkerDeps, delivery: BatchDelivery): P
     });
     return;
   }
-  const seconds = retryDelaySeconds(delivery.receiveCount, deps.retryBaseSeconds, deps.random);
+  // An attempt that died mid-call holds the batch until its lease ends; retrying sooner would only
+  // spend the receive budget and dead-letter work nobody sent.
+  const untilFree = outcome.retry.notBefore
+    ? Math.ceil((outcome.retry.notBefore - deps.clock.now()) / 1000) + 1
+    : 0;
+  const seconds = Math.max(
+    untilFree,
+    retryDelaySeconds(delivery.receiveCount, deps.retryBaseSeconds, deps.random),
+  );
   try {
     await deps.redelivery.delay(delivery, seconds);
   } catch (e) {
@@ -133,7 +142,9 @@ const sendPart = async (deps: WorkerDeps, batch: FanoutBatch, part: string, targ
       return lookAgain;
     case 'sending': {
       if (record.leaseUntil > deps.clock.now()) {
-        return { retry: { detail: 'another attempt at this batch is under way' } };
+        return {
+          retry: { detail: 'another attempt at this batch is under way', notBefore: record.leaseUntil },
+        };
       }
       // The attempt that claimed it ended without an outcome (a crash or timeout mid-call).
       if (batch.delivery === 'at-most-once') {

@@ -46,6 +46,8 @@ export interface RunningStack {
    * (`kill <pid>`, `timeout`): the stack must stop cleanly either way.
    */
   stop(target?: 'group' | 'npm'): Promise<StackExit>;
+  /** SIGKILL to the whole process group: a crash, with no chance to flush or shut down. */
+  crash(): Promise<void>;
 }
 
 export interface StackExit {
@@ -169,6 +171,12 @@ export const startStack = async (options: StartOptions = {}): Promise<RunningSta
     readyMs: Date.now() - started,
     output: () => output,
     stop,
+    crash: async () => {
+      const exit = waitForExit(child);
+      killGroup();
+      await exit;
+      for (let waited = 0; groupAlive() && waited < 5_000; waited += 100) await sleep(100);
+    },
   };
 };
 

@@ -181,10 +181,22 @@ describe('deliverBatch', () => {
       expect(ledger.records.get('notify.batch#n-1#0')).toMatchObject({ state: 'sent', attempts: 2 });
     });
 
-    it('an attempt still within its lease is left alone and looked at later', async () => {
+    it('an attempt still within its lease is left alone and looked at once the lease has ended', async () => {
       await ledger.claim('notify.batch#n-1#0', clock.now() + 60_000);
       await expect(deliverBatch(deps, delivery(batch(), 2))).rejects.toBeInstanceOf(RetryLater);
       expect(mesibo.messages).toEqual([]);
+      // Not the 15 s backoff: a retry inside the lease would only find it held again.
+      expect(delay.delays).toEqual([61]);
+    });
+
+    it('a batch held by a crashed attempt is not dead-lettered before its lease ends (found by the SIGKILL test)', async () => {
+      await ledger.claim('notify.batch#n-1#0', clock.now() + 60_000);
+      const at = batch({ delivery: 'at-least-once' });
+      await expect(deliverBatch(deps, delivery(at, 1))).rejects.toBeInstanceOf(RetryLater);
+      clock.advance(delay.delays[0]! * 1000);
+      await deliverBatch(deps, delivery(at, 2));
+      expect(deadLetters.records).toEqual([]);
+      expect(mesibo.messages).toHaveLength(1);
     });
   });
 
