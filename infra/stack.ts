@@ -94,6 +94,10 @@ export class MesiboServerlessStack extends Stack {
         },
         grant: (fn) => appTokenSecret.grantRead(fn),
       },
+      appTokenSecret: {
+        env: { [ENV.MESIBO_APP_TOKEN_SECRET_ID]: appTokenSecret.secretArn },
+        grant: (fn) => appTokenSecret.grantRead(fn),
+      },
       usersTable: table('usersTable'),
       groupsTable: table('groupsTable'),
       idempotencyTable: table('idempotencyTable'),

@@ -6,7 +6,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { handler as health } from '../functions/health/handler';
+import { createHandler as health } from '../functions/health/handler';
 import { createHandler as issueUserToken } from '../functions/issue-user-token/handler';
 import { createHandler as sendSystemMessage } from '../functions/send-system-message/handler';
 import { createHandler as sendSystemMessageWorker } from '../functions/send-system-message-worker/handler';
@@ -19,6 +19,8 @@ import {
 } from '../shared/group-sync/config';
 import { buildWebhookReceiver } from '../shared/group-sync/receiver-deps';
 import { buildGroupSyncWorker } from '../shared/group-sync/worker-deps';
+import { HEALTH_SERVICE } from '../shared/health/deps';
+import { readinessCheck } from '../shared/health/readiness';
 import { createMesiboClient, type MesiboApiStyle } from '../shared/mesibo';
 import {
   NOTIFY_ENV,
@@ -29,6 +31,7 @@ import { buildNotifyDeps, buildWorkerDeps } from '../shared/notify/deps';
 import { groupGidLookup } from '../shared/notify/group-lookup';
 import type { RedeliveryDelay } from '../shared/notify/ports';
 import { queueDeadLetters } from '../shared/notify/sqs-adapters';
+import { createLogger } from '../shared/observability/logger';
 import type { Clock, SecretSource } from '../shared/ports';
 import { TOKEN_ENV, tokenConfigFromEnv } from '../shared/token/config';
 import { buildTokenDeps } from '../shared/token/deps';
@@ -106,7 +109,14 @@ export const wireFunctions = (runtime: LambdaRuntime, ctx: WiringContext): (() =
     return client;
   };
 
-  runtime.register('health', asInvoker(health));
+  const healthLogger = createLogger(HEALTH_SERVICE);
+  const readiness = readinessCheck({
+    appToken: ctx.appToken,
+    webhook: ctx.webhookSecret,
+    clock: ctx.clock,
+    logger: healthLogger,
+  });
+  runtime.register('health', asInvoker(health({ logger: healthLogger, readiness })));
 
   runtime.register(
     'issue-user-token',

@@ -14,6 +14,8 @@ export type FunctionName =
 export type Resource =
   /** Calls the mesibo backend API: needs the app token secret and (in production) static egress. */
   | 'mesibo'
+  /** Reads the app token secret without calling mesibo (readiness): no egress, no mesibo settings. */
+  | 'appTokenSecret'
   | 'usersTable'
   | 'groupsTable'
   | 'idempotencyTable'
@@ -77,8 +79,8 @@ export const functionSpecs: readonly FunctionSpec[] = [
   {
     name: 'health',
     entry: 'functions/health/index.ts',
-    description: 'Liveness; calls no dependency',
-    uses: [],
+    description: 'Liveness, calling no dependency; readiness (?deep=1) reports which secrets are set',
+    uses: ['appTokenSecret', 'webhookSecret'],
   },
 ];
 

@@ -1,2 +1,5 @@
-/** The Lambda entry (health reads no settings). */
-export { handler } from './handler';
+/** The Lambda entry: settings are read and checked during init; no secret is read until a deep check. */
+import { healthDepsFromEnv } from '../../shared/health/deps';
+import { createHandler } from './handler';
+
+export const handler = createHandler(healthDepsFromEnv(process.env));

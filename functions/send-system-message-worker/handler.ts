@@ -13,6 +13,8 @@ export const createHandler =
   async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     deps.beginInvocation?.(context);
     try {
+      // Until the app token is set the whole batch fails untouched and SQS delivers it again.
+      await deps.requireMesibo?.();
       const processor = new BatchProcessor(EventType.SQS);
       return await processPartialResponse(
         event,

@@ -27,6 +27,8 @@ export const createHandler =
     deps.beginInvocation?.(context);
     try {
       if (isHttpEvent(event)) return await submit(deps, event, context);
+      // Until the app token is set a schedule invocation fails whole, so Scheduler retries it.
+      await deps.requireMesibo?.();
       return await handleOccurrence(deps, event);
     } finally {
       deps.endInvocation?.();
@@ -40,6 +42,7 @@ const submit = async (
 ): Promise<APIGatewayProxyResultV2> => {
   try {
     const notification = parseJsonBody(event, NotificationSchema);
+    await deps.requireMesibo?.();
     const accepted = await acceptNotification(deps, notification, {
       functionArn: context.invokedFunctionArn,
     });

@@ -21,6 +21,7 @@ const OUTCOME_METRIC: Record<ApplyOutcome['status'], GroupSyncMetricName> = {
 export const createHandler = ({
   messageSchema,
   apply,
+  requireMesibo,
   logger,
   metrics,
 }: GroupSyncWorkerDeps): WorkerHandler => {
@@ -57,6 +58,8 @@ export const createHandler = ({
   return async (event, context) => {
     if (context) logger.addContext(context);
     try {
+      // Until the app token is set the whole batch fails untouched and SQS delivers it again, in order.
+      await requireMesibo?.();
       // A processor per invocation: it holds the batch's state, and invocations may overlap locally.
       return await processPartialResponse(event, applyRecord, new SqsFifoPartialProcessorAsync(), {
         ...(context ? { context } : {}),

@@ -14,6 +14,7 @@
 import { isMesiboError } from '../mesibo/errors';
 import type { MesiboClient } from '../mesibo/types';
 import type { Clock } from '../ports';
+import { AppTokenUnsetError } from '../secrets/app-token';
 import type { GroupSyncLogger } from './logging';
 import { type EditChunk, fromMask, planEdits } from './members';
 import {
@@ -91,8 +92,9 @@ export class GroupBusyError extends Error {
 
 export const DEFAULT_EDITS_IN_FLIGHT = 4;
 
-/** mesibo certainly changed nothing (result:false, 429, never reached): safe to forget the attempt. */
-const certainlyNotApplied = (e: unknown) => isMesiboError(e) && !e.mayHaveApplied;
+/** mesibo certainly changed nothing (result:false, 429, never reached, no app token): safe to forget the attempt. */
+const certainlyNotApplied = (e: unknown) =>
+  e instanceof AppTokenUnsetError || (isMesiboError(e) && !e.mayHaveApplied);
 
 /** mesibo answers an op on a group that no longer exists with an API error, not a transport one. */
 const isGroupGone = (e: unknown) =>

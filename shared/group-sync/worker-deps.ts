@@ -10,6 +10,7 @@ import { createMesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
 import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
 import { type Clock, systemClock } from '../ports';
+import { appTokenSource, requireAppToken } from '../secrets/app-token';
 import { secretsManagerSource } from '../secrets/secrets-manager';
 import {
   type ApplyCheckpoint,
@@ -38,6 +39,8 @@ export interface BuildWorkerInput {
   newId?: () => string;
   creationLeaseMs?: number;
   editsInFlight?: number;
+  /** Throws AppTokenUnsetError while the app token is unset: the handler then fails the batch untouched. */
+  requireMesibo?: () => Promise<void>;
   /** Fault simulations only: stops the worker between its steps. Production never sets it. */
   checkpoint?: (point: ApplyCheckpoint) => void | Promise<void>;
 }
@@ -46,6 +49,7 @@ export interface GroupSyncWorkerDeps {
   /** Validates a dequeued message body (already JSON-parsed). */
   messageSchema: ReturnType<typeof groupSyncMessageSchema>;
   apply(message: GroupSyncMessage): Promise<ApplyOutcome>;
+  requireMesibo?: () => Promise<void>;
   logger: Logger;
   metrics: GroupSyncMetrics;
 }
@@ -75,6 +79,7 @@ export const buildGroupSyncWorker = (input: BuildWorkerInput): GroupSyncWorkerDe
   return {
     messageSchema: groupSyncMessageSchema(input.config.maxMembers),
     apply: (message: GroupSyncMessage) => applyGroupSyncMessage(deps, message),
+    ...(input.requireMesibo ? { requireMesibo: input.requireMesibo } : {}),
     logger,
     metrics: input.metrics ?? powertoolsGroupSyncMetrics(functionMetrics(WORKER_SERVICE)),
   };
@@ -84,9 +89,13 @@ export const groupSyncWorkerFromEnv = (env: Env = process.env): GroupSyncWorkerD
   const config = workerConfigFromEnv(env);
   const logger = createLogger(WORKER_SERVICE);
   const metrics = functionMetrics(WORKER_SERVICE, env);
+  const appToken = appTokenSource(secretsManagerSource(config.appTokenSecretId), {
+    secretId: config.appTokenSecretId,
+    logger,
+  });
   const mesibo = createMesiboClient({
     ...mesiboOptionsFromEnv(env),
-    appToken: secretsManagerSource(config.appTokenSecretId),
+    appToken,
     logger: powertoolsLogger(logger),
     onCall: mesiboCallMetrics(metrics),
   });
@@ -95,6 +104,7 @@ export const groupSyncWorkerFromEnv = (env: Env = process.env): GroupSyncWorkerD
     config,
     doc: documentClient(),
     mesibo,
+    requireMesibo: requireAppToken(appToken),
     logger,
     metrics: powertoolsGroupSyncMetrics(metrics),
   });

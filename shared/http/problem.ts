@@ -5,6 +5,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { ZodError } from 'zod';
+import { APP_TOKEN_UNSET_CODE, AppTokenUnsetError } from '../secrets/app-token';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const TYPE_BASE = 'https://mesibo-serverless.dev/problems/';
@@ -80,6 +81,20 @@ export const json = (
 
 export const noContent = (): APIGatewayProxyResultV2 => ({ statusCode: 204, headers: {} });
 
+/** Seconds a client waits before retrying while the deployment's app token is unset (an operator step). */
+export const APP_TOKEN_UNSET_RETRY_AFTER_SECONDS = 30;
+
+/** Routes that need mesibo answer this until the app token is set; the secret is not named to clients. */
+export const appTokenUnsetProblem = (): ProblemError =>
+  new ProblemError({
+    status: 503,
+    code: APP_TOKEN_UNSET_CODE,
+    title: 'mesibo is not configured yet',
+    detail:
+      "This deployment's mesibo app token has not been set, so nothing was sent to mesibo; try again later",
+    headers: { 'retry-after': String(APP_TOKEN_UNSET_RETRY_AFTER_SECONDS) },
+  });
+
 type ProblemLog = Pick<Logger, 'info' | 'error'>;
 
 export interface ErrorResponseOptions {
@@ -91,14 +106,16 @@ export interface ErrorResponseOptions {
 }
 
 /**
- * The one mapping of a thrown error to a response: a ProblemError answers as it says; anything else
+ * The one mapping of a thrown error to a response: a ProblemError answers as it says, an unset app
+ * token is a 503 (already logged where it was read); anything else
  * is logged in full and answered with a bare 500, so no stack, upstream body or secret leaks out.
  */
 export const errorResponse = (
-  e: unknown,
+  thrown: unknown,
   log: ProblemLog,
   { what, instance, internalDetail }: ErrorResponseOptions,
 ): APIGatewayProxyResultV2 => {
+  const e = thrown instanceof AppTokenUnsetError ? appTokenUnsetProblem() : thrown;
   if (e instanceof ProblemError) {
     log.info(`${what} refused`, { status: e.problem.status, code: e.problem.code });
     return problem(e.problem, instance);

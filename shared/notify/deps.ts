@@ -16,6 +16,7 @@ import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metr
 import { type Clock, type OneTimeScheduler, type QueuePublisher, systemClock } from '../ports';
 import { createSqsPublisher } from '../queue/sqs-publisher';
 import { eventBridgeOneTimeScheduler } from '../scheduler/eventbridge-scheduler';
+import { appTokenSource, requireAppToken } from '../secrets/app-token';
 import { secretsManagerSource } from '../secrets/secrets-manager';
 import type { AcceptDeps } from './accept';
 import { type SendConfig, sendConfigFromEnv, type WorkerConfig, workerConfigFromEnv } from './config';
@@ -39,6 +40,11 @@ export const WORKER_SERVICE = 'send-system-message-worker';
 export interface InvocationHooks {
   beginInvocation?(context: Context): void;
   endInvocation?(): void;
+  /**
+   * Throws AppTokenUnsetError while the app token is a placeholder, before any work is claimed, so
+   * the invocation fails (or answers 503) with nothing recorded and its work comes back later.
+   */
+  requireMesibo?(): Promise<void>;
 }
 
 export type SendSystemMessageDeps = AcceptDeps & OccurrenceDeps & InvocationHooks;
@@ -55,6 +61,8 @@ export interface NotifyAdapters {
   /** Scheduler adapter whose schedules invoke the given function ARN. */
   schedulerFor: (targetArn: string) => OneTimeScheduler;
   findGid: FindGid;
+  /** See InvocationHooks.requireMesibo; left out, work starts without the check. */
+  requireMesibo?: () => Promise<void>;
   clock?: Clock;
   newId?: () => string;
   logger?: Logger;
@@ -99,6 +107,7 @@ export const buildNotifyDeps = (a: NotifyAdapters): SendSystemMessageDeps => {
     logger: a.logger ?? createLogger(SEND_SERVICE),
     beginInvocation: (context) => gate.registerInvocation?.(context),
     endInvocation: () => metrics.flush?.(),
+    ...(a.requireMesibo ? { requireMesibo: a.requireMesibo } : {}),
   };
 };
 
@@ -109,6 +118,8 @@ export interface WorkerAdapters {
   /** The fan-out DLQ, for records with a reason. */
   deadLetters: DeadLetters;
   redelivery: RedeliveryDelay;
+  /** See InvocationHooks.requireMesibo. */
+  requireMesibo?: () => Promise<void>;
   clock?: Clock;
   random?: () => number;
   logger?: Logger;
@@ -136,6 +147,7 @@ export const buildWorkerDeps = (a: WorkerAdapters): SendSystemMessageWorkerDeps 
     retryBaseSeconds: a.config.retryBaseSeconds,
     leaseSeconds: a.config.leaseSeconds,
     endInvocation: () => metrics.flush?.(),
+    ...(a.requireMesibo ? { requireMesibo: a.requireMesibo } : {}),
   };
 };
 
@@ -156,16 +168,21 @@ const mesiboFromEnv = (
   service: string,
   appTokenSecretId: string,
   logger: Logger,
-): { mesibo: MesiboClient; metrics: FlushableMetrics } => {
+): { mesibo: MesiboClient; metrics: FlushableMetrics; requireMesibo: () => Promise<void> } => {
   const metrics = functionMetrics(service, env);
+  const appToken = appTokenSource(secretsManagerSource(appTokenSecretId), {
+    secretId: appTokenSecretId,
+    logger,
+  });
   return {
     mesibo: createMesiboClient({
       ...mesiboOptionsFromEnv(env),
-      appToken: secretsManagerSource(appTokenSecretId),
+      appToken,
       logger: mesiboLoggerFrom(logger),
       onCall: mesiboCallMetrics(metrics),
     }),
     metrics: emfNotifyMetrics(metrics),
+    requireMesibo: requireAppToken(appToken),
   };
 };
 

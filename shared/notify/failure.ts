@@ -6,12 +6,15 @@
  *    mesibo marks transient); safe to send again later.
  *  - `unknown`: it may have been applied (5xx after the request was read, reset, timeout, an
  *    unreadable answer); the notification's delivery policy decides.
+ * An unset app token is `not-sent`: the client refused before any request was made.
  */
 import { isMesiboError } from '../mesibo/errors';
+import { AppTokenUnsetError } from '../secrets/app-token';
 
 export type FailureClass = 'rejected' | 'not-sent' | 'unknown';
 
 export const classifyFailure = (e: unknown): FailureClass => {
+  if (e instanceof AppTokenUnsetError) return 'not-sent';
   if (!isMesiboError(e)) return 'unknown';
   switch (e.kind) {
     case 'api':

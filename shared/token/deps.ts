@@ -90,13 +90,15 @@ export const tokenDepsFromEnv = (env: Record<string, string | undefined> = proce
     marshallOptions: { removeUndefinedValues: true },
   });
   const mesibo = async (): Promise<MesiboClient> => {
-    const [{ createMesiboClient }, { secretsManagerSource }] = await Promise.all([
+    const [{ createMesiboClient }, { secretsManagerSource }, { appTokenSource }] = await Promise.all([
       import('../mesibo/index'),
       import('../secrets/secrets-manager'),
+      import('../secrets/app-token'),
     ]);
-    const appToken = secretsManagerSource(config.appTokenSecretId, {
-      maxAgeSeconds: config.appTokenMaxAgeSeconds,
-    });
+    const appToken = appTokenSource(
+      secretsManagerSource(config.appTokenSecretId, { maxAgeSeconds: config.appTokenMaxAgeSeconds }),
+      { secretId: config.appTokenSecretId, logger },
+    );
     return createMesiboClient({
       ...endpoint,
       appToken,

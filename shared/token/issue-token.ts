@@ -6,6 +6,7 @@
 import { isMesiboError } from '../mesibo/errors';
 import type { MesiboClient } from '../mesibo/types';
 import type { Clock } from '../ports';
+import { AppTokenUnsetError } from '../secrets/app-token';
 import { classifyMesiboFailure, failureProblem, mesiboUnavailable } from './mesibo-failure';
 import type { TokenMetrics } from './metrics';
 import type { LeaseFailure, TokenRecord, TokenStore } from './token-cache';
@@ -114,6 +115,8 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
     try {
       return await call(await ports.mesibo());
     } catch (e) {
+      // Logged once where the secret was read; an operator must act, which a stale token would hide.
+      if (e instanceof AppTokenUnsetError) throw e;
       const failure = classifyMesiboFailure(e);
       if (isMesiboError(e)) {
         // mesibo's free-text cause can name the user, so only codes and counts are logged.

@@ -28,6 +28,7 @@ import {
   workerConfigFromEnv as groupWorkerConfigFromEnv,
   receiverConfigFromEnv,
 } from '../../shared/group-sync/config';
+import { healthConfigFromEnv } from '../../shared/health/deps';
 import { mesiboOptionsFromEnv } from '../../shared/mesibo/env';
 import {
   workerConfigFromEnv as fanoutWorkerConfigFromEnv,
@@ -36,6 +37,7 @@ import {
 import { recurringScheduleInput } from '../../shared/notify/schedule-input';
 import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
 import { routeKey, routes } from '../../shared/routes';
+import { isAppTokenPlaceholder } from '../../shared/secrets/app-token';
 import { tableSpecs } from '../../shared/storage/tables';
 import { tokenConfigFromEnv } from '../../shared/token/config';
 import { deployableProd } from './support/stages';
@@ -76,7 +78,7 @@ const parsersOf: Record<FunctionName, ((env: Record<string, string>) => unknown)
   'sync-group-worker': [groupWorkerConfigFromEnv, mesiboOptionsFromEnv],
   'send-system-message': [sendConfigFromEnv, mesiboOptionsFromEnv],
   'send-system-message-worker': [fanoutWorkerConfigFromEnv, mesiboOptionsFromEnv],
-  health: [],
+  health: [healthConfigFromEnv],
 };
 
 interface Ctx extends Synthesized {
@@ -109,6 +111,7 @@ const allowedIdsFor = (c: Ctx, spec: FunctionSpec): Set<string> => {
   const { data, queues, scheduling } = c.stack;
   const idsOf: Record<Resource, string[]> = {
     mesibo: [logicalId(c.stack, data.appTokenSecret)],
+    appTokenSecret: [logicalId(c.stack, data.appTokenSecret)],
     usersTable: [logicalId(c.stack, data.tables.usersTable)],
     groupsTable: [logicalId(c.stack, data.tables.groupsTable)],
     idempotencyTable: [logicalId(c.stack, data.tables.idempotencyTable)],
@@ -328,6 +331,7 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
     it('gives each function exactly the environment its uses imply, which its own config parser accepts', () => {
       const namesOf: Record<Resource, string[]> = {
         mesibo: [ENV.MESIBO_API_STYLE, ENV.MESIBO_APP_TOKEN_SECRET_ID],
+        appTokenSecret: [ENV.MESIBO_APP_TOKEN_SECRET_ID],
         usersTable: [ENV.USERS_TABLE],
         groupsTable: [ENV.GROUPS_TABLE],
         idempotencyTable: [ENV.IDEMPOTENCY_TABLE],
@@ -456,7 +460,9 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
         const refs = new Set(
           statementsOfRole(c().t, roleIdOf(c(), spec.name)).flatMap((s) => [...referencedIds(s.Resource)]),
         );
-        expect(refs.has(appToken), spec.name).toBe(spec.uses.includes('mesibo'));
+        expect(refs.has(appToken), spec.name).toBe(
+          spec.uses.includes('mesibo') || spec.uses.includes('appTokenSecret'),
+        );
         expect(refs.has(webhook), spec.name).toBe(spec.uses.includes('webhookSecret'));
       }
     });
@@ -501,6 +507,18 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       }
       const webhook = c().t.Resources[logicalId(c().stack, c().stack.data.webhookSecret)]!;
       expect(props(webhook).GenerateSecretString).toMatchObject({ GenerateStringKey: 'current' });
+      // The placeholder the functions recognise (a random part under another key, never a token shape).
+      const appToken = c().t.Resources[logicalId(c().stack, c().stack.data.appTokenSecret)]!;
+      const generated = props(appToken).GenerateSecretString as Record<string, unknown>;
+      expect(generated).toMatchObject({
+        SecretStringTemplate: '{"placeholder":true}',
+        GenerateStringKey: 'random',
+      });
+      const example = JSON.stringify({
+        ...JSON.parse(String(generated.SecretStringTemplate)),
+        [String(generated.GenerateStringKey)]: 'x'.repeat(32),
+      });
+      expect(isAppTokenPlaceholder(example)).toBe(true);
       expect(c().t.Outputs?.MesiboAppTokenSecretName?.Value).toBe(
         `mesibo-serverless/${stage}/mesibo-app-token`,
       );
