@@ -68,7 +68,13 @@ export const routes: readonly Route[] = [
     auth: 'iam',
     summary: 'Send a system message now, or at sendAt',
   },
-  { method: 'GET', path: '/v1/health', function: 'health', auth: 'none', summary: 'Liveness' },
+  {
+    method: 'GET',
+    path: '/v1/health',
+    function: 'health',
+    auth: 'none',
+    summary: 'Liveness; with ?deep=1, readiness (which secrets are set)',
+  },
 ];
 
 /** `METHOD /path` as API Gateway writes a route key. */

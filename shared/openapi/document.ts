@@ -62,7 +62,9 @@ const operations: Record<string, Record<string, unknown>> = {
         'The address is reserved (`reserved-address`): the system sender or the reserved list',
       ),
       502: problemResponse('mesibo rejected the request (its error code is in `mesiboError`)'),
-      503: problemResponse('mesibo is unavailable and no valid cached token exists; see Retry-After'),
+      503: problemResponse(
+        "mesibo is unavailable and no valid cached token exists (`mesibo-unavailable`), or the deployment's mesibo app token is not set yet (`mesibo-app-token-unset`); see Retry-After",
+      ),
     },
   },
   'DELETE /v1/users/me/token': {
@@ -74,7 +76,9 @@ const operations: Record<string, Record<string, unknown>> = {
         'The address is reserved (`reserved-address`): the system sender or the reserved list',
       ),
       502: problemResponse('mesibo rejected the request'),
-      503: problemResponse('mesibo is unavailable; see Retry-After'),
+      503: problemResponse(
+        "mesibo is unavailable (`mesibo-unavailable`), or the deployment's mesibo app token is not set yet (`mesibo-app-token-unset`); see Retry-After",
+      ),
     },
   },
   'POST /v1/users/{address}/token': {
@@ -87,7 +91,9 @@ const operations: Record<string, Record<string, unknown>> = {
         'The address is reserved (`reserved-address`): the system sender or the reserved list',
       ),
       502: problemResponse('mesibo rejected the request'),
-      503: problemResponse('mesibo is unavailable and no valid cached token exists; see Retry-After'),
+      503: problemResponse(
+        "mesibo is unavailable and no valid cached token exists (`mesibo-unavailable`), or the deployment's mesibo app token is not set yet (`mesibo-app-token-unset`); see Retry-After",
+      ),
     },
   },
   'DELETE /v1/users/{address}': {
@@ -99,7 +105,9 @@ const operations: Record<string, Record<string, unknown>> = {
         'The address is reserved (`reserved-address`): the system sender or the reserved list',
       ),
       502: problemResponse('mesibo rejected the request'),
-      503: problemResponse('mesibo is unavailable; see Retry-After'),
+      503: problemResponse(
+        "mesibo is unavailable (`mesibo-unavailable`), or the deployment's mesibo app token is not set yet (`mesibo-app-token-unset`); see Retry-After",
+      ),
     },
   },
   'POST /v1/webhooks/groups': {
@@ -177,15 +185,33 @@ const operations: Record<string, Record<string, unknown>> = {
       ),
       413: problemResponse('Body over 1 MiB, or too large to schedule'),
       502: problemResponse('mesibo refused to create the system sender; nothing was sent'),
+      503: problemResponse(
+        "The deployment's mesibo app token is not set yet (`mesibo-app-token-unset`); nothing was sent, see Retry-After",
+      ),
     },
   },
   'GET /v1/health': {
     operationId: 'health',
+    parameters: [
+      {
+        name: 'deep',
+        in: 'query',
+        required: false,
+        description:
+          'Readiness instead of liveness: which secrets are set (never their values), checked at most every 30 s',
+        schema: { enum: ['1', 'true', '0', 'false'] },
+      },
+    ],
     responses: {
-      200: jsonResponse('Alive', {
-        type: 'object',
-        required: ['status'],
-        properties: { status: { const: 'ok' } },
+      200: jsonResponse('Alive; with `deep`, also ready', {
+        oneOf: [
+          { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
+          { $ref: '#/components/schemas/Readiness' },
+        ],
+      }),
+      400: problemResponse('`deep` is not one of 1, true, 0, false'),
+      503: jsonResponse('`deep`: not ready, a secret is unset or unreadable', {
+        $ref: '#/components/schemas/Readiness',
       }),
     },
   },
@@ -295,6 +321,28 @@ export const openApiDocument = () => {
               type: 'boolean',
               description:
                 'true when this request issued a new token while the earlier one was still valid: mesibo keeps one token per user and appid, so the earlier token no longer works',
+            },
+          },
+        },
+        Readiness: {
+          type: 'object',
+          required: ['status', 'secrets'],
+          properties: {
+            status: { enum: ['ok', 'not-ready'] },
+            secrets: {
+              type: 'object',
+              required: ['mesiboAppToken', 'webhook'],
+              properties: {
+                mesiboAppToken: {
+                  enum: ['set', 'placeholder', 'unreadable'],
+                  description:
+                    '`placeholder`: still the value the stack created; set it (npm run set-secrets)',
+                },
+                webhook: {
+                  enum: ['set', 'invalid', 'unreadable'],
+                  description: '`invalid`: not `{"current": "...", "previous"?: "..."}` JSON',
+                },
+              },
             },
           },
         },
