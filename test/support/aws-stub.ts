@@ -1,6 +1,8 @@
 /**
- * A loopback stand-in for the two AWS JSON-protocol calls the functions make that have no local
- * server of their own: Secrets Manager `GetSecretValue` and SQS `SendMessage`/`SendMessageBatch`.
+ * A loopback stand-in for the AWS JSON-protocol calls the functions and operator scripts make that
+ * have no local server of their own: Secrets Manager `GetSecretValue` (and, for `npm run set-secrets`,
+ * `DescribeSecret` and `PutSecretValue`, which only write a secret that exists, as AWS does) and SQS
+ * `SendMessage`/`SendMessageBatch`.
  * The real SDK clients (and Powertools SecretsProvider) run unchanged against it: point a client's
  * `endpoint` (or `AWS_ENDPOINT_URL_SECRETS_MANAGER`) at `endpoint`, and use `queueUrl(name)` as the
  * queue URL (the SQS client sends to the queue URL's host). It counts secret reads, can rotate a
@@ -23,6 +25,8 @@ export interface AwsStub {
   /** GetSecretValue calls received. */
   reads: number;
   set(secretId: string, value: string): void;
+  /** The secret's current value, as the last write left it. */
+  get(secretId: string): string | undefined;
   queueUrl(name: string): string;
   /** Messages sent to the queue, oldest first. */
   sent(queueName: string): SentMessage[];
@@ -38,7 +42,11 @@ interface SqsEntry {
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
-export const startAwsStub = async (secrets: Record<string, string> = {}): Promise<AwsStub> => {
+/** `accountId` is the account the stub's secret ARNs name. */
+export const startAwsStub = async (
+  secrets: Record<string, string> = {},
+  { accountId = '000000000000' }: { accountId?: string } = {},
+): Promise<AwsStub> => {
   const values = new Map(Object.entries(secrets));
   const queues = new Map<string, SentMessage[]>();
   let reads = 0;
@@ -46,6 +54,18 @@ export const startAwsStub = async (secrets: Record<string, string> = {}): Promis
   const reply = (res: ServerResponse, status: number, body: unknown, protocol: '1.0' | '1.1') => {
     res.writeHead(status, { 'content-type': `application/x-amz-json-${protocol}` }).end(JSON.stringify(body));
   };
+
+  const notFound = (res: ServerResponse) =>
+    reply(
+      res,
+      400,
+      { __type: 'ResourceNotFoundException', message: 'Secrets Manager can’t find the specified secret.' },
+      '1.1',
+    );
+  const arnOf = (secretId: string) =>
+    secretId.startsWith('arn:')
+      ? secretId
+      : `arn:aws:secretsmanager:us-east-1:${accountId}:secret:${secretId}-Ab12Cd`;
 
   const enqueue = (queueUrl: string, entry: SqsEntry): SentMessage => {
     const name = new URL(queueUrl).pathname.split('/').pop() ?? '';
@@ -69,25 +89,30 @@ export const startAwsStub = async (secrets: Record<string, string> = {}): Promis
         case 'secretsmanager.GetSecretValue': {
           reads += 1;
           const value = values.get(input.SecretId);
-          if (value === undefined) {
-            return reply(
-              res,
-              400,
-              { __type: 'ResourceNotFoundException', message: 'Secrets Manager can’t find the secret' },
-              '1.1',
-            );
-          }
+          if (value === undefined) return notFound(res);
           return reply(
             res,
             200,
             {
-              ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${input.SecretId}`,
+              ARN: arnOf(input.SecretId),
               Name: input.SecretId,
               SecretString: value,
               VersionId: `v${reads}`,
               VersionStages: ['AWSCURRENT'],
               CreatedDate: Date.now() / 1000,
             },
+            '1.1',
+          );
+        }
+        case 'secretsmanager.DescribeSecret':
+        case 'secretsmanager.PutSecretValue': {
+          if (!values.has(input.SecretId)) return notFound(res);
+          const versionId = randomUUID();
+          if (target === 'secretsmanager.PutSecretValue') values.set(input.SecretId, input.SecretString);
+          return reply(
+            res,
+            200,
+            { ARN: arnOf(input.SecretId), Name: input.SecretId, VersionId: versionId },
             '1.1',
           );
         }
@@ -122,6 +147,7 @@ export const startAwsStub = async (secrets: Record<string, string> = {}): Promis
       return reads;
     },
     set: (id, value) => values.set(id, value),
+    get: (id) => values.get(id),
     queueUrl: (name) => `${endpoint}/000000000000/${name}`,
     sent: (name) => [...(queues.get(name) ?? [])],
     close: () =>
