@@ -82,7 +82,7 @@ const secretsOf = (stage: string): SecretToSet[] => [
   {
     which: 'app-token',
     name: appTokenSecretName(stage),
-    prompt: 'mesibo app token (from the mesibo console, App Settings): ',
+    prompt: 'mesibo app token (from the mesibo console): ',
     encode: (value) => {
       if (/\s/.test(value)) throw new UsageError('the mesibo app token has no spaces or line breaks');
       if (value.startsWith('{')) {

@@ -186,7 +186,7 @@ const scenarios = (
     ((r as { batchItemFailures?: unknown[] }).batchItemFailures ?? []).length === 0;
   return {
     health: {
-      env: {},
+      env: { MESIBO_APP_TOKEN_SECRET_ID: APP_TOKEN_SECRET, WEBHOOK_SECRET_ID },
       event: () => httpEvent('GET', '/v1/health', '/v1/health', undefined, {}),
       ok: http2xx,
     },

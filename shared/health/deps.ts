@@ -1,19 +1,18 @@
 /**
- * Wiring for the health function. Liveness needs nothing; the Secrets Manager client (and its module)
- * is loaded on the first deep check only.
+ * Wiring for the health function. Liveness needs nothing: the Secrets Manager client and the webhook
+ * secret's parser (zod) are loaded on the first deep check only, and the settings are read without zod.
  */
-import * as z from 'zod';
-import { ENV, type Env, parseEnv, requiredVar } from '../config/env';
+import type { ENV, Env } from '../config/env';
 import { createLogger } from '../observability/logger';
 import { type SecretSource, systemClock } from '../ports';
 import { readinessCheck } from './readiness';
 
 export const HEALTH_SERVICE = 'health';
 
-const HealthSchema = z.object({
-  [ENV.MESIBO_APP_TOKEN_SECRET_ID]: requiredVar(),
-  [ENV.WEBHOOK_SECRET_ID]: requiredVar(),
-});
+const SETTINGS = ['MESIBO_APP_TOKEN_SECRET_ID', 'WEBHOOK_SECRET_ID'] as const satisfies readonly (
+  | typeof ENV.MESIBO_APP_TOKEN_SECRET_ID
+  | typeof ENV.WEBHOOK_SECRET_ID
+)[];
 
 /** Readiness reads with `forceRefresh`, once per window, so the provider's cache never serves it. */
 const lazySecret = (secretId: string): SecretSource => {
@@ -27,7 +26,19 @@ const lazySecret = (secretId: string): SecretSource => {
   };
 };
 
-export const healthConfigFromEnv = (env: Env) => parseEnv(HealthSchema, env, HEALTH_SERVICE);
+/** Both secret ids, or one error naming every missing variable (as the other functions' parsers do). */
+export const healthConfigFromEnv = (env: Env): Record<(typeof SETTINGS)[number], string> => {
+  const missing = SETTINGS.filter((name) => !env[name]?.trim());
+  if (missing.length > 0) {
+    throw new Error(
+      `invalid ${HEALTH_SERVICE} configuration: ${missing.map((n) => `${n} is required`).join('; ')}`,
+    );
+  }
+  return {
+    MESIBO_APP_TOKEN_SECRET_ID: env.MESIBO_APP_TOKEN_SECRET_ID!.trim(),
+    WEBHOOK_SECRET_ID: env.WEBHOOK_SECRET_ID!.trim(),
+  };
+};
 
 export const healthDepsFromEnv = (env: Env = process.env) => {
   const config = healthConfigFromEnv(env);

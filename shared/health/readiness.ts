@@ -5,7 +5,6 @@
  */
 import type { Clock, SecretSource } from '../ports';
 import { isAppTokenPlaceholder } from '../secrets/app-token';
-import { parseWebhookSecrets } from '../webhook/secrets';
 
 export const READINESS_CACHE_MS = 30_000;
 
@@ -61,6 +60,8 @@ export const readinessCheck = (deps: ReadinessDeps): (() => Promise<Readiness>) 
           : 'set';
     let webhookState: WebhookSecretState = 'unreadable';
     if (webhook !== undefined) {
+      // Loaded here, not at init: liveness never needs the parser (or zod behind it).
+      const { parseWebhookSecrets } = await import('../webhook/secrets');
       try {
         parseWebhookSecrets(webhook);
         webhookState = 'set';
