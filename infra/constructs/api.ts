@@ -53,7 +53,7 @@ export const ACCESS_LOG_FIELDS: Record<string, string> = {
 /** Why a route has no gateway authorizer (cdk-nag APIG4 acknowledgement). */
 const OPEN_ROUTE_REASON: Partial<Record<AuthKind, string>> = {
   hmac: 'Webhook from the customer system: the function verifies the HMAC signature (current/previous secret) before anything else; a gateway authorizer cannot check a body signature.',
-  none: 'Liveness probe: public by design, calls no dependency and returns no configuration or secret.',
+  none: 'Health probe: public by design. Liveness calls no dependency; readiness (?deep=1) answers only set/placeholder/unreadable per secret, reading each at most once per 30 s per container; no configuration or secret value is returned.',
 };
 
 export class Api extends Construct {
