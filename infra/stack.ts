@@ -165,6 +165,13 @@ export class MesiboServerlessStack extends Stack {
       ...(this.egress ? { network: { vpc: this.egress.vpc, securityGroup: this.egress.securityGroup } } : {}),
     });
     this.scheduling.setTarget(this.functions.byName[SCHEDULE_TARGET], config.schedules);
+    this.scheduling.tagForRedrive({
+      fanoutQueueUrl: this.queues.fanout.queueUrl,
+      fanoutDlqUrl: this.queues.fanoutDlq.queueUrl,
+      groupSyncQueueUrl: this.queues.groupSync.queueUrl,
+      groupSyncDlqUrl: this.queues.groupSyncDlq.queueUrl,
+      scheduleTargetArn: this.functions.byName[SCHEDULE_TARGET].functionArn,
+    });
 
     this.api = new Api(this, 'Api', {
       functions: this.functions.byName as Record<FunctionName, lambda.IFunction>,

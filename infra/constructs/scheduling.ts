@@ -11,6 +11,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
+import { REDRIVE_TAGS, type RedriveTag } from '../../shared/redrive/discovery';
 import type { ScheduleConfig } from '../config';
 import { scheduleTargetInput } from '../settings';
 
@@ -55,6 +56,24 @@ export class Scheduling extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }),
     );
+  }
+
+  /**
+   * Tags the schedule group with what `npm run redrive` needs (queue URLs, the role and target of
+   * one-time schedules), so the command finds them from the stage name alone.
+   */
+  tagForRedrive(
+    values: Record<Exclude<RedriveTag, 'schedulerDlqUrl' | 'schedulerDlqArn' | 'schedulerRoleArn'>, string>,
+  ): void {
+    const all: Record<RedriveTag, string> = {
+      ...values,
+      schedulerDlqUrl: this.dlq.queueUrl,
+      schedulerDlqArn: this.dlq.queueArn,
+      schedulerRoleArn: this.role.roleArn,
+    };
+    for (const [name, key] of Object.entries(REDRIVE_TAGS) as [RedriveTag, string][]) {
+      this.group.tags.setTag(key, all[name]);
+    }
   }
 
   /** ARN pattern of the schedules in this group: the only ones the function may create. */
