@@ -236,6 +236,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       recurring,
       oneTime: oneTimeScheduler,
       schedulerDlq,
+      now: () => clock.now(),
       gatewayRequests: requests,
       get groups() {
         return groups;

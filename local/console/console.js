@@ -249,6 +249,14 @@ const button = (label, onClick) => {
   return b;
 };
 
+// Asks first, showing the count: letters whose work cannot be sent again stay, with their reason.
+const redriveButton = (dlqName, count) =>
+  button('redrive', async () => {
+    if (!window.confirm(`Redrive ${count} dead letter(s) of ${dlqName} back to where they are processed?`))
+      return;
+    await post(`/_local/queues/${encodeURIComponent(dlqName)}/redrive`);
+  });
+
 const renderQueues = (queues) => {
   fill(
     'queues',
@@ -260,11 +268,7 @@ const renderQueues = (queues) => {
         q.delayed ? `${q.delayed} (next ${clock(q.nextRetryAt)})` : '0',
         el('td', `${q.dlq}`, q.dlq ? 'bad' : ''),
         `${q.sent} / ${q.deleted}`,
-        td(
-          ...(q.dlq
-            ? [button('redrive', () => post(`/_local/queues/${encodeURIComponent(q.name)}/redrive`))]
-            : []),
-        ),
+        td(...(q.dlq ? [redriveButton(q.dlqName, q.dlq)] : [])),
       ]),
     ),
     'no queues',
@@ -275,9 +279,13 @@ const renderDeadLetters = (dlqs) => {
   fill(
     'dead-letters',
     dlqs.flatMap((q) =>
-      q.letters.map((l) =>
+      q.letters.map((l, i) =>
         row([
-          td(el('div', q.name), ...(l.groupId ? [el('div', `group ${l.groupId}`, 'dim')] : [])),
+          td(
+            el('div', q.name),
+            ...(l.groupId ? [el('div', `group ${l.groupId}`, 'dim')] : []),
+            ...(i === 0 ? [redriveButton(q.name, q.letters.length)] : []),
+          ),
           time(l.deadAt),
           l.receiveCount,
           el('td', l.reason, 'bad'),

@@ -17,6 +17,7 @@ import { type Redactor, redactDeep } from '../console/redact';
 import type { LambdaRuntime } from '../lambda/runtime';
 import type { EmulatorControl } from '../mesibo-emulator/control';
 import type { DeadLetterQueue, LocalQueue } from '../queue/local-queue';
+import { type LocalRedriveTarget, redriveLocal } from '../queue/redrive';
 import type { LocalOneTimeScheduler } from '../scheduler/one-time';
 import { type RecurringScheduler, UnknownScheduleError } from '../scheduler/recurring';
 import type { GatewayRequestLog } from './request-log';
@@ -36,6 +37,8 @@ export interface LocalApiDeps {
   recurring: RecurringScheduler;
   oneTime: LocalOneTimeScheduler;
   schedulerDlq: DeadLetterQueue;
+  /** The stack's clock (a redriven schedule input is due now). */
+  now: () => number;
   gatewayRequests: GatewayRequestLog;
   /** Absent until the groups table is up. */
   groups?: () => Promise<SyncedGroup[]>;
@@ -164,6 +167,17 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
     },
   };
 
+  /** A queue or DLQ by name; the scheduler DLQ has no queue, its work goes to send-system-message. */
+  const redriveTarget = (name: string): LocalRedriveTarget | undefined => {
+    if (name === deps.schedulerDlq.name) {
+      return { queue: 'scheduler', dlq: deps.schedulerDlq, scheduler: deps.oneTime, now: deps.now };
+    }
+    const source = deps.queues.find((q) => q.stats().name === name || q.dlq.name === name);
+    if (!source) return undefined;
+    // The one FIFO work queue is group sync's.
+    return { queue: source.fifo ? 'group-sync' : 'fanout', source };
+  };
+
   /** The caller's JWT or SigV4 signature stays out of what the page shows. */
   const withoutCredentials = (event: unknown): unknown => {
     const headers = (event as { headers?: Record<string, string> }).headers;
@@ -191,8 +205,8 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
     }
     const redrive = /^\/_local\/queues\/([^/]+)\/redrive$/.exec(req.path);
     if (redrive?.[1]) {
-      const queue = deps.queues.find((q) => q.stats().name === decodeURIComponent(redrive[1] ?? ''));
-      return queue ? json(200, { moved: queue.redrive() }) : json(404, { message: 'no such queue' });
+      const target = redriveTarget(decodeURIComponent(redrive[1]));
+      return target ? json(200, await redriveLocal(target)) : json(404, { message: 'no such queue' });
     }
     return undefined;
   };
