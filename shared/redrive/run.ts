@@ -63,7 +63,8 @@ export interface RedriveOptions {
 export const summarize = (planned: readonly PlannedLetter[]): ReasonSummary => {
   const summary: ReasonSummary = {};
   for (const { plan } of planned) {
-    const entry = (summary[plan.reason] ??= { move: 0, keep: 0 });
+    const entry = summary[plan.reason] ?? { move: 0, keep: 0 };
+    summary[plan.reason] = entry;
     if (plan.action === 'keep') entry.keep += 1;
     else entry.move += 1;
   }
@@ -120,7 +121,7 @@ export const runRedrive = async (options: RedriveOptions): Promise<RedriveReport
       await destinations.queue.publish(enqueue.map((e) => e.message));
     } catch (e) {
       if (e instanceof QueuePublishError) for (const f of e.failures) failed.set(f.index, f.code);
-      else enqueue.forEach((_, i) => failed.set(i, errorText(e)));
+      else for (let i = 0; i < enqueue.length; i++) failed.set(i, errorText(e));
     }
     enqueue.forEach(({ p }, i) => {
       const why = failed.get(i);

@@ -1,0 +1,183 @@
+/**
+ * `npm run redrive` as an operator runs it, against a loopback SQS and Scheduler served by the stub
+ * with the real SDK clients: what moves, what is left, and that a letter leaves the DLQ only after
+ * its work was accepted where it is processed.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SCHEDULE_SOURCE } from '../../../shared/notify/schedule-input';
+import { REDRIVE_TAGS } from '../../../shared/redrive/discovery';
+import { type AwsStub, startAwsStub } from '../../support/aws-stub';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+let stub: AwsStub;
+
+const batch = (n: number) => ({
+  v: 1,
+  notificationId: 'n-1',
+  batch: n,
+  from: 'system',
+  delivery: 'at-most-once',
+  message: { text: 'hello' },
+  to: [`user-${n}`],
+});
+const record = (reason: string, original: unknown) =>
+  JSON.stringify({
+    reason,
+    detail: 'mesibo message failed (not-sent)',
+    original,
+    at: '2025-01-01T00:00:00.000Z',
+  });
+
+beforeEach(async () => {
+  stub = await startAwsStub();
+  stub.scheduleGroup('mesibo-serverless-dev', {
+    [REDRIVE_TAGS.fanoutQueueUrl]: stub.queueUrl('fanout'),
+    [REDRIVE_TAGS.fanoutDlqUrl]: stub.queueUrl('fanout-dlq'),
+    [REDRIVE_TAGS.groupSyncQueueUrl]: stub.queueUrl('group-sync.fifo'),
+    [REDRIVE_TAGS.groupSyncDlqUrl]: stub.queueUrl('group-sync-dlq.fifo'),
+    [REDRIVE_TAGS.schedulerDlqUrl]: stub.queueUrl('scheduler-dlq'),
+    [REDRIVE_TAGS.schedulerDlqArn]: 'arn:aws:sqs:us-east-1:000000000000:scheduler-dlq',
+    [REDRIVE_TAGS.schedulerRoleArn]: 'arn:aws:iam::000000000000:role/scheduler',
+    [REDRIVE_TAGS.scheduleTargetArn]: 'arn:aws:lambda:us-east-1:000000000000:function:send-system-message',
+  });
+});
+afterEach(async () => stub.close());
+
+const redrive = async (...args: string[]) => {
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'ops/redrive.ts', ...args, '-c', 'stage=dev'],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'AKIDREDRIVETEST',
+          AWS_SECRET_ACCESS_KEY: 'redrive-test-secret',
+          AWS_CONFIG_FILE: '/nonexistent',
+          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+          AWS_ENDPOINT_URL_SQS: stub.endpoint,
+          AWS_ENDPOINT_URL_SCHEDULER: stub.endpoint,
+        },
+      },
+    );
+    return { code: 0, stdout };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout + err.stderr };
+  }
+};
+
+describe('npm run redrive', () => {
+  it('fanout: unwraps records, sends moved batches as they are, keeps the rest; deletes only what was sent', async () => {
+    stub.seed('fanout-dlq', [
+      { body: record('attempts-exhausted', batch(1)) },
+      { body: JSON.stringify(batch(2)) },
+      { body: record('outcome-unknown', batch(3)) },
+      { body: record('attempts-exhausted', batch(4)) },
+    ]);
+    // The queue refuses batch 4: its letter must stay.
+    stub.refuseSends((body) => body.includes('user-4'));
+
+    const run = await redrive('fanout', '--yes');
+
+    expect(stub.sent('fanout').map((m) => JSON.parse(m.body))).toEqual([batch(1), batch(2)]);
+    const left = stub.inQueue('fanout-dlq').map((m) => JSON.parse(m.body).reason);
+    expect(left).toEqual(['outcome-unknown', 'attempts-exhausted']);
+    expect(run.stdout).toMatch(/4 dead letter\(s\) in the fanout DLQ/);
+    expect(run.stdout).toMatch(/attempts-exhausted: 2 to redrive/);
+    expect(run.stdout).toMatch(/moved: 2/);
+    expect(run.stdout).toMatch(/left in the DLQ: 2/);
+    expect(run.stdout).toMatch(/outcome-unknown\): an at-most-once batch/);
+    expect(run.stdout).toMatch(/send failed: InternalError/);
+    expect(run.code).toBe(1);
+    expect(run.stdout).not.toContain('redrive-test-secret');
+
+    // The letters left are visible again: a second run finds them and moves batch 4 now.
+    stub.refuseSends(() => false);
+    const again = await redrive('fanout', '--yes');
+    expect(again.code).toBe(0);
+    expect(stub.sent('fanout').map((m) => JSON.parse(m.body).batch)).toEqual([1, 2, 4]);
+    expect(stub.inQueue('fanout-dlq').map((m) => JSON.parse(m.body).reason)).toEqual(['outcome-unknown']);
+  });
+
+  it('--dry-run shows the summary and moves nothing', async () => {
+    stub.seed('fanout-dlq', [{ body: JSON.stringify(batch(1)) }]);
+    const run = await redrive('fanout', '--dry-run');
+    expect(run.stdout).toMatch(/max-receives: 1 to redrive/);
+    expect(run.stdout).toMatch(/moved: 0/);
+    expect(stub.sent('fanout')).toEqual([]);
+    expect(stub.inQueue('fanout-dlq')).toHaveLength(1);
+  });
+
+  it('group-sync: the message goes back in its group with a fresh deduplication id', async () => {
+    const body = JSON.stringify({
+      deliveryId: 'd-1',
+      receivedAt: 1,
+      event: { type: 'group.delete', group: { key: 'team-a' } },
+    });
+    stub.seed('group-sync-dlq.fifo', [{ body, groupId: 'team-a', deduplicationId: 'd-1' }]);
+    const run = await redrive('group-sync', '--yes');
+    expect(run.code).toBe(0);
+    const [sent, ...more] = stub.sent('group-sync.fifo');
+    expect(more).toEqual([]);
+    expect(sent).toMatchObject({ body, groupId: 'team-a' });
+    expect(sent?.deduplicationId).toBeTruthy();
+    expect(sent?.deduplicationId).not.toBe('d-1');
+    expect(stub.inQueue('group-sync-dlq.fifo')).toEqual([]);
+  });
+
+  it('scheduler: the input goes back to send-system-message through a one-time schedule', async () => {
+    const input = {
+      source: SCHEDULE_SOURCE,
+      schedule: 'once.n-9',
+      notification: { notificationId: 'n-9', audience: { addresses: ['alice'] }, message: { text: 'later' } },
+    };
+    const lambdaRecord = {
+      version: '1.0',
+      requestContext: { condition: 'RetriesExhausted' },
+      requestPayload: {
+        ...input,
+        schedule: 'daily',
+        notification: { ...input.notification, notificationId: 'n-10' },
+      },
+    };
+    stub.seed('scheduler-dlq', [
+      { body: JSON.stringify(input), errorCode: 'AWS.Lambda.Throttled' },
+      { body: JSON.stringify(lambdaRecord) },
+      { body: '{"something":"else"}' },
+    ]);
+    const run = await redrive('scheduler', '--yes');
+    expect(run.stdout).toMatch(/scheduler: AWS.Lambda.Throttled: 1 to redrive/);
+    expect(run.stdout).toMatch(/lambda: RetriesExhausted: 1 to redrive/);
+    const schedules = stub.schedules();
+    expect(schedules.map((s) => JSON.parse(s.target.Input).notification.notificationId)).toEqual([
+      'n-9',
+      'n-10',
+    ]);
+    for (const s of schedules) {
+      expect(s).toMatchObject({
+        group: 'mesibo-serverless-dev',
+        name: expect.stringMatching(/^redrive\./),
+        expression: expect.stringMatching(/^at\(/),
+        target: {
+          Arn: 'arn:aws:lambda:us-east-1:000000000000:function:send-system-message',
+          RoleArn: 'arn:aws:iam::000000000000:role/scheduler',
+          DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:000000000000:scheduler-dlq' },
+        },
+      });
+    }
+    expect(stub.inQueue('scheduler-dlq').map((m) => m.body)).toEqual(['{"something":"else"}']);
+  });
+
+  it('names the missing tags when the stack predates the redrive', async () => {
+    stub.scheduleGroup('mesibo-serverless-dev', {});
+    const run = await redrive('fanout', '--yes');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/lacks the tags mesibo-serverless:fanout-queue-url/);
+  });
+});
