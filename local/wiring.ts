@@ -169,7 +169,6 @@ export const wireFunctions = (runtime: LambdaRuntime, ctx: WiringContext): (() =
         buildNotifyDeps({
           config: sendConfig,
           dynamo: { client: ctx.dynamo, doc: ctx.doc },
-          mesibo: mesiboClient(),
           queue: ctx.queues.fanoutQueue,
           deadLetters: queueDeadLetters(ctx.schedulerDlq),
           // Every local one-time schedule targets send-system-message, whatever ARN is asked for.
@@ -189,6 +188,7 @@ export const wireFunctions = (runtime: LambdaRuntime, ctx: WiringContext): (() =
           config: notifyWorkerConfigFromEnv(env),
           doc: ctx.doc,
           mesibo: mesiboClient(),
+          queue: ctx.queues.fanoutQueue,
           deadLetters: queueDeadLetters(ctx.queues.fanoutQueue.dlq),
           redelivery: localRedelivery([ctx.queues.groupSyncQueue, ctx.queues.fanoutQueue]),
           clock: ctx.clock,

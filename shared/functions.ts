@@ -64,16 +64,19 @@ export const functionSpecs: readonly FunctionSpec[] = [
   {
     name: 'send-system-message',
     entry: 'functions/send-system-message/index.ts',
-    description: 'Accepts system messages (HTTP and schedules) and fans them out',
-    uses: ['mesibo', 'usersTable', 'groupsTable', 'idempotencyTable', 'fanoutQueue', 'scheduler'],
-    // Lists cached users for `allUsers` and resolves group keys; never writes either table.
-    readsOnly: ['usersTable', 'groupsTable'],
+    description: 'Accepts system messages (HTTP and schedules), enqueues their fan-out, answers their status',
+    // No mesibo: the worker creates senders and sends; accepting never waits on mesibo.
+    uses: ['groupsTable', 'idempotencyTable', 'fanoutQueue', 'scheduler'],
+    // Resolves group keys; never writes group sync's table.
+    readsOnly: ['groupsTable'],
   },
   {
     name: 'send-system-message-worker',
     entry: 'functions/send-system-message-worker/index.ts',
-    description: 'Sends one fan-out batch to mesibo, exactly once per batch',
-    uses: ['mesibo', 'idempotencyTable'],
+    description: 'Expands all-users audiences page by page and sends each fan-out batch to mesibo once',
+    uses: ['mesibo', 'usersTable', 'idempotencyTable', 'fanoutQueue'],
+    // Lists cached users for `allUsers` (keys only); never writes the users table.
+    readsOnly: ['usersTable'],
     consumes: 'fanoutQueue',
   },
   {

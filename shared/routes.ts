@@ -70,6 +70,13 @@ export const routes: readonly Route[] = [
   },
   {
     method: 'GET',
+    path: '/v1/system-messages/{notificationId}',
+    function: 'send-system-message',
+    auth: 'iam',
+    summary: "A system message's state and its recipients sent, pending, unknown and failed",
+  },
+  {
+    method: 'GET',
     path: '/v1/health',
     function: 'health',
     auth: 'none',

@@ -1,18 +1,19 @@
 /**
- * send-system-message: `POST /v1/system-messages` (IAM) and EventBridge Scheduler invocations (the
- * schedule's input, `{ "source": "mesibo-serverless.schedule", ... }`) share this handler. HTTP
- * answers 202 with the notification id; a Scheduler invocation never throws for an input that can
- * never be sent (it is dead-lettered with the reason), only for transient trouble worth a retry.
+ * send-system-message: `POST /v1/system-messages` (IAM), `GET /v1/system-messages/{notificationId}`
+ * (IAM) and EventBridge Scheduler invocations (the schedule's input,
+ * `{ "source": "mesibo-serverless.schedule", ... }`) share this handler. POST answers 202 with the
+ * notification id, GET the notification's status; a Scheduler invocation never throws for an input
+ * that can never be sent (it is dead-lettered with the reason), only for transient trouble worth a retry.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { parseJsonBody } from '../../shared/http/body';
 import { errorResponse, json, ProblemError } from '../../shared/http/problem';
-import { isMesiboError } from '../../shared/mesibo/errors';
 import { acceptNotification } from '../../shared/notify/accept';
 import type { SendSystemMessageDeps } from '../../shared/notify/deps';
 import { handleOccurrence, type OccurrenceOutcome } from '../../shared/notify/occurrence';
 import { OnceConflictError, OnceInProgressError } from '../../shared/notify/ports';
 import { NotificationSchema } from '../../shared/notify/schema';
+import { readStatus } from '../../shared/notify/status';
 
 type Result = APIGatewayProxyResultV2 | OccurrenceOutcome;
 
@@ -26,9 +27,11 @@ export const createHandler =
   async (event: unknown, context: Context): Promise<Result> => {
     deps.beginInvocation?.(context);
     try {
-      if (isHttpEvent(event)) return await submit(deps, event, context);
-      // Until the app token is set a schedule invocation fails whole, so Scheduler retries it.
-      await deps.requireMesibo?.();
+      if (isHttpEvent(event)) {
+        return event.requestContext.http.method === 'GET'
+          ? await status(deps, event)
+          : await submit(deps, event, context);
+      }
       return await handleOccurrence(deps, event);
     } finally {
       deps.endInvocation?.();
@@ -48,7 +51,7 @@ const submit = async (
     });
     return json(202, accepted);
   } catch (e) {
-    return errorResponse(asProblem(deps, e), deps.logger, {
+    return errorResponse(asProblem(e), deps.logger, {
       what: 'notification',
       instance: event.rawPath,
       internalDetail: 'Repeat the request with the same notificationId; it will not be sent twice',
@@ -56,8 +59,19 @@ const submit = async (
   }
 };
 
+const status = async (
+  deps: SendSystemMessageDeps,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyResultV2> => {
+  try {
+    return json(200, await readStatus(deps, event.pathParameters?.notificationId));
+  } catch (e) {
+    return errorResponse(e, deps.logger, { what: 'notification status', instance: event.rawPath });
+  }
+};
+
 /** The errors of accepting a notification that have a specific answer; anything else is a 500. */
-const asProblem = (deps: SendSystemMessageDeps, e: unknown): unknown => {
+const asProblem = (e: unknown): unknown => {
   if (e instanceof OnceConflictError) {
     return new ProblemError({
       status: 409,
@@ -74,16 +88,6 @@ const asProblem = (deps: SendSystemMessageDeps, e: unknown): unknown => {
       title: 'This notification is being accepted by another request',
       detail: 'Repeat the request in a few seconds to get its outcome',
       headers: { 'retry-after': '2' },
-    });
-  }
-  if (isMesiboError(e)) {
-    deps.logger.error('mesibo call failed while accepting a notification', { error: e.toJSON() });
-    return new ProblemError({
-      status: 502,
-      code: 'mesibo-unavailable',
-      title: 'mesibo did not accept the request',
-      detail: 'Nothing was sent; repeat the request with the same notificationId',
-      extensions: { mesiboError: e.error },
     });
   }
   return e;

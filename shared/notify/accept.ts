@@ -7,7 +7,7 @@
 import { invalidRequest, ProblemError } from '../http/problem';
 import type { Clock, OneTimeScheduler } from '../ports';
 import { MAX_SCHEDULE_INPUT_BYTES } from '../scheduler/eventbridge-scheduler';
-import { type FanOutDeps, type FanOutSummary, fanOut, resolveAudience } from './fan-out';
+import { checkSendable, type FanOutDeps, type FanOutSummary, fanOut, resolveAudience } from './fan-out';
 import type { OnceGate } from './ports';
 import { oneTimeScheduleInput, oneTimeScheduleName } from './schedule-input';
 import { audienceOf, type Notification } from './schema';
@@ -45,6 +45,8 @@ export const acceptNotification = async (
 ): Promise<Accepted> => {
   const notificationId = notification.notificationId ?? deps.newId();
   const { sendAt, ...rest } = notification;
+  // Refused before the id is recorded, so a corrected repeat under the same id is not a conflict.
+  checkSendable(deps, rest);
   return deps.gate.once(SUBMISSION_SCOPE, notificationId, notification, async (): Promise<Accepted> => {
     if (sendAt === undefined) {
       const summary = await fanOut(deps, { ...rest, notificationId });
@@ -62,10 +64,15 @@ export const acceptNotification = async (
       ]);
     }
     // An unknown group key is refused now rather than discovered when the schedule fires.
-    await resolveAudience(deps.findGid, audienceOf(rest.audience));
+    const audience = await resolveAudience(deps.findGid, audienceOf(rest.audience));
     const name = oneTimeScheduleName(notificationId);
     const payload = oneTimeScheduleInput(name, { ...rest, notificationId });
     if (Buffer.byteLength(JSON.stringify(payload)) > MAX_SCHEDULE_INPUT_BYTES) throw scheduleTooLarge();
+    await deps.status.begin(notificationId, {
+      audience: audience.kind === 'gid' ? 'group' : audience.kind,
+      phase: 'scheduled',
+      scheduledFor: at.toISOString(),
+    });
     await deps.schedulerFor(invocation.functionArn).create({ name, at, payload });
     deps.metrics.count('NotificationsScheduled');
     return { notificationId, scheduledFor: at.toISOString() };

@@ -4,7 +4,7 @@
  * variables come from shared/mesibo).
  */
 import * as z from 'zod';
-import { ENV, type Env, intVar, parseEnv, requiredVar } from '../config/env';
+import { csv, ENV, type Env, intVar, optionalVar, parseEnv, requiredVar } from '../config/env';
 import { addressSchema } from '../mesibo/address';
 
 /** The sender of system messages unless SYSTEM_SENDER_ADDRESS names another. */
@@ -14,9 +14,13 @@ export const DEFAULT_SYSTEM_SENDER_ADDRESS = 'system';
 export const NOTIFY_ENV = {
   /** Sender of system messages when a payload names none (default `system`). */
   SYSTEM_SENDER_ADDRESS: 'SYSTEM_SENDER_ADDRESS',
+  /** The addresses `from` may name, comma-separated (default: just SYSTEM_SENDER_ADDRESS, which is always one). */
+  SYSTEM_SENDERS: 'SYSTEM_SENDERS',
+  /** `true` lets `message.url` be an `http:` URL too (default: only `https:`). */
+  MESSAGE_URL_ALLOW_HTTP: 'MESSAGE_URL_ALLOW_HTTP',
   /** Recipients per mesibo `message` call (comma-separated `to`), 1..500, default 50. */
   FANOUT_BATCH_SIZE: 'FANOUT_BATCH_SIZE',
-  /** Items per users-table Scan page for `{ allUsers: true }`, default 500. */
+  /** Items per users-table Scan page, one page per expansion step of `{ allUsers: true }`, default 500. */
   USERS_SCAN_PAGE_SIZE: 'USERS_SCAN_PAGE_SIZE',
   /** How long notification ids and batch outcomes are remembered, in days (default 30). */
   NOTIFY_RETENTION_DAYS: 'NOTIFY_RETENTION_DAYS',
@@ -34,8 +38,6 @@ export const NOTIFY_ENV = {
 export const NOTIFY_ENV_VARS = {
   'send-system-message': {
     required: [
-      ENV.MESIBO_APP_TOKEN_SECRET_ID,
-      ENV.USERS_TABLE,
       ENV.GROUPS_TABLE,
       ENV.IDEMPOTENCY_TABLE,
       ENV.FANOUT_QUEUE_URL,
@@ -45,13 +47,21 @@ export const NOTIFY_ENV_VARS = {
     ],
     optional: [
       NOTIFY_ENV.SYSTEM_SENDER_ADDRESS,
+      NOTIFY_ENV.SYSTEM_SENDERS,
+      NOTIFY_ENV.MESSAGE_URL_ALLOW_HTTP,
       NOTIFY_ENV.FANOUT_BATCH_SIZE,
       NOTIFY_ENV.USERS_SCAN_PAGE_SIZE,
       NOTIFY_ENV.NOTIFY_RETENTION_DAYS,
     ],
   },
   'send-system-message-worker': {
-    required: [ENV.MESIBO_APP_TOKEN_SECRET_ID, ENV.IDEMPOTENCY_TABLE, NOTIFY_ENV.FANOUT_DLQ_URL],
+    required: [
+      ENV.MESIBO_APP_TOKEN_SECRET_ID,
+      ENV.USERS_TABLE,
+      ENV.IDEMPOTENCY_TABLE,
+      ENV.FANOUT_QUEUE_URL,
+      NOTIFY_ENV.FANOUT_DLQ_URL,
+    ],
     optional: [
       NOTIFY_ENV.NOTIFY_RETENTION_DAYS,
       NOTIFY_ENV.FANOUT_MAX_ATTEMPTS,
@@ -74,8 +84,6 @@ const required = requiredVar();
 const retentionSeconds = intVar(30, 1, 3650).transform((days) => days * 86_400);
 
 const SendConfigSchema = z.object({
-  [ENV.MESIBO_APP_TOKEN_SECRET_ID]: required,
-  [ENV.USERS_TABLE]: required,
   [ENV.GROUPS_TABLE]: required,
   [ENV.IDEMPOTENCY_TABLE]: required,
   [ENV.FANOUT_QUEUE_URL]: required,
@@ -83,6 +91,8 @@ const SendConfigSchema = z.object({
   [ENV.SCHEDULER_ROLE_ARN]: required,
   [ENV.SCHEDULER_DLQ_ARN]: required,
   [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: addressSchema.default(DEFAULT_SYSTEM_SENDER_ADDRESS),
+  [NOTIFY_ENV.SYSTEM_SENDERS]: optionalVar('').transform(csv).pipe(z.array(addressSchema)),
+  [NOTIFY_ENV.MESSAGE_URL_ALLOW_HTTP]: optionalVar('false').pipe(z.enum(['true', 'false'])),
   [NOTIFY_ENV.FANOUT_BATCH_SIZE]: intVar(DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
   [NOTIFY_ENV.USERS_SCAN_PAGE_SIZE]: intVar(500, 1, 10_000),
   [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionSeconds,
@@ -90,7 +100,9 @@ const SendConfigSchema = z.object({
 
 const WorkerConfigSchema = z.object({
   [ENV.MESIBO_APP_TOKEN_SECRET_ID]: required,
+  [ENV.USERS_TABLE]: required,
   [ENV.IDEMPOTENCY_TABLE]: required,
+  [ENV.FANOUT_QUEUE_URL]: required,
   [NOTIFY_ENV.FANOUT_DLQ_URL]: required,
   [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionSeconds,
   [NOTIFY_ENV.FANOUT_MAX_ATTEMPTS]: intVar(5, 1, 100),
@@ -99,13 +111,14 @@ const WorkerConfigSchema = z.object({
 });
 
 export interface SendConfig {
-  appTokenSecretId: string;
-  usersTable: string;
   groupsTable: string;
   idempotencyTable: string;
   fanoutQueueUrl: string;
   schedule: { groupName: string; roleArn: string; dlqArn: string };
   systemSender: string;
+  /** Every address `from` may name; the system sender first. */
+  senders: readonly string[];
+  allowHttpUrls: boolean;
   batchSize: number;
   usersPageSize: number;
   retentionSeconds: number;
@@ -113,7 +126,9 @@ export interface SendConfig {
 
 export interface WorkerConfig {
   appTokenSecretId: string;
+  usersTable: string;
   idempotencyTable: string;
+  fanoutQueueUrl: string;
   fanoutDlqUrl: string;
   retentionSeconds: number;
   maxAttempts: number;
@@ -124,8 +139,6 @@ export interface WorkerConfig {
 export const sendConfigFromEnv = (env: Env): SendConfig => {
   const c = parseEnv(SendConfigSchema, env, 'send-system-message');
   return {
-    appTokenSecretId: c.MESIBO_APP_TOKEN_SECRET_ID,
-    usersTable: c.USERS_TABLE,
     groupsTable: c.GROUPS_TABLE,
     idempotencyTable: c.IDEMPOTENCY_TABLE,
     fanoutQueueUrl: c.FANOUT_QUEUE_URL,
@@ -135,6 +148,8 @@ export const sendConfigFromEnv = (env: Env): SendConfig => {
       dlqArn: c.SCHEDULER_DLQ_ARN,
     },
     systemSender: c.SYSTEM_SENDER_ADDRESS,
+    senders: [...new Set([c.SYSTEM_SENDER_ADDRESS, ...c.SYSTEM_SENDERS])],
+    allowHttpUrls: c.MESSAGE_URL_ALLOW_HTTP === 'true',
     batchSize: c.FANOUT_BATCH_SIZE,
     usersPageSize: c.USERS_SCAN_PAGE_SIZE,
     retentionSeconds: c.NOTIFY_RETENTION_DAYS,
@@ -145,7 +160,9 @@ export const workerConfigFromEnv = (env: Env): WorkerConfig => {
   const c = parseEnv(WorkerConfigSchema, env, 'send-system-message-worker');
   return {
     appTokenSecretId: c.MESIBO_APP_TOKEN_SECRET_ID,
+    usersTable: c.USERS_TABLE,
     idempotencyTable: c.IDEMPOTENCY_TABLE,
+    fanoutQueueUrl: c.FANOUT_QUEUE_URL,
     fanoutDlqUrl: c.FANOUT_DLQ_URL,
     retentionSeconds: c.NOTIFY_RETENTION_DAYS,
     maxAttempts: c.FANOUT_MAX_ATTEMPTS,

@@ -29,7 +29,8 @@ import { powertoolsOnceGate } from './powertools-once-gate';
 import type { WorkerDeps } from './send-batch';
 import { senderRegistry } from './sender-registry';
 import { queueDeadLetters, queueUrlFromArn, sqsRedeliveryDelay } from './sqs-adapters';
-import { scanUserAddresses } from './user-addresses';
+import { dynamoStatusStore } from './status-store';
+import { scanUserAddressPage } from './user-addresses';
 
 type Env = Record<string, string | undefined>;
 
@@ -53,7 +54,6 @@ export type SendSystemMessageWorkerDeps = WorkerDeps & InvocationHooks;
 export interface NotifyAdapters {
   config: SendConfig;
   dynamo: { client: DynamoDBClient; doc: DynamoDBDocumentClient };
-  mesibo: MesiboClient;
   /** The fan-out queue. */
   queue: QueuePublisher;
   /** Where Scheduler invocations that can never be sent are recorded (the scheduler DLQ). */
@@ -88,21 +88,19 @@ export const buildNotifyDeps = (a: NotifyAdapters): SendSystemMessageDeps => {
     schedulerFor: a.schedulerFor,
     queue: a.queue,
     findGid: a.findGid,
-    userAddressPages: scanUserAddresses({
-      doc: a.dynamo.doc,
-      tableName: config.usersTable,
-      pageSize: config.usersPageSize,
-    }),
-    sender: senderRegistry({
-      mesibo: a.mesibo,
+    status: dynamoStatusStore({
       doc: a.dynamo.doc,
       tableName: config.idempotencyTable,
       clock,
+      retentionSeconds: config.retentionSeconds,
     }),
     metrics,
     systemSender: config.systemSender,
+    senders: config.senders,
+    allowHttpUrls: config.allowHttpUrls,
     retentionSeconds: config.retentionSeconds,
     batchSize: config.batchSize,
+    usersPageSize: config.usersPageSize,
     deadLetters: a.deadLetters,
     logger: a.logger ?? createLogger(SEND_SERVICE),
     beginInvocation: (context) => gate.registerInvocation?.(context),
@@ -115,6 +113,8 @@ export interface WorkerAdapters {
   config: WorkerConfig;
   doc: DynamoDBDocumentClient;
   mesibo: MesiboClient;
+  /** The fan-out queue, for the batches and next steps of an expansion. */
+  queue: QueuePublisher;
   /** The fan-out DLQ, for records with a reason. */
   deadLetters: DeadLetters;
   redelivery: RedeliveryDelay;
@@ -129,13 +129,23 @@ export interface WorkerAdapters {
 export const buildWorkerDeps = (a: WorkerAdapters): SendSystemMessageWorkerDeps => {
   const clock = a.clock ?? systemClock;
   const metrics = a.metrics ?? emfNotifyMetrics(functionMetrics(WORKER_SERVICE));
+  const { config } = a;
   return {
     mesibo: a.mesibo,
+    sender: senderRegistry({ mesibo: a.mesibo, doc: a.doc, tableName: config.idempotencyTable, clock }),
+    status: dynamoStatusStore({
+      doc: a.doc,
+      tableName: config.idempotencyTable,
+      clock,
+      retentionSeconds: config.retentionSeconds,
+    }),
+    queue: a.queue,
+    userAddressPage: scanUserAddressPage({ doc: a.doc, tableName: config.usersTable }),
     ledger: dynamoBatchLedger({
       doc: a.doc,
-      tableName: a.config.idempotencyTable,
+      tableName: config.idempotencyTable,
       clock,
-      retentionSeconds: a.config.retentionSeconds,
+      retentionSeconds: config.retentionSeconds,
     }),
     deadLetters: a.deadLetters,
     redelivery: a.redelivery,
@@ -194,7 +204,7 @@ export const sendSystemMessageDepsFromEnv = (env: Env): SendSystemMessageDeps =>
   return buildNotifyDeps({
     config,
     dynamo,
-    ...mesiboFromEnv(env, SEND_SERVICE, config.appTokenSecretId, logger),
+    metrics: emfNotifyMetrics(functionMetrics(SEND_SERVICE, env)),
     queue: createSqsPublisher({ queueUrl: config.fanoutQueueUrl }),
     deadLetters: queueDeadLetters(createSqsPublisher({ queueUrl: queueUrlFromArn(config.schedule.dlqArn) })),
     schedulerFor: (targetArn) =>
@@ -218,6 +228,7 @@ export const sendSystemMessageWorkerDepsFromEnv = (env: Env): SendSystemMessageW
     config,
     doc: documentClients().doc,
     ...mesiboFromEnv(env, WORKER_SERVICE, config.appTokenSecretId, logger),
+    queue: createSqsPublisher({ queueUrl: config.fanoutQueueUrl, client: sqs }),
     deadLetters: queueDeadLetters(createSqsPublisher({ queueUrl: config.fanoutDlqUrl, client: sqs })),
     redelivery: sqsRedeliveryDelay(sqs),
     logger,

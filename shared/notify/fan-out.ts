@@ -1,39 +1,64 @@
 /**
- * Fan-out: turns one notification into batches on the fan-out queue. Address audiences are cut into
- * batches of `batchSize` recipients (one mesibo call each); a group is one batch (one call with
- * `gid`). The all-users audience is streamed page by page and enqueued as it is read, so memory
- * stays bounded by one page plus one batch whatever the number of users.
+ * Fan-out, on the request path: turns one notification into work on the fan-out queue, in time bounded
+ * by the request, not by the audience. Address audiences are cut into batches of `batchSize` recipients
+ * (one mesibo call each); a group is one batch (one call with `gid`); all users is ONE expansion task,
+ * which the worker carries out page by page (expand.ts).
  *
  * Batches are numbered in audience order, so running the fan-out again for the same notification
  * (a retried invocation) produces the same (notificationId, batch) pairs, which the worker sends once.
  */
-import { ProblemError } from '../http/problem';
-import type { QueueMessage, QueuePublisher } from '../ports';
-import type { FanoutBatch } from './fanout-message';
-import type { FindGid, NotifyMetrics, SenderRegistry, UserAddressPages } from './ports';
+import { invalidRequest, ProblemError } from '../http/problem';
+import type { QueuePublisher } from '../ports';
+import type { ExpansionTask, FanoutBatch } from './fanout-message';
+import type { FindGid, NotifyMetrics, StatusStore } from './ports';
 import { type Audience, audienceOf, DEFAULT_DELIVERY, type ScheduledNotification } from './schema';
 
 export interface FanOutDeps {
   queue: QueuePublisher;
   findGid: FindGid;
-  userAddressPages: UserAddressPages;
-  sender: SenderRegistry;
+  status: StatusStore;
   metrics: NotifyMetrics;
   systemSender: string;
+  /** Every address `from` may name. */
+  senders: readonly string[];
+  /** Whether `message.url` may be `http:` as well as `https:`. */
+  allowHttpUrls: boolean;
   batchSize: number;
+  /** Users-table items per expansion step. */
+  usersPageSize: number;
 }
 
-export type Recipients = { addresses: number } | { gid: number };
+export type Recipients = { addresses: number } | { gid: number } | { allUsers: true };
 
 export interface FanOutSummary {
   recipients: Recipients;
-  batches: number;
+  /** Absent for all users: known once the expansion has read the whole table. */
+  batches?: number;
 }
 
 export type IdentifiedNotification = ScheduledNotification & { notificationId: string };
 
 /** SendMessageBatch takes at most 10 entries. */
 const PUBLISH_CHUNK = 10;
+
+export const publishAll = async (queue: QueuePublisher, bodies: readonly object[]): Promise<void> => {
+  for (let i = 0; i < bodies.length; i += PUBLISH_CHUNK) {
+    await queue.publish(bodies.slice(i, i + PUBLISH_CHUNK).map((b) => ({ body: JSON.stringify(b) })));
+  }
+};
+
+/** `to` cut into batches of `size`, numbered from `first`. */
+export const batchesFrom = (
+  base: Omit<FanoutBatch, 'batch' | 'to' | 'gid'>,
+  to: readonly string[],
+  first: number,
+  size: number,
+): FanoutBatch[] =>
+  Array.from({ length: Math.ceil(to.length / size) }, (_, i) => ({
+    ...base,
+    batch: first + i,
+    to: to.slice(i * size, (i + 1) * size),
+  }));
 
 export const groupNotFound = (key: string): ProblemError =>
   new ProblemError({
@@ -55,66 +80,71 @@ export const resolveAudience = async (
   return { kind: 'gid', gid };
 };
 
-/** Regroups pages of addresses into arrays of exactly `size` (the last one shorter). */
-export async function* batchesOf(pages: AsyncIterable<string[]>, size: number): AsyncGenerator<string[]> {
-  let current: string[] = [];
-  for await (const page of pages) {
-    for (const address of page) {
-      current.push(address);
-      if (current.length === size) {
-        yield current;
-        current = [];
-      }
+/**
+ * What the schema cannot know: `from` must be a configured system sender (anyone else would be
+ * impersonated), and `message.url` must be one a client can safely open.
+ */
+export const checkSendable = (
+  deps: Pick<FanOutDeps, 'senders' | 'allowHttpUrls'>,
+  n: Pick<ScheduledNotification, 'from' | 'message'>,
+): void => {
+  const errors = [];
+  if (n.from !== undefined && !deps.senders.includes(n.from)) {
+    errors.push({ field: 'from', message: `must be one of the system senders (${deps.senders.join(', ')})` });
+  }
+  if (n.message.url !== undefined) {
+    const protocols = deps.allowHttpUrls ? ['https:', 'http:'] : ['https:'];
+    if (!protocols.includes(new URL(n.message.url).protocol)) {
+      errors.push({ field: 'message.url', message: `must be an ${protocols.join(' or ')} URL` });
     }
   }
-  if (current.length > 0) yield current;
-}
-
-async function* uniquePage(addresses: string[]): AsyncGenerator<string[]> {
-  yield [...new Set(addresses)];
-}
+  if (errors.length > 0) throw invalidRequest(errors);
+};
 
 export const fanOut = async (deps: FanOutDeps, n: IdentifiedNotification): Promise<FanOutSummary> => {
+  checkSendable(deps, n);
   const audience = await resolveAudience(deps.findGid, audienceOf(n.audience));
-  const from = n.from ?? deps.systemSender;
-  // Only our own sender is created on demand; a caller-given `from` must already exist at mesibo.
-  if (n.from === undefined) await deps.sender.ensure(from);
-
+  const { notificationId } = n;
   const base = {
     v: 1 as const,
-    notificationId: n.notificationId,
-    from,
+    notificationId,
+    from: n.from ?? deps.systemSender,
     delivery: n.delivery ?? DEFAULT_DELIVERY,
     message: n.message,
   };
-  let batches = 0;
-  let recipients = 0;
-  let pending: QueueMessage[] = [];
-  const flush = async () => {
-    if (pending.length === 0) return;
-    await deps.queue.publish(pending);
-    pending = [];
-  };
-  const enqueue = async (batch: FanoutBatch) => {
-    pending.push({ body: JSON.stringify(batch) });
-    batches += 1;
-    if (pending.length === PUBLISH_CHUNK) await flush();
-  };
 
   if (audience.kind === 'gid') {
-    await enqueue({ ...base, batch: 0, gid: audience.gid });
-    await flush();
+    await deps.status.begin(notificationId, { audience: 'group', phase: 'sending', total: 1, batches: 1 });
+    await publishAll(deps.queue, [{ ...base, batch: 0, gid: audience.gid }]);
     deps.metrics.count('BatchesEnqueued', 1);
-    return { recipients: { gid: audience.gid }, batches };
+    return { recipients: { gid: audience.gid }, batches: 1 };
   }
 
-  const pages = audience.kind === 'addresses' ? uniquePage(audience.addresses) : deps.userAddressPages();
-  for await (const to of batchesOf(pages, deps.batchSize)) {
-    await enqueue({ ...base, batch: batches, to });
-    recipients += to.length;
+  if (audience.kind === 'allUsers') {
+    await deps.status.begin(notificationId, { audience: 'allUsers', phase: 'accepted' });
+    const task: ExpansionTask = {
+      ...base,
+      kind: 'expand',
+      step: 0,
+      firstBatch: 0,
+      recipientsBefore: 0,
+      pageSize: deps.usersPageSize,
+      batchSize: deps.batchSize,
+    };
+    await publishAll(deps.queue, [task]);
+    return { recipients: { allUsers: true } };
   }
-  await flush();
-  deps.metrics.count('BatchesEnqueued', batches);
-  deps.metrics.count('RecipientsEnqueued', recipients);
-  return { recipients: { addresses: recipients }, batches };
+
+  const to = [...new Set(audience.addresses)];
+  const batches = batchesFrom(base, to, 0, deps.batchSize);
+  await deps.status.begin(notificationId, {
+    audience: 'addresses',
+    phase: 'sending',
+    total: to.length,
+    batches: batches.length,
+  });
+  await publishAll(deps.queue, batches);
+  deps.metrics.count('BatchesEnqueued', batches.length);
+  deps.metrics.count('RecipientsEnqueued', to.length);
+  return { recipients: { addresses: to.length }, batches: batches.length };
 };

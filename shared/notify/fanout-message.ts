@@ -1,6 +1,7 @@
 /**
  * What travels on the fan-out queue: one batch of one notification, self-contained so the worker
- * needs nothing but mesibo and the batch ledger. (notificationId, batch) is the batch's identity.
+ * needs nothing but mesibo and the batch ledger ((notificationId, batch) is the batch's identity), or
+ * one step of expanding an all-users audience ((notificationId, step) is the step's identity).
  */
 import * as z from 'zod';
 import { addressSchema } from '../mesibo/address';
@@ -20,6 +21,31 @@ export const FanoutBatchSchema = z
   })
   .refine((b) => (b.to === undefined) !== (b.gid === undefined), 'a batch has either to or gid');
 export type FanoutBatch = z.infer<typeof FanoutBatchSchema>;
+
+/**
+ * One step of expanding `{ allUsers: true }`: read one users-table page from `cursor`, enqueue its
+ * batches numbered from `firstBatch`, then enqueue step `step + 1` from the page's LastEvaluatedKey.
+ * Page and batch sizes travel with the task, so a retried step cuts the same batches.
+ */
+export const ExpansionTaskSchema = z.strictObject({
+  v: z.literal(1),
+  kind: z.literal('expand'),
+  notificationId: z.string().min(1).max(200),
+  step: z.number().int().min(0),
+  /** The page's ExclusiveStartKey (absent for step 0). */
+  cursor: z.record(z.string(), z.string()).optional(),
+  firstBatch: z.number().int().min(0),
+  /** Recipients enqueued by the steps before this one. */
+  recipientsBefore: z.number().int().min(0),
+  /** The previous page's last address: a user's items may straddle two pages. */
+  lastAddress: addressSchema.optional(),
+  pageSize: z.number().int().min(1),
+  batchSize: z.number().int().min(1),
+  from: addressSchema,
+  delivery: DeliverySchema,
+  message: MessageSchema,
+});
+export type ExpansionTask = z.infer<typeof ExpansionTaskSchema>;
 
 /** Why a record was put on a dead-letter queue by our code (rather than by SQS redrive). */
 export type DeadLetterReason =

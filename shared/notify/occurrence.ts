@@ -7,7 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ProblemError, zodFields } from '../http/problem';
 import type { Clock } from '../ports';
-import { type FanOutDeps, type FanOutSummary, fanOut } from './fan-out';
+import { checkSendable, type FanOutDeps, type FanOutSummary, fanOut } from './fan-out';
 import type { DeadLetterReason } from './fanout-message';
 import { type DeadLetters, OnceConflictError, type OnceGate } from './ports';
 import { occurrenceNotificationId, ScheduleInputSchema } from './schedule-input';
@@ -52,6 +52,7 @@ export const handleOccurrence = async (deps: OccurrenceDeps, event: unknown): Pr
     return deadLetter('invalid-schedule-input', 'notification.notificationId or scheduledTime is required');
   }
   try {
+    checkSendable(deps, input.notification);
     const summary = await deps.gate.once(OCCURRENCE_SCOPE, notificationId, input.notification, () =>
       fanOut(deps, { ...input.notification, notificationId }),
     );
@@ -62,7 +63,7 @@ export const handleOccurrence = async (deps: OccurrenceDeps, event: unknown): Pr
       const detail = 'this notification id was already used with another payload';
       return deadLetter('schedule-not-sendable', detail, notificationId);
     }
-    // Transient (DynamoDB, SQS, mesibo useradd) or in progress elsewhere: let Lambda retry.
+    // Transient (DynamoDB, SQS) or in progress elsewhere: let Lambda retry.
     throw e;
   }
 };

@@ -7,8 +7,66 @@ import type { DeadLetterRecord } from './fanout-message';
 /** Customer group key → mesibo gid, as group sync recorded it. */
 export type FindGid = (key: string) => Promise<number | undefined>;
 
-/** Addresses of every cached user, one page at a time, each address once. */
-export type UserAddressPages = () => AsyncIterable<string[]>;
+/** One users-table page of addresses (in table order) from `cursor`, and where the next page starts. */
+export type UserAddressPage = (options: {
+  cursor: Record<string, string> | undefined;
+  pageSize: number;
+}) => Promise<{ addresses: string[]; next: Record<string, string> | undefined }>;
+
+export type AudienceKind = 'addresses' | 'group' | 'allUsers';
+export type FailureReason = 'rejected' | 'outcome-unknown' | 'dead-lettered';
+
+/** A final outcome of one batch part, in recipients (a group batch counts as one). */
+export interface CountedOutcome {
+  state: 'sent' | 'failed' | 'unknown';
+  recipients: number;
+  reason?: FailureReason;
+}
+
+export interface NotificationStatus {
+  notificationId: string;
+  state:
+    | 'scheduled'
+    | 'accepted'
+    | 'expanding'
+    /** The expansion was dead-lettered: the users it had not reached yet are not coming. */
+    | 'expansion-failed'
+    | 'sending'
+    | 'done'
+    | 'done-with-failures';
+  audience: AudienceKind;
+  scheduledFor?: string;
+  recipients: { total?: number; sent: number; pending?: number; unknown: number; failed: number };
+  batches: { total?: number; done: number };
+  failures: { reason: FailureReason; count: number }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Per-notification progress; every count is safe to repeat (counted once per key). */
+export interface StatusStore {
+  /** Records the notification when accepted, scheduled, or when its schedule fires; never resets progress. */
+  begin(
+    notificationId: string,
+    init: {
+      audience: AudienceKind;
+      phase: 'scheduled' | 'accepted' | 'sending';
+      /** Recipients and batches, when known up front (not for all users). */
+      total?: number;
+      batches?: number;
+      scheduledFor?: string;
+    },
+  ): Promise<void>;
+  expanding(notificationId: string): Promise<void>;
+  expansionFailed(notificationId: string): Promise<void>;
+  expanded(notificationId: string, totals: { total: number; batches: number }): Promise<void>;
+  /** `top` is the top-level batch number, `part` the ledger part (`7`, `7.0`, ...). */
+  countPart(notificationId: string, top: number, part: string, outcome: CountedOutcome): Promise<void>;
+  countBatchDone(notificationId: string, top: number): Promise<void>;
+  /** A batch given up on: its `recipients` still pending are counted failed (`dead-lettered`). */
+  countDeadLettered(notificationId: string, top: number, recipients: number): Promise<void>;
+  read(notificationId: string): Promise<NotificationStatus | undefined>;
+}
 
 export interface DeadLetters {
   put(record: DeadLetterRecord): Promise<void>;

@@ -10,17 +10,40 @@
  * mesibo refusing a multi-recipient batch in a way that may be about a recipient splits it in halves,
  * recursively, so the bad recipients are isolated, counted and reported while the others get the
  * message; a refusal is never retried.
+ *
+ * Every final outcome is counted in the notification's status (status-store.ts) after it is settled;
+ * a batch found already settled is counted again, which the store ignores unless the first count was
+ * lost to a crash. The same queue carries the expansion steps of all-users audiences (expand.ts).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MesiboClient, MessageInput } from '../mesibo/types';
 import type { Clock } from '../ports';
 import { classifyFailure, failureDetail, mayBlameRecipients } from './failure';
-import { type DeadLetterReason, type FanoutBatch, FanoutBatchSchema } from './fanout-message';
-import type { BatchLedger, BatchState, DeadLetters, NotifyMetrics, RedeliveryDelay } from './ports';
+import { type ExpansionDeps, expandStep } from './expand';
+import {
+  type DeadLetterReason,
+  type ExpansionTask,
+  ExpansionTaskSchema,
+  type FanoutBatch,
+  FanoutBatchSchema,
+} from './fanout-message';
+import type {
+  BatchLedger,
+  BatchState,
+  CountedOutcome,
+  DeadLetters,
+  NotifyMetrics,
+  RedeliveryDelay,
+  SenderRegistry,
+  StatusStore,
+} from './ports';
 import { retryDelaySeconds } from './retry';
 
-export interface WorkerDeps {
+export interface WorkerDeps extends ExpansionDeps {
   mesibo: MesiboClient;
+  /** Creates a batch's sender at mesibo on first use. */
+  sender: SenderRegistry;
+  status: StatusStore;
   ledger: BatchLedger;
   deadLetters: DeadLetters;
   redelivery: RedeliveryDelay;
@@ -50,36 +73,69 @@ export class RetryLater extends Error {
 }
 
 type Target = { to: string[] } | { gid: number };
-/** `notBefore` (epoch ms): a retry before then cannot succeed (another attempt holds the batch). */
-type PartOutcome = { retry?: { detail: string; error?: unknown; notBefore?: number } };
+/**
+ * `pending`: recipients of the parts still to be sent (a group counts as one). `notBefore` (epoch ms):
+ * a retry before then cannot succeed (another attempt holds the batch).
+ */
+export type PartOutcome = {
+  retry?: { detail: string; error?: unknown; pending: number; notBefore?: number };
+};
+
+const size = (target: Target) => ('to' in target ? target.to.length : 1);
 
 export const batchLedgerKey = (notificationId: string, part: string): string =>
   `notify.batch#${notificationId}#${part}`;
 
 export const deliverBatch = async (deps: WorkerDeps, delivery: BatchDelivery): Promise<void> => {
-  const batch = parseBatch(delivery.body);
-  if (!batch.ok) {
-    await deadLetter(deps, 'invalid-batch', batch.detail, { original: delivery.body });
+  const parsed = parseMessage(delivery.body);
+  if (!parsed.ok) {
+    await deadLetter(deps, 'invalid-batch', parsed.detail, { original: delivery.body });
     return;
   }
-  const { data } = batch;
+  const { data } = parsed;
+  if ('kind' in data) return deliverExpansion(deps, delivery, data);
   const target: Target = data.to ? { to: data.to } : { gid: data.gid! };
   let outcome: PartOutcome;
   try {
+    await deps.sender.ensure(data.from);
     outcome = await sendPart(deps, data, String(data.batch), target);
+    if (!outcome.retry) await deps.status.countBatchDone(data.notificationId, data.batch);
   } catch (e) {
-    // Ledger or queue trouble: nothing is known to be wrong with the batch itself.
+    // Ledger, queue or useradd trouble: nothing is known to be wrong with the batch itself.
     outcome = {
-      retry: { detail: 'the attempt failed before its outcome was recorded', error: failureDetail(e) },
+      retry: {
+        detail: 'the attempt failed before its outcome was recorded',
+        error: failureDetail(e),
+        pending: size(target),
+      },
     };
   }
   if (!outcome.retry) return;
-
   const context = { notificationId: data.notificationId, batch: String(data.batch), original: data };
+  await retryOrGiveUp(deps, delivery, context, outcome.retry);
+  // Given up: its pending recipients are not coming, and the status must say so.
+  await deps.status.countDeadLettered(data.notificationId, data.batch, outcome.retry.pending);
+};
+
+const deliverExpansion = async (deps: WorkerDeps, delivery: BatchDelivery, task: ExpansionTask) => {
+  const outcome = await expandStep(deps, task);
+  if (!outcome.retry) return;
+  const context = { notificationId: task.notificationId, batch: `expand.${task.step}`, original: task };
+  await retryOrGiveUp(deps, delivery, context, outcome.retry);
+  await deps.status.expansionFailed(task.notificationId);
+};
+
+/** Schedules the message's redelivery and throws RetryLater, or, at the last attempt, dead-letters it. */
+const retryOrGiveUp = async (
+  deps: WorkerDeps,
+  delivery: BatchDelivery,
+  context: { notificationId: string; batch: string; original: unknown },
+  retry: { detail: string; error?: unknown },
+): Promise<void> => {
   if (delivery.receiveCount >= deps.maxAttempts) {
-    await deadLetter(deps, 'attempts-exhausted', outcome.retry.detail, {
+    await deadLetter(deps, 'attempts-exhausted', retry.detail, {
       ...context,
-      error: outcome.retry.error,
+      error: retry.error,
       attempts: delivery.receiveCount,
     });
     return;
@@ -101,29 +157,52 @@ export const deliverBatch = async (deps: WorkerDeps, delivery: BatchDelivery): P
   }
   deps.metrics.count('BatchesRetried');
   deps.logger.warn('batch will be retried', {
-    notificationId: data.notificationId,
-    batch: data.batch,
+    notificationId: context.notificationId,
+    batch: context.batch,
     attempt: delivery.receiveCount,
     delaySeconds: seconds,
-    detail: outcome.retry.detail,
-    error: outcome.retry.error,
+    detail: retry.detail,
+    error: retry.error,
   });
-  throw new RetryLater(outcome.retry.detail);
+  throw new RetryLater(retry.detail);
 };
 
-const parseBatch = (body: string): { ok: true; data: FanoutBatch } | { ok: false; detail: string } => {
+const parseMessage = (
+  body: string,
+): { ok: true; data: FanoutBatch | ExpansionTask } | { ok: false; detail: string } => {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     return { ok: false, detail: 'the message body is not JSON' };
   }
-  const parsed = FanoutBatchSchema.safeParse(json);
+  const isTask = typeof json === 'object' && json !== null && 'kind' in json;
+  const parsed = isTask ? ExpansionTaskSchema.safeParse(json) : FanoutBatchSchema.safeParse(json);
   if (parsed.success) return { ok: true, data: parsed.data };
   return {
     ok: false,
     detail: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
   };
+};
+
+/** Counts a part's final outcome in the notification's status. */
+const count = (deps: WorkerDeps, batch: FanoutBatch, part: string, outcome: CountedOutcome) =>
+  deps.status.countPart(batch.notificationId, batch.batch, part, outcome);
+
+const countSettled = (
+  deps: WorkerDeps,
+  batch: FanoutBatch,
+  part: string,
+  target: Target,
+  state: BatchState,
+): Promise<void> | undefined => {
+  const recipients = size(target);
+  if (state === 'sent') return count(deps, batch, part, { state: 'sent', recipients });
+  if (state === 'rejected') return count(deps, batch, part, { state: 'failed', recipients, reason: 'rejected' });
+  if (state === 'unknown') {
+    return count(deps, batch, part, { state: 'unknown', recipients, reason: 'outcome-unknown' });
+  }
+  return undefined;
 };
 
 const sendPart = async (deps: WorkerDeps, batch: FanoutBatch, part: string, target: Target) => {
@@ -133,7 +212,9 @@ const sendPart = async (deps: WorkerDeps, batch: FanoutBatch, part: string, targ
   if (claim.claimed) return attemptSend(deps, batch, part, target, key, claim.attempts);
 
   const { record } = claim;
-  const lookAgain: PartOutcome = { retry: { detail: 'the batch record changed meanwhile; looking again' } };
+  const lookAgain: PartOutcome = {
+    retry: { detail: 'the batch record changed meanwhile; looking again', pending: size(target) },
+  };
   if (!record) return lookAgain;
   switch (record.state) {
     case 'split':
@@ -143,13 +224,18 @@ const sendPart = async (deps: WorkerDeps, batch: FanoutBatch, part: string, targ
     case 'sending': {
       if (record.leaseUntil > deps.clock.now()) {
         return {
-          retry: { detail: 'another attempt at this batch is under way', notBefore: record.leaseUntil },
+          retry: {
+            detail: 'another attempt at this batch is under way',
+            pending: size(target),
+            notBefore: record.leaseUntil,
+          },
         };
       }
       // The attempt that claimed it ended without an outcome (a crash or timeout mid-call).
       if (batch.delivery === 'at-most-once') {
         const reason = 'an earlier attempt ended without recording whether mesibo sent it';
         if (!(await deps.ledger.settle(key, record.attempts, 'unknown', { reason }))) return lookAgain;
+        await countSettled(deps, batch, part, target, 'unknown');
         await reportUnknown(deps, batch, part, target, reason);
         return {};
       }
@@ -159,6 +245,8 @@ const sendPart = async (deps: WorkerDeps, batch: FanoutBatch, part: string, targ
       return attemptSend(deps, batch, part, target, key, attempts);
     }
     default:
+      // Counted again in case the attempt that settled it died before counting it.
+      await countSettled(deps, batch, part, target, record.state);
       deps.metrics.count('BatchesDuplicateSuppressed');
       deps.logger.info('batch already handled; not sent again', {
         notificationId: batch.notificationId,
@@ -188,19 +276,27 @@ const attemptSend = async (
     expirySeconds: message.expirySeconds,
   };
   const settle = async (state: Exclude<BatchState, 'sending'>, detail: Record<string, unknown>) => {
-    if (!(await deps.ledger.settle(key, attempts, state, detail))) {
-      deps.logger.warn('batch outcome not recorded: the attempt was taken over', {
-        notificationId: batch.notificationId,
-        batch: part,
-        state,
-      });
+    if (await deps.ledger.settle(key, attempts, state, detail)) {
+      await countSettled(deps, batch, part, target, state);
+      return;
     }
+    // The attempt that took over counts its own outcome.
+    deps.logger.warn('batch outcome not recorded: the attempt was taken over', {
+      notificationId: batch.notificationId,
+      batch: part,
+      state,
+    });
   };
   try {
     const result = await deps.mesibo.message(input, { retryUnsafe: batch.delivery === 'at-least-once' });
     await settle('sent', { mid: result.mid });
     deps.metrics.count('BatchesSent');
     if ('to' in target) deps.metrics.count('RecipientsSent', target.to.length);
+    deps.logger.info('batch sent', {
+      notificationId: batch.notificationId,
+      batch: part,
+      recipients: 'to' in target ? target.to.length : { gid: target.gid },
+    });
     return {};
   } catch (e) {
     const failure = classifyFailure(e);
@@ -224,7 +320,7 @@ const attemptSend = async (
     }
     if (failure === 'not-sent' || batch.delivery === 'at-least-once') {
       await settle('retry', { error });
-      return { retry: { detail: `mesibo message failed (${failure})`, error } };
+      return { retry: { detail: `mesibo message failed (${failure})`, error, pending: size(target) } };
     }
     await settle('unknown', { error });
     await reportUnknown(deps, batch, part, target, 'mesibo may or may not have sent it', error);
@@ -242,7 +338,9 @@ const sendHalves = async (
   const middle = Math.ceil(target.to.length / 2);
   const first = await sendPart(deps, batch, `${part}.0`, { to: target.to.slice(0, middle) });
   const second = await sendPart(deps, batch, `${part}.1`, { to: target.to.slice(middle) });
-  return first.retry ? first : second;
+  if (!first.retry) return second;
+  if (!second.retry) return first;
+  return { retry: { ...first.retry, pending: first.retry.pending + second.retry.pending } };
 };
 
 const reportUnknown = async (

@@ -158,16 +158,16 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
   const redeliveryDelays: number[] = [];
   const metrics = { send: new CountingMetrics(), worker: new CountingMetrics() };
 
+  const fanoutQueue = {
+    publish: async (messages: QueueMessage[]) => {
+      for (const m of messages) queued.push({ messageId: randomUUID(), body: m.body, receiveCount: 0 });
+    },
+  };
   const send = createSendHandler(
     buildNotifyDeps({
       config: sendConfigFromEnv(env),
       dynamo: { client: dynamo.client, doc: dynamo.doc },
-      mesibo,
-      queue: {
-        publish: async (messages: QueueMessage[]) => {
-          for (const m of messages) queued.push({ messageId: randomUUID(), body: m.body, receiveCount: 0 });
-        },
-      },
+      queue: fanoutQueue,
       deadLetters: { put: async (r) => void deadLetters.scheduler.push(r) },
       schedulerFor: (targetArn) => ({
         async create(schedule) {
@@ -187,6 +187,7 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
       config: workerConfigFromEnv(env),
       doc: dynamo.doc,
       mesibo,
+      queue: fanoutQueue,
       deadLetters: { put: async (r) => void deadLetters.fanout.push(r) },
       redelivery: { delay: async (_m, seconds) => void redeliveryDelays.push(seconds) },
       clock,

@@ -1,0 +1,28 @@
+/** `GET /v1/system-messages/{notificationId}`: where a notification stands, from its status record. */
+import * as z from 'zod';
+import { invalidRequest, ProblemError } from '../http/problem';
+import type { NotificationStatus, StatusStore } from './ports';
+
+/** Caller ids, and the `<schedule>@<time>` ids of recurring occurrences. */
+const StatusIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/, 'must be a notification id');
+
+export const readStatus = async (
+  deps: { status: StatusStore },
+  notificationId: string | undefined,
+): Promise<NotificationStatus> => {
+  const id = StatusIdSchema.safeParse(notificationId);
+  if (!id.success) throw invalidRequest([{ field: 'notificationId', message: 'must be a notification id' }]);
+  const status = await deps.status.read(id.data);
+  if (!status) {
+    throw new ProblemError({
+      status: 404,
+      code: 'notification-not-found',
+      title: 'Unknown notification',
+      detail: `No notification ${id.data} was accepted (or it is older than NOTIFY_RETENTION_DAYS)`,
+      errors: [{ field: 'notificationId', message: 'no notification has this id' }],
+    });
+  }
+  return status;
+};
