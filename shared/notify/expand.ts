@@ -56,8 +56,17 @@ export const expandStep = async (deps: ExpansionDeps, task: ExpansionTask): Prom
 };
 
 const runStep = async (deps: ExpansionDeps, task: ExpansionTask) => {
-  const { kind: _kind, step, cursor, firstBatch, recipientsBefore, lastAddress, pageSize, batchSize, ...base } =
-    task;
+  const {
+    kind: _kind,
+    step,
+    cursor,
+    firstBatch,
+    recipientsBefore,
+    lastAddress,
+    pageSize,
+    batchSize,
+    ...base
+  } = task;
   await deps.status.expanding(task.notificationId);
   const page = await deps.userAddressPage({ cursor, pageSize });
   const addresses = page.addresses[0] === lastAddress ? page.addresses.slice(1) : page.addresses;

@@ -18,8 +18,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MesiboClient, MessageInput } from '../mesibo/types';
 import type { Clock } from '../ports';
-import { classifyFailure, failureDetail, mayBlameRecipients } from './failure';
 import { type ExpansionDeps, expandStep } from './expand';
+import { classifyFailure, failureDetail, mayBlameRecipients } from './failure';
 import {
   type DeadLetterReason,
   type ExpansionTask,
@@ -198,7 +198,8 @@ const countSettled = (
 ): Promise<void> | undefined => {
   const recipients = size(target);
   if (state === 'sent') return count(deps, batch, part, { state: 'sent', recipients });
-  if (state === 'rejected') return count(deps, batch, part, { state: 'failed', recipients, reason: 'rejected' });
+  if (state === 'rejected')
+    return count(deps, batch, part, { state: 'failed', recipients, reason: 'rejected' });
   if (state === 'unknown') {
     return count(deps, batch, part, { state: 'unknown', recipients, reason: 'outcome-unknown' });
   }

@@ -4,9 +4,7 @@ import { invalidRequest, ProblemError } from '../http/problem';
 import type { NotificationStatus, StatusStore } from './ports';
 
 /** Caller ids, and the `<schedule>@<time>` ids of recurring occurrences. */
-const StatusIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/, 'must be a notification id');
+const StatusIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/, 'must be a notification id');
 
 export const readStatus = async (
   deps: { status: StatusStore },

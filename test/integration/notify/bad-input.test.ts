@@ -7,7 +7,7 @@ const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 describe('send-system-message: bad input is refused, naming the field, and nothing is sent or scheduled', () => {
   let h: NotifyHarness;
   beforeAll(async () => {
-    h = await startNotifyHarness();
+    h = await startNotifyHarness({ env: { SYSTEM_SENDERS: 'system,ops-bot' } });
     await h.seedGroup('known', ['m1']);
   });
   afterAll(async () => {
@@ -50,6 +50,12 @@ describe('send-system-message: bad input is refused, naming the field, and nothi
     ['a bad notificationId', { ...valid, notificationId: 'has spaces' }, 'notificationId'],
     ['a negative expiry', { ...valid, message: { text: 'x', expirySeconds: -1 } }, 'message.expirySeconds'],
     ['a url that is not one', { ...valid, message: { text: 'x', url: 'nope' } }, 'message.url'],
+    ['a relative url', { ...valid, message: { text: 'x', url: '/status' } }, 'message.url'],
+    ['a javascript: url', { ...valid, message: { text: 'x', url: 'javascript:alert(1)' } }, 'message.url'],
+    ['a data: url', { ...valid, message: { text: 'x', url: 'data:text/html,<b>hi</b>' } }, 'message.url'],
+    ['an http: url', { ...valid, message: { text: 'x', url: 'http://status.example.com' } }, 'message.url'],
+    ['a sender that is not a system sender', { ...valid, from: 'alice' }, 'from'],
+    ['such a sender at sendAt', { ...valid, from: 'alice', sendAt: inAnHour() }, 'from'],
     ['a body that is not JSON', '{"audience":', '(body)'],
     ['a body that is not an object', '[1,2]', '(body)'],
   ])('400 for %s', async (_, body, field) => {
@@ -58,6 +64,18 @@ describe('send-system-message: bad input is refused, naming the field, and nothi
     expect(answer.headers['content-type']).toBe('application/problem+json');
     expect(answer.body).toMatchObject({ status: 400, code: 'invalid-request' });
     expect((answer.body.errors as { field: string }[]).map((e) => e.field)).toContain(field);
+  });
+
+  it('records nothing for a refused notification: its status is unknown', async () => {
+    const refused = await h.post({ ...valid, notificationId: 'refused-1', from: 'mallory' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ errors: [{ field: 'from' }] });
+    const status = await h.status('refused-1');
+    expect(status.status).toBe(404);
+    expect(status.body).toMatchObject({
+      code: 'notification-not-found',
+      errors: [{ field: 'notificationId' }],
+    });
   });
 
   it.each([

@@ -85,6 +85,11 @@ export interface NotifyHarness {
   metrics: { send: CountingMetrics; worker: CountingMetrics };
   /** Fan-out messages waiting for the worker. */
   queued: QueuedMessage[];
+  /**
+   * When set, a publish whose messages it matches is made and then throws, as if the publisher
+   * crashed before its own message was acknowledged.
+   */
+  crashAfterPublish?: (body: Record<string, unknown>) => boolean;
   /** Records the worker and the function put on their DLQs. */
   deadLetters: { fanout: DeadLetterRecord[]; scheduler: DeadLetterRecord[] };
   /** One-time schedules created (as CreateSchedule would have). */
@@ -92,6 +97,8 @@ export interface NotifyHarness {
   /** Visibility delays the worker asked for, in seconds. */
   redeliveryDelays: number[];
   post(body: unknown): Promise<HttpAnswer>;
+  /** `GET /v1/system-messages/{notificationId}`. */
+  status(notificationId: string): Promise<HttpAnswer>;
   /** Invokes the function as Scheduler does: the event is the schedule's input. */
   invokeAsScheduler(input: unknown): Promise<unknown>;
   /** Runs the worker until the queue is empty; returns its responses. */
@@ -161,6 +168,9 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
   const fanoutQueue = {
     publish: async (messages: QueueMessage[]) => {
       for (const m of messages) queued.push({ messageId: randomUUID(), body: m.body, receiveCount: 0 });
+      const crash = harness.crashAfterPublish;
+      if (crash && messages.some((m) => crash(JSON.parse(m.body))))
+        throw new Error('crashed after publishing');
     },
   };
   const send = createSendHandler(
@@ -225,11 +235,17 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
     return { response, failed: messages.filter((m) => failed.has(m.messageId)) };
   };
 
-  const apiEvent = (body: string): APIGatewayProxyEventV2 =>
+  const apiEvent = (
+    body: string | undefined,
+    method = 'POST',
+    path = '/v1/system-messages',
+    pathParameters?: Record<string, string>,
+  ): APIGatewayProxyEventV2 =>
     APIGatewayProxyEventV2Schema.parse({
       version: '2.0',
-      routeKey: 'POST /v1/system-messages',
-      rawPath: '/v1/system-messages',
+      routeKey: pathParameters ? `${method} /v1/system-messages/{notificationId}` : `${method} ${path}`,
+      rawPath: path,
+      ...(pathParameters ? { pathParameters } : {}),
       rawQueryString: '',
       headers: { 'content-type': 'application/json' },
       requestContext: {
@@ -241,21 +257,27 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
         domainName: '127.0.0.1',
         domainPrefix: '127',
         http: {
-          method: 'POST',
-          path: '/v1/system-messages',
+          method,
+          path,
           protocol: 'HTTP/1.1',
           sourceIp: '127.0.0.1',
           userAgent: 'test',
         },
         requestId: randomUUID(),
-        routeKey: 'POST /v1/system-messages',
+        routeKey: pathParameters ? `${method} /v1/system-messages/{notificationId}` : `${method} ${path}`,
         stage: '$default',
         time: new Date(clock.now()).toISOString(),
         timeEpoch: clock.now(),
       },
-      body,
+      ...(body === undefined ? {} : { body }),
       isBase64Encoded: false,
     }) as APIGatewayProxyEventV2;
+
+  const answer = (result: APIGatewayProxyStructuredResultV2): HttpAnswer => ({
+    status: result.statusCode ?? 0,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    body: JSON.parse(result.body ?? '{}') as Record<string, unknown>,
+  });
 
   const groups = dynamoGroupState({
     doc: dynamo.doc,
@@ -264,7 +286,7 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
     recordTtlSeconds: 3600,
   });
 
-  return {
+  const harness: NotifyHarness = {
     emulator,
     control,
     dynamo,
@@ -277,12 +299,12 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
     redeliveryDelays,
     async post(body) {
       const text = typeof body === 'string' ? body : JSON.stringify(body);
-      const result = (await send(apiEvent(text), lambdaContext())) as APIGatewayProxyStructuredResultV2;
-      return {
-        status: result.statusCode ?? 0,
-        headers: (result.headers ?? {}) as Record<string, string>,
-        body: JSON.parse(result.body ?? '{}') as Record<string, unknown>,
-      };
+      return answer((await send(apiEvent(text), lambdaContext())) as APIGatewayProxyStructuredResultV2);
+    },
+    async status(notificationId) {
+      const path = `/v1/system-messages/${encodeURIComponent(notificationId)}`;
+      const event = apiEvent(undefined, 'GET', path, { notificationId });
+      return answer((await send(event, lambdaContext())) as APIGatewayProxyStructuredResultV2);
     },
     invokeAsScheduler: (input) => send(input, lambdaContext()),
     async drain({ batchSize = 10, concurrency = 1, maxReceiveCount = 10 } = {}) {
@@ -343,4 +365,5 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
       await Promise.all([emulator.close(), dynamo.close()]);
     },
   };
+  return harness;
 };

@@ -4,15 +4,23 @@ import { type AcceptDeps, acceptNotification } from '../../../shared/notify/acce
 import type { FanoutBatch } from '../../../shared/notify/fanout-message';
 import { OnceConflictError } from '../../../shared/notify/ports';
 import type { Notification } from '../../../shared/notify/schema';
-import { CapturingQueue, CapturingScheduler, CountingMetrics, ManualClock, MemoryGate } from './fakes';
+import {
+  CapturingQueue,
+  CapturingScheduler,
+  CountingMetrics,
+  ManualClock,
+  MemoryGate,
+  RecordingStatus,
+} from './fakes';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:send-system-message';
 
-const setup = (options: { users?: string[][]; groups?: Record<string, number>; batchSize?: number } = {}) => {
+const setup = (
+  options: { groups?: Record<string, number>; batchSize?: number; allowHttp?: boolean } = {},
+) => {
   const queue = new CapturingQueue();
   const scheduler = new CapturingScheduler();
-  const ensured: string[] = [];
-  const pagesRead: number[] = [];
+  const status = new RecordingStatus();
   let ids = 0;
   const deps: AcceptDeps = {
     clock: new ManualClock(),
@@ -21,19 +29,16 @@ const setup = (options: { users?: string[][]; groups?: Record<string, number>; b
     schedulerFor: (arn) => scheduler.for(arn),
     queue,
     findGid: async (key) => options.groups?.[key],
-    userAddressPages: async function* () {
-      for (const [i, page] of (options.users ?? []).entries()) {
-        pagesRead.push(i);
-        yield page;
-      }
-    },
-    sender: { ensure: async (a) => void ensured.push(a) },
+    status,
     metrics: new CountingMetrics(),
     systemSender: 'system',
+    senders: ['system', 'ops'],
+    allowHttpUrls: options.allowHttp ?? false,
     batchSize: options.batchSize ?? 2,
+    usersPageSize: 500,
     retentionSeconds: 30 * 86_400,
   };
-  return { deps, queue, scheduler, ensured, pagesRead };
+  return { deps, queue, scheduler, status };
 };
 
 const note = (over: Partial<Notification> = {}): Notification => ({
@@ -46,7 +51,7 @@ const invoke = { functionArn: FUNCTION_ARN };
 
 describe('acceptNotification', () => {
   it('cuts addresses into numbered batches, without duplicates, from the system sender', async () => {
-    const { deps, queue, ensured } = setup();
+    const { deps, queue, status } = setup();
     const accepted = await acceptNotification(
       deps,
       note({ audience: { addresses: ['a', 'b', 'a', 'c'] } }),
@@ -73,14 +78,47 @@ describe('acceptNotification', () => {
         to: ['c'],
       },
     ]);
-    expect(ensured).toEqual(['system']);
+    expect(status.named('begin')).toEqual([
+      ['gen-1', { audience: 'addresses', phase: 'sending', total: 3, batches: 2 }],
+    ]);
   });
 
-  it('does not create a sender the caller named', async () => {
-    const { deps, ensured, queue } = setup();
+  it('sends from another configured system sender the caller names', async () => {
+    const { deps, queue } = setup();
     await acceptNotification(deps, note({ from: 'ops', delivery: 'at-least-once' }), invoke);
-    expect(ensured).toEqual([]);
     expect(queue.bodies<FanoutBatch>()[0]).toMatchObject({ from: 'ops', delivery: 'at-least-once' });
+  });
+
+  it.each([
+    ['an unknown sender', { from: 'alice' }, 'from'],
+    ['a javascript: URL', { message: { text: 'x', url: 'javascript:alert(1)' } }, 'message.url'],
+    ['a data: URL', { message: { text: 'x', url: 'data:text/html,hi' } }, 'message.url'],
+    [
+      'an http: URL unless allowed',
+      { message: { text: 'x', url: 'http://status.example.com' } },
+      'message.url',
+    ],
+  ])('refuses %s (400 naming the field), recording and enqueueing nothing', async (_, over, field) => {
+    const { deps, queue, status } = setup();
+    const n = note({ notificationId: 'refused-1', ...over });
+    const error = await acceptNotification(deps, n, invoke).catch((e: unknown) => e);
+    expect((error as ProblemError).problem).toMatchObject({ status: 400, errors: [{ field }] });
+    expect(queue.published).toEqual([]);
+    expect(status.calls).toEqual([]);
+    // Nothing recorded under the id: the corrected notification is accepted under it.
+    await expect(
+      acceptNotification(deps, note({ notificationId: 'refused-1' }), invoke),
+    ).resolves.toMatchObject({ notificationId: 'refused-1' });
+  });
+
+  it('accepts an http: URL when MESSAGE_URL_ALLOW_HTTP is on', async () => {
+    const { deps, queue } = setup({ allowHttp: true });
+    await acceptNotification(
+      deps,
+      note({ message: { text: 'x', url: 'http://status.example.com' } }),
+      invoke,
+    );
+    expect(queue.published).toHaveLength(2);
   });
 
   it('sends a group as one batch, resolving a group key to its gid', async () => {
@@ -91,7 +129,7 @@ describe('acceptNotification', () => {
   });
 
   it('answers 404 for an unknown group key and enqueues nothing', async () => {
-    const { deps, queue, ensured } = setup();
+    const { deps, queue } = setup();
     const error = await acceptNotification(
       deps,
       note({ audience: { group: { key: 'nope' } } }),
@@ -103,16 +141,41 @@ describe('acceptNotification', () => {
       errors: [{ field: 'audience.group.key' }],
     });
     expect(queue.published).toEqual([]);
-    expect(ensured).toEqual([]);
   });
 
-  it('streams all users page by page, publishing at most 10 batches per call', async () => {
-    const users = Array.from({ length: 5 }, (_, p) => Array.from({ length: 7 }, (_, i) => `u${p * 7 + i}`));
-    const { deps, queue } = setup({ users, batchSize: 3 });
-    const accepted = await acceptNotification(deps, note({ audience: { allUsers: true } }), invoke);
+  it('publishes at most 10 batches per call', async () => {
+    const addresses = Array.from({ length: 35 }, (_, i) => `u${i}`);
+    const { deps, queue } = setup({ batchSize: 3 });
+    const accepted = await acceptNotification(deps, note({ audience: { addresses } }), invoke);
     expect(accepted).toMatchObject({ recipients: { addresses: 35 }, batches: 12 });
     expect(queue.calls).toEqual([10, 2]);
-    expect(queue.bodies<FanoutBatch>().flatMap((b) => b.to)).toEqual(users.flat());
+    expect(queue.bodies<FanoutBatch>().flatMap((b) => b.to)).toEqual(addresses);
+  });
+
+  it('enqueues one expansion task for all users, reading no user', async () => {
+    const { deps, queue, status } = setup({ batchSize: 3 });
+    const accepted = await acceptNotification(
+      deps,
+      note({ notificationId: 'all-1', audience: { allUsers: true } }),
+      invoke,
+    );
+    expect(accepted).toEqual({ notificationId: 'all-1', recipients: { allUsers: true } });
+    expect(queue.bodies()).toEqual([
+      {
+        v: 1,
+        kind: 'expand',
+        notificationId: 'all-1',
+        step: 0,
+        firstBatch: 0,
+        recipientsBefore: 0,
+        pageSize: 500,
+        batchSize: 3,
+        from: 'system',
+        delivery: 'at-most-once',
+        message: { text: 'hello' },
+      },
+    ]);
+    expect(status.named('begin')).toEqual([['all-1', { audience: 'allUsers', phase: 'accepted' }]]);
   });
 
   it('is one notification per notificationId: a repeat returns the first answer', async () => {
@@ -128,7 +191,7 @@ describe('acceptNotification', () => {
 
   describe('with sendAt', () => {
     it('creates a one-time schedule that invokes this function with the notification, and sends nothing now', async () => {
-      const { deps, queue, scheduler } = setup();
+      const { deps, queue, scheduler, status } = setup();
       const accepted = await acceptNotification(
         deps,
         note({ notificationId: 'later-1', sendAt: '2030-01-01T02:00:00+01:00' }),
@@ -152,6 +215,17 @@ describe('acceptNotification', () => {
         },
       ]);
       expect(queue.published).toEqual([]);
+      expect(status.named('begin')).toEqual([
+        ['later-1', { audience: 'addresses', phase: 'scheduled', scheduledFor: '2030-01-01T01:00:00.000Z' }],
+      ]);
+    });
+
+    it('refuses an unknown sender before scheduling', async () => {
+      const { deps, scheduler } = setup();
+      const n = note({ from: 'mallory', sendAt: '2030-01-02T00:00:00Z' });
+      const error = await acceptNotification(deps, n, invoke).catch((e: unknown) => e);
+      expect((error as ProblemError).problem).toMatchObject({ status: 400, errors: [{ field: 'from' }] });
+      expect(scheduler.created).toEqual([]);
     });
 
     it('schedules once when the same notification is submitted twice', async () => {

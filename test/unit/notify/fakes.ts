@@ -13,6 +13,7 @@ import {
   type OnceGate,
   OnceInProgressError,
   type RedeliveryDelay,
+  type StatusStore,
 } from '../../../shared/notify/ports';
 import type { OneTimeSchedule, OneTimeScheduler, QueueMessage, QueuePublisher } from '../../../shared/ports';
 
@@ -168,4 +169,24 @@ export class FakeMesibo {
       return this.behaviour(input, options);
     },
   };
+}
+
+/** Records what the use cases tell the status store; `read` answers nothing. */
+export class RecordingStatus implements StatusStore {
+  readonly calls: [string, ...unknown[]][] = [];
+  private record =
+    (name: string) =>
+    async (...args: unknown[]) =>
+      void this.calls.push([name, ...args]);
+  begin = this.record('begin');
+  expanding = this.record('expanding');
+  expansionFailed = this.record('expansionFailed');
+  expanded = this.record('expanded');
+  countPart = this.record('countPart');
+  countBatchDone = this.record('countBatchDone');
+  countDeadLettered = this.record('countDeadLettered');
+  read: StatusStore['read'] = async () => undefined;
+  named(name: string) {
+    return this.calls.filter((c) => c[0] === name).map((c) => c.slice(1));
+  }
 }

@@ -10,7 +10,7 @@ import {
   CountingMetrics,
   ManualClock,
   MemoryGate,
-  mesiboError,
+  RecordingStatus,
   silentLogger,
 } from './fakes';
 
@@ -32,11 +32,13 @@ const deps = (over: Partial<SendSystemMessageDeps> = {}): SendSystemMessageDeps 
     schedulerFor: (arn) => scheduler.for(arn),
     queue: new CapturingQueue(),
     findGid: async () => undefined,
-    userAddressPages: async function* () {},
-    sender: { ensure: async () => {} },
+    status: new RecordingStatus(),
     metrics: new CountingMetrics(),
     systemSender: 'system',
+    senders: ['system'],
+    allowHttpUrls: false,
     batchSize: 50,
+    usersPageSize: 500,
     retentionSeconds: 30 * 86_400,
     deadLetters: new CapturingDeadLetters(),
     logger: silentLogger(),
@@ -56,23 +58,6 @@ describe('send-system-message handler', () => {
       notificationId: 'gen-1',
       recipients: { addresses: 1 },
       batches: 1,
-    });
-  });
-
-  it('answers 502 problem+json when the system sender cannot be created, naming no secret', async () => {
-    const d = deps({
-      sender: {
-        ensure: async () => {
-          throw mesiboError({ op: 'useradd', kind: 'http', error: 'HTTP_503', httpStatus: 503 });
-        },
-      },
-    });
-    const answer = await call(d, valid);
-    expect(answer.statusCode).toBe(502);
-    expect(answer.headers?.['content-type']).toBe('application/problem+json');
-    expect(JSON.parse(answer.body ?? '')).toMatchObject({
-      code: 'mesibo-unavailable',
-      mesiboError: 'HTTP_503',
     });
   });
 
@@ -100,6 +85,41 @@ describe('send-system-message handler', () => {
     const answer = await call(d, valid);
     expect(answer.statusCode).toBe(500);
     expect(answer.body).not.toContain('arn:aws');
+  });
+
+  it('answers a GET with the status, 404 problem+json for an unknown id, 400 for a malformed one', async () => {
+    const get = async (d: SendSystemMessageDeps, id: string) =>
+      (await createHandler(d)(
+        {
+          rawPath: `/v1/system-messages/${id}`,
+          requestContext: { http: { method: 'GET', path: `/v1/system-messages/${id}` } },
+          pathParameters: { notificationId: id },
+        } as unknown as APIGatewayProxyEventV2,
+        context,
+      )) as APIGatewayProxyStructuredResultV2;
+    const missing = await get(deps(), 'n-1');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(missing.body ?? '')).toMatchObject({
+      code: 'notification-not-found',
+      errors: [{ field: 'notificationId' }],
+    });
+    expect((await get(deps(), '../x')).statusCode).toBe(400);
+    const status = new RecordingStatus();
+    const known = {
+      notificationId: 'daily@20300101T090000Z',
+      state: 'done' as const,
+      audience: 'allUsers' as const,
+      recipients: { total: 1, sent: 1, pending: 0, unknown: 0, failed: 0 },
+      batches: { total: 1, done: 1 },
+      failures: [],
+      createdAt: '2030-01-01T09:00:00.000Z',
+      updatedAt: '2030-01-01T09:00:01.000Z',
+    };
+    status.read = async () => known;
+    const found = await get(deps({ status }), known.notificationId);
+    expect(found.statusCode).toBe(200);
+    expect(JSON.parse(found.body ?? '')).toEqual(known);
   });
 
   it('routes a Scheduler invocation to the occurrence use case', async () => {

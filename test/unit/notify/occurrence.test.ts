@@ -12,6 +12,7 @@ import {
   CountingMetrics,
   ManualClock,
   MemoryGate,
+  RecordingStatus,
   silentLogger,
 } from './fakes';
 
@@ -32,11 +33,13 @@ const setup = () => {
     logger: silentLogger(),
     queue,
     findGid: async (key) => (key === 'team' ? 7 : undefined),
-    userAddressPages: async function* () {},
-    sender: { ensure: async () => {} },
+    status: new RecordingStatus(),
     metrics,
     systemSender: 'system',
+    senders: ['system'],
+    allowHttpUrls: false,
     batchSize: 50,
+    usersPageSize: 500,
   };
   return { deps, queue, deadLetters, metrics };
 };

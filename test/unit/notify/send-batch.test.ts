@@ -8,12 +8,14 @@ import {
 } from '../../../shared/notify/send-batch';
 import {
   CapturingDeadLetters,
+  CapturingQueue,
   CountingMetrics,
   FakeMesibo,
   ManualClock,
   MemoryLedger,
   mesiboError,
   RecordingDelay,
+  RecordingStatus,
   silentLogger,
 } from './fakes';
 
@@ -53,6 +55,10 @@ describe('deliverBatch', () => {
     clock = new ManualClock();
     deps = {
       mesibo: mesibo.client,
+      sender: { ensure: async () => {} },
+      status: new RecordingStatus(),
+      queue: new CapturingQueue(),
+      userAddressPage: async () => ({ addresses: [], next: undefined }),
       ledger,
       deadLetters,
       redelivery: delay,
