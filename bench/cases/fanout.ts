@@ -1,6 +1,6 @@
 /**
- * Fan-out: one message to N cached users through the whole path (route → users-table scan → queue →
- * worker → emulator), against the naive way: one `message` call per recipient, one after another.
+ * Fan-out: one message to N cached users through the whole path (route → expansion task → worker
+ * expanding the users table page by page → queue → worker → emulator), against the naive way: one `message` call per recipient, one after another.
  * The baseline is measured on a sample of recipients and scaled to N (it is linear by construction),
  * so the run stays short.
  */

@@ -269,6 +269,32 @@ describe('system messages', () => {
     expect(sent.to.sort()).toEqual(['alice', 'erin']);
   });
 
+  it('sends to every cached user through an expansion task and answers the status through the gateway', async () => {
+    const r = await withIam(stack, 'POST', '/v1/system-messages', {
+      notificationId: 'e2e-all-users',
+      audience: { allUsers: true },
+      message: { text: 'to all users' },
+    });
+    expect(r.status).toBe(202);
+    expect(r.json).toEqual({ notificationId: 'e2e-all-users', recipients: { allUsers: true } });
+    const status = await eventually(async () => {
+      const s = await withIam(stack, 'GET', '/v1/system-messages/e2e-all-users');
+      return (s.json as { state?: string }).state === 'done' ? s : undefined;
+    });
+    const sent = (await emulator.state()).messages.filter((m) => m.message === 'to all users');
+    const recipients = sent.flatMap((m) => m.to);
+    expect(status.json).toMatchObject({
+      audience: 'allUsers',
+      recipients: { total: recipients.length, sent: recipients.length, pending: 0 },
+    });
+    expect(new Set(recipients).size).toBe(recipients.length);
+    const unknown = await withIam(stack, 'GET', '/v1/system-messages/no-such-notification');
+    expect(unknown.status).toBe(404);
+    expect(problemType(unknown)).toBe('application/problem+json');
+    const unsigned = await call(stack, 'GET', '/v1/system-messages/e2e-all-users');
+    expect(unsigned.status).toBe(403);
+  });
+
   it('sends to a synced group by its key', async () => {
     const gid = (await emulator.state()).groups.find((g) => g.name === 'Engineering')?.gid;
     expect(gid).toBeDefined();
@@ -322,6 +348,11 @@ describe('system messages', () => {
         message: { text: 'x' },
       }),
       await withIam(stack, 'POST', '/v1/system-messages', '{not json'),
+      await withIam(stack, 'POST', '/v1/system-messages', {
+        audience: { addresses: ['a'] },
+        message: { text: 'x' },
+        from: 'alice',
+      }),
       await withIam(stack, 'POST', '/v1/system-messages', {
         audience: { addresses: ['a'] },
         message: { text: 'x' },

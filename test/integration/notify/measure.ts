@@ -1,7 +1,7 @@
 /**
  * Fan-out figures, reusable by the benchmarks: one notification to every cached user, through the
- * whole path (HTTP route → users-table scan → fan-out queue → worker → emulator over HTTP, ledger and
- * idempotency in dynalite). Everything runs in this one process (emulator and dynalite included), so
+ * whole path (HTTP route → one expansion task → worker expanding the users table page by page onto
+ * the fan-out queue → worker → emulator over HTTP, ledger, status and idempotency in dynalite). Everything runs in this one process (emulator and dynalite included), so
  * the memory figures are an upper bound for the functions' own use; wall times include dynalite,
  * which is much slower than DynamoDB. Call counts are exact.
  */
@@ -35,7 +35,7 @@ export interface FanoutFigures {
   /** Distinct recipients the emulator recorded a message for, and messages recorded in total. */
   recipientsReached: number;
   recipientDeliveries: number;
-  /** POST → 202 (scan and enqueue, the send function's own work). */
+  /** POST → 202 (validate, record, enqueue one expansion task: the send function's own work). */
   acceptMs: number;
   /** Queue drained by the worker. */
   sendMs: number;
@@ -67,7 +67,11 @@ export const measureFanout = async (options: FanoutMeasureOptions = {}): Promise
     }, 5);
 
     const started = performance.now();
-    const answer = await h.post({ audience: { allUsers: true }, message: { text: 'Fan-out measurement' } });
+    const answer = await h.post({
+      notificationId: 'measure',
+      audience: { allUsers: true },
+      message: { text: 'Fan-out measurement' },
+    });
     const accepted = performance.now();
     await h.drain({ concurrency: workerConcurrency, batchSize: options.recordsPerInvocation ?? 10 });
     const done = performance.now();
@@ -77,12 +81,13 @@ export const measureFanout = async (options: FanoutMeasureOptions = {}): Promise
     const mesiboCalls: Record<string, number> = {};
     for (const r of await h.control.requests()) mesiboCalls[r.op] = (mesiboCalls[r.op] ?? 0) + 1;
     const recipients = (await h.control.state()).messages.flatMap((m) => m.to);
+    const status = (await h.status('measure')).body as { batches: { total?: number } };
     return {
       users,
       latencyMs,
       batchSize,
       workerConcurrency,
-      batches: Number(answer.body.batches),
+      batches: Number(status.batches.total),
       mesiboCalls,
       recipientsReached: new Set(recipients).size,
       recipientDeliveries: recipients.length,
