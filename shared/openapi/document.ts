@@ -47,6 +47,49 @@ const gatewayDenied = {
   403: { description: 'Not allowed (answered by API Gateway)' },
 };
 
+const count = { type: 'integer', minimum: 0 };
+const notificationStatusSchema: JsonSchema = {
+  type: 'object',
+  required: [
+    'notificationId',
+    'state',
+    'audience',
+    'recipients',
+    'batches',
+    'failures',
+    'createdAt',
+    'updatedAt',
+  ],
+  properties: {
+    notificationId: { type: 'string' },
+    state: {
+      enum: ['scheduled', 'accepted', 'expanding', 'expansion-failed', 'sending', 'done', 'done-with-failures'],
+      description:
+        '`done` once every batch is accounted for; `expansion-failed` when the all-users expansion was dead-lettered',
+    },
+    audience: { enum: ['addresses', 'group', 'allUsers'] },
+    scheduledFor: { type: 'string', format: 'date-time' },
+    recipients: {
+      type: 'object',
+      description: 'Recipients by outcome (a group counts as one); total and pending once the audience is known',
+      required: ['sent', 'unknown', 'failed'],
+      properties: { total: count, sent: count, pending: count, unknown: count, failed: count },
+    },
+    batches: { type: 'object', required: ['done'], properties: { total: count, done: count } },
+    failures: {
+      type: 'array',
+      description: 'Recipients failed or unknown, by reason',
+      items: {
+        type: 'object',
+        required: ['reason', 'count'],
+        properties: { reason: { enum: ['rejected', 'outcome-unknown', 'dead-lettered'] }, count },
+      },
+    },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+
 /** What each route accepts and answers, beyond what the route table says. */
 const operations: Record<string, Record<string, unknown>> = {
   'POST /v1/users/me/token': {
@@ -163,17 +206,22 @@ const operations: Record<string, Record<string, unknown>> = {
           },
           {
             type: 'object',
-            required: ['notificationId', 'recipients', 'batches'],
+            required: ['notificationId', 'recipients'],
             properties: {
               notificationId: { type: 'string' },
               recipients: {
-                description: 'Addresses enqueued, or the group messaged (one mesibo call)',
+                description:
+                  'Addresses enqueued, the group messaged (one mesibo call), or all users (expanded by the worker; see the status)',
                 oneOf: [
                   { type: 'object', required: ['addresses'], properties: { addresses: { type: 'integer' } } },
                   { type: 'object', required: ['gid'], properties: { gid: { type: 'integer' } } },
+                  { type: 'object', required: ['allUsers'], properties: { allUsers: { const: true } } },
                 ],
               },
-              batches: { type: 'integer', description: 'Fan-out batches enqueued' },
+              batches: {
+                type: 'integer',
+                description: 'Fan-out batches enqueued (absent for all users: the status gives it once known)',
+              },
             },
           },
         ],
@@ -184,10 +232,16 @@ const operations: Record<string, Record<string, unknown>> = {
         'The notificationId was used with a different payload, or is being accepted right now',
       ),
       413: problemResponse('Body over 1 MiB, or too large to schedule'),
-      502: problemResponse('mesibo refused to create the system sender; nothing was sent'),
-      503: problemResponse(
-        "The deployment's mesibo app token is not set yet (`mesibo-app-token-unset`); nothing was sent, see Retry-After",
-      ),
+    },
+  },
+  'GET /v1/system-messages/{notificationId}': {
+    operationId: 'getSystemMessageStatus',
+    responses: {
+      200: jsonResponse("The notification's state and its recipients by outcome", {
+        $ref: '#/components/schemas/NotificationStatus',
+      }),
+      400: problemResponse('Not a notification id'),
+      404: problemResponse('No notification with this id (or older than NOTIFY_RETENTION_DAYS)'),
     },
   },
   'GET /v1/health': {
@@ -308,6 +362,7 @@ export const openApiDocument = () => {
         },
       },
       schemas: {
+        NotificationStatus: notificationStatusSchema,
         UserToken: {
           type: 'object',
           required: ['address', 'uid', 'token', 'appid', 'expiresAt', 'replacedLiveToken'],
