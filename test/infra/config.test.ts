@@ -145,6 +145,9 @@ describe('config errors', () => {
     expect(settingNamesFor('sync-group')).toContain('WEBHOOK_TOLERANCE_SECONDS');
     expect(settingNamesFor('sync-group-worker')).not.toContain('WEBHOOK_TOLERANCE_SECONDS');
     expect(settingNamesFor('send-system-message')).toContain('FANOUT_BATCH_SIZE');
+    expect(settingNamesFor('send-system-message')).toEqual(
+      expect.arrayContaining(['SYSTEM_SENDERS', 'MESSAGE_URL_ALLOW_HTTP']),
+    );
     expect(settingNamesFor('health')).toEqual([]);
   });
 

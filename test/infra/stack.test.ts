@@ -76,7 +76,7 @@ const parsersOf: Record<FunctionName, ((env: Record<string, string>) => unknown)
   'issue-user-token': [tokenConfigFromEnv, mesiboOptionsFromEnv],
   'sync-group': [receiverConfigFromEnv],
   'sync-group-worker': [groupWorkerConfigFromEnv, mesiboOptionsFromEnv],
-  'send-system-message': [sendConfigFromEnv, mesiboOptionsFromEnv],
+  'send-system-message': [sendConfigFromEnv],
   'send-system-message-worker': [fanoutWorkerConfigFromEnv, mesiboOptionsFromEnv],
   health: [healthConfigFromEnv],
 };
@@ -214,6 +214,24 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
         if (route.auth === 'jwt') expect(r.AuthorizerId).toEqual({ Ref: jwtId });
         else expect(r.AuthorizerId).toBeUndefined();
       }
+    });
+
+    it('serves the notification status behind IAM from send-system-message, which calls no mesibo', () => {
+      const status = routes.find(
+        (r) => r.method === 'GET' && r.path === '/v1/system-messages/{notificationId}',
+      );
+      expect(status).toMatchObject({ function: 'send-system-message', auth: 'iam' });
+      const [, route] = resourcesOfType(c().t, 'AWS::ApiGatewayV2::Route').find(
+        ([, x]) => props(x).RouteKey === 'GET /v1/system-messages/{notificationId}',
+      )!;
+      expect(props(route).AuthorizationType).toBe('AWS_IAM');
+      expect(functionSpec('send-system-message').uses).not.toContain('mesibo');
+      expect(envOf(c(), 'send-system-message').MESIBO_APP_TOKEN_SECRET_ID).toBeUndefined();
+      // The worker expands all-users audiences: it reads the users table and enqueues onto its own queue.
+      expect(envOf(c(), 'send-system-message-worker')).toMatchObject({
+        USERS_TABLE: expect.anything(),
+        FANOUT_QUEUE_URL: expect.anything(),
+      });
     });
 
     it('routes each path to the function the route table names', () => {
@@ -449,8 +467,9 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
           ).toBe(!readOnly);
         }
       }
-      // The one function that only reads users and groups (allUsers audiences, group keys).
-      expect(functionSpec('send-system-message').readsOnly).toEqual(['usersTable', 'groupsTable']);
+      // Group keys are resolved by the route, all users listed by the worker: neither writes them.
+      expect(functionSpec('send-system-message').readsOnly).toEqual(['groupsTable']);
+      expect(functionSpec('send-system-message-worker').readsOnly).toEqual(['usersTable']);
     });
 
     it('grants each secret only to the functions that use it', () => {
