@@ -63,7 +63,15 @@ const notificationStatusSchema: JsonSchema = {
   properties: {
     notificationId: { type: 'string' },
     state: {
-      enum: ['scheduled', 'accepted', 'expanding', 'expansion-failed', 'sending', 'done', 'done-with-failures'],
+      enum: [
+        'scheduled',
+        'accepted',
+        'expanding',
+        'expansion-failed',
+        'sending',
+        'done',
+        'done-with-failures',
+      ],
       description:
         '`done` once every batch is accounted for; `expansion-failed` when the all-users expansion was dead-lettered',
     },
@@ -71,7 +79,8 @@ const notificationStatusSchema: JsonSchema = {
     scheduledFor: { type: 'string', format: 'date-time' },
     recipients: {
       type: 'object',
-      description: 'Recipients by outcome (a group counts as one); total and pending once the audience is known',
+      description:
+        'Recipients by outcome (a group counts as one); total and pending once the audience is known',
       required: ['sent', 'unknown', 'failed'],
       properties: { total: count, sent: count, pending: count, unknown: count, failed: count },
     },
@@ -220,7 +229,8 @@ const operations: Record<string, Record<string, unknown>> = {
               },
               batches: {
                 type: 'integer',
-                description: 'Fan-out batches enqueued (absent for all users: the status gives it once known)',
+                description:
+                  'Fan-out batches enqueued (absent for all users: the status gives it once known)',
               },
             },
           },
