@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FanoutBatch } from '../../../shared/notify/fanout-message';
 import {
   type BatchDelivery,
@@ -93,6 +93,61 @@ describe('deliverBatch', () => {
     ]);
     expect(ledger.states()).toEqual({ 'notify.batch#n-1#0': 'sent' });
     expect(metrics.get('RecipientsSent')).toBe(4);
+  });
+
+  it('creates the sender before sending, and leaves one INFO line per sent batch', async () => {
+    const ensured: string[] = [];
+    const logger = silentLogger();
+    const info = vi.spyOn(logger, 'info');
+    deps = { ...deps, logger, sender: { ensure: async (a) => void ensured.push(a) } };
+    await deliverBatch(deps, delivery(batch({ from: 'billing' })));
+    expect(ensured).toEqual(['billing']);
+    expect(info.mock.calls.filter(([m]) => m === 'batch sent')).toEqual([
+      ['batch sent', { notificationId: 'n-1', batch: '0', recipients: 4 }],
+    ]);
+  });
+
+  it('retries a batch whose sender could not be created, without calling message', async () => {
+    deps = {
+      ...deps,
+      sender: {
+        ensure: async () => {
+          throw mesiboError({ op: 'useradd', kind: 'http', error: 'HTTP_503', httpStatus: 503 });
+        },
+      },
+    };
+    await expect(deliverBatch(deps, delivery(batch()))).rejects.toBeInstanceOf(RetryLater);
+    expect(mesibo.messages).toEqual([]);
+  });
+
+  it('marks the expansion failed when an expansion step is dead-lettered', async () => {
+    const status = new RecordingStatus();
+    deps = {
+      ...deps,
+      status,
+      userAddressPage: async () => {
+        throw new Error('scan failed');
+      },
+    };
+    const task = {
+      v: 1,
+      kind: 'expand',
+      notificationId: 'all-1',
+      step: 2,
+      firstBatch: 10,
+      recipientsBefore: 500,
+      pageSize: 500,
+      batchSize: 50,
+      from: 'system',
+      delivery: 'at-most-once',
+      message: { text: 'hi' },
+    };
+    const step = { ...delivery(batch()), body: JSON.stringify(task) };
+    await expect(deliverBatch(deps, step)).rejects.toBeInstanceOf(RetryLater);
+    expect(status.named('expansionFailed')).toEqual([]);
+    await deliverBatch(deps, { ...step, receiveCount: 3 });
+    expect(deadLetters.records).toMatchObject([{ reason: 'attempts-exhausted', batch: 'expand.2' }]);
+    expect(status.named('expansionFailed')).toEqual([['all-1']]);
   });
 
   it('sends a group batch with gid and asks for unsafe retries only for at-least-once', async () => {
