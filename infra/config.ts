@@ -8,6 +8,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { type FunctionName, functionSpecs } from '../shared/functions';
 import { CREATION_LEASE_MS, minReceiveCount, retriesOutlastLease } from '../shared/group-sync/retry-rule';
+import { sendRulesFromEnv } from '../shared/notify/config';
 import { ONE_TIME_SCHEDULE_PREFIX } from '../shared/notify/schedule-input';
 import { routes } from '../shared/routes';
 import { DEFAULT_TOKEN_LEASE_MS, minTokenTimeoutMs, TOKEN_ENV } from '../shared/token/config';
@@ -19,6 +20,7 @@ import {
   STACK_OWNED_ENV,
   SYSTEM_SENDER_SETTING,
   settingNamesFor,
+  unsendableScheduleFields,
   validateSchedulePayload,
 } from './settings';
 
@@ -311,6 +313,15 @@ export const StageConfigSchema = z
         message: `needs one allocation id per NAT gateway (${config.egress.natGateways})`,
       });
     }
+    const rules = (() => {
+      try {
+        return sendRulesFromEnv(config.functions['send-system-message']?.settings ?? {});
+      } catch (e) {
+        const message = (e as Error).message.replace(/^invalid send-system-message configuration: /, '');
+        ctx.addIssue({ code: 'custom', path: ['functions', 'send-system-message', 'settings'], message });
+        return undefined;
+      }
+    })();
     const seen = new Set<string>();
     config.schedules.forEach((schedule, i) => {
       if (seen.has(schedule.name)) {
@@ -321,6 +332,11 @@ export const StageConfigSchema = z
       if (schedule.name.startsWith(ONE_TIME_SCHEDULE_PREFIX)) return;
       const problem = validateSchedulePayload(schedule.name, schedule.payload);
       if (problem) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'payload'], message: problem });
+      else if (rules) {
+        for (const { field, message } of unsendableScheduleFields(schedule.payload, rules)) {
+          ctx.addIssue({ code: 'custom', path: ['schedules', i, 'payload', ...field.split('.')], message });
+        }
+      }
     });
   })
   .transform((config) => ({

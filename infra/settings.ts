@@ -5,8 +5,11 @@
 import { ENV } from '../shared/config/env';
 import type { FunctionName } from '../shared/functions';
 import { GROUP_SYNC_ENV_VARS } from '../shared/group-sync/config';
-import { NOTIFY_ENV, NOTIFY_ENV_VARS } from '../shared/notify/config';
+import { ProblemError } from '../shared/http/problem';
+import { NOTIFY_ENV, NOTIFY_ENV_VARS, type SendRules } from '../shared/notify/config';
+import { checkSendable } from '../shared/notify/fan-out';
 import { recurringScheduleInput } from '../shared/notify/schedule-input';
+import type { ScheduledNotification } from '../shared/notify/schema';
 import { TOKEN_ENV, TOKEN_ENV_VARS } from '../shared/token/config';
 
 /** The setting of issue-user-token fed from `jwt.addressClaim`, so authorizer and function agree. */
@@ -56,6 +59,23 @@ export const validateSchedulePayload = (name: string, payload: unknown): string 
     return undefined;
   } catch (e) {
     return (e as Error).message;
+  }
+};
+
+/**
+ * The fields of a valid recurring payload that send-system-message would refuse when it fires (a
+ * `from` that is not a system sender, a `message.url` it does not allow), so synth fails instead.
+ */
+export const unsendableScheduleFields = (
+  payload: unknown,
+  rules: SendRules,
+): { field: string; message: string }[] => {
+  try {
+    checkSendable(rules, payload as ScheduledNotification);
+    return [];
+  } catch (e) {
+    if (e instanceof ProblemError) return e.problem.errors ?? [];
+    throw e;
   }
 };
 

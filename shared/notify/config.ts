@@ -83,16 +83,36 @@ const required = requiredVar();
 
 const retentionSeconds = intVar(30, 1, 3650).transform((days) => days * 86_400);
 
-const SendConfigSchema = z.object({
+/** Who may be `from` and which URLs a message may carry: also checked on recurring schedules at synth. */
+const SendRulesSchema = z.object({
+  [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: addressSchema.default(DEFAULT_SYSTEM_SENDER_ADDRESS),
+  [NOTIFY_ENV.SYSTEM_SENDERS]: optionalVar('').transform(csv).pipe(z.array(addressSchema)),
+  [NOTIFY_ENV.MESSAGE_URL_ALLOW_HTTP]: optionalVar('false').pipe(z.enum(['true', 'false'])),
+});
+
+export interface SendRules {
+  systemSender: string;
+  /** Every address `from` may name; the system sender first. */
+  senders: readonly string[];
+  allowHttpUrls: boolean;
+}
+
+const sendRules = (c: z.output<typeof SendRulesSchema>): SendRules => ({
+  systemSender: c.SYSTEM_SENDER_ADDRESS,
+  senders: [...new Set([c.SYSTEM_SENDER_ADDRESS, ...c.SYSTEM_SENDERS])],
+  allowHttpUrls: c.MESSAGE_URL_ALLOW_HTTP === 'true',
+});
+
+export const sendRulesFromEnv = (env: Env): SendRules =>
+  sendRules(parseEnv(SendRulesSchema, env, 'send-system-message'));
+
+const SendConfigSchema = SendRulesSchema.extend({
   [ENV.GROUPS_TABLE]: required,
   [ENV.IDEMPOTENCY_TABLE]: required,
   [ENV.FANOUT_QUEUE_URL]: required,
   [ENV.SCHEDULE_GROUP_NAME]: required,
   [ENV.SCHEDULER_ROLE_ARN]: required,
   [ENV.SCHEDULER_DLQ_ARN]: required,
-  [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: addressSchema.default(DEFAULT_SYSTEM_SENDER_ADDRESS),
-  [NOTIFY_ENV.SYSTEM_SENDERS]: optionalVar('').transform(csv).pipe(z.array(addressSchema)),
-  [NOTIFY_ENV.MESSAGE_URL_ALLOW_HTTP]: optionalVar('false').pipe(z.enum(['true', 'false'])),
   [NOTIFY_ENV.FANOUT_BATCH_SIZE]: intVar(DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
   [NOTIFY_ENV.USERS_SCAN_PAGE_SIZE]: intVar(500, 1, 10_000),
   [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionSeconds,
@@ -110,15 +130,11 @@ const WorkerConfigSchema = z.object({
   [NOTIFY_ENV.FANOUT_SEND_LEASE_SECONDS]: intVar(120, 1, 43_200),
 });
 
-export interface SendConfig {
+export interface SendConfig extends SendRules {
   groupsTable: string;
   idempotencyTable: string;
   fanoutQueueUrl: string;
   schedule: { groupName: string; roleArn: string; dlqArn: string };
-  systemSender: string;
-  /** Every address `from` may name; the system sender first. */
-  senders: readonly string[];
-  allowHttpUrls: boolean;
   batchSize: number;
   usersPageSize: number;
   retentionSeconds: number;
@@ -147,9 +163,7 @@ export const sendConfigFromEnv = (env: Env): SendConfig => {
       roleArn: c.SCHEDULER_ROLE_ARN,
       dlqArn: c.SCHEDULER_DLQ_ARN,
     },
-    systemSender: c.SYSTEM_SENDER_ADDRESS,
-    senders: [...new Set([c.SYSTEM_SENDER_ADDRESS, ...c.SYSTEM_SENDERS])],
-    allowHttpUrls: c.MESSAGE_URL_ALLOW_HTTP === 'true',
+    ...sendRules(c),
     batchSize: c.FANOUT_BATCH_SIZE,
     usersPageSize: c.USERS_SCAN_PAGE_SIZE,
     retentionSeconds: c.NOTIFY_RETENTION_DAYS,

@@ -273,4 +273,28 @@ describe('config errors', () => {
     expect(once).toMatch(/schedules\.0\.name: must not start with "once\."/);
     expect(once).not.toMatch(/schedules\.0\.payload/);
   });
+
+  it('refuses a recurring schedule send-system-message would refuse: a sender or URL its settings do not allow', () => {
+    const schedule = raw('dev').schedules[0]!;
+    const payload = schedule.payload as Record<string, unknown>;
+    const withPayload = (over: Record<string, unknown>) => (c: RawConfig) => {
+      c.schedules = [{ ...schedule, payload: { ...payload, ...over } }];
+    };
+    expect(problems(withPayload({ from: 'billing' }))).toMatch(/schedules\.0\.payload\.from: must be one of/);
+    const url = { message: { text: 'x', url: 'http://status.example.com' } };
+    expect(problems(withPayload(url))).toMatch(/schedules\.0\.payload\.message\.url/);
+    const allowed = parseWith((c) => {
+      withPayload({ from: 'billing', ...url })(c);
+      c.functions['send-system-message']!.settings = {
+        SYSTEM_SENDERS: 'billing',
+        MESSAGE_URL_ALLOW_HTTP: 'true',
+      };
+    });
+    expect(allowed.schedules).toHaveLength(1);
+    expect(
+      problems(
+        (c) => (c.functions['send-system-message']!.settings = { SYSTEM_SENDERS: `a,${'b'.repeat(300)}` }),
+      ),
+    ).toMatch(/functions\.send-system-message\.settings: SYSTEM_SENDERS/);
+  });
 });
