@@ -9,7 +9,7 @@
  * The step's own ledger record (`notify.expand#<id>#<step>`) makes a duplicate of a finished step,
  * such as the second copy of a next step enqueued twice, do nothing.
  */
-import type { QueuePublisher } from '../ports';
+import type { Clock, QueuePublisher } from '../ports';
 import { batchesFrom, publishAll } from './fan-out';
 import type { ExpansionTask } from './fanout-message';
 import type { BatchLedger, NotifyMetrics, StatusStore, UserAddressPage } from './ports';
@@ -21,7 +21,7 @@ export interface ExpansionDeps {
   status: StatusStore;
   ledger: BatchLedger;
   metrics: NotifyMetrics;
-  clock: { now(): number };
+  clock: Clock;
   leaseSeconds: number;
 }
 
@@ -36,10 +36,8 @@ export const expandStep = async (deps: ExpansionDeps, task: ExpansionTask): Prom
   let attempts: number | undefined;
   const claim = await deps.ledger.claim(key, leaseUntil());
   if (claim.claimed) attempts = claim.attempts;
-  else if (claim.record?.state === 'sent') {
-    deps.metrics.count('BatchesDuplicateSuppressed');
-    return {};
-  } else if (claim.record?.state === 'sending' && claim.record.leaseUntil <= deps.clock.now()) {
+  else if (claim.record?.state === 'sent') return {};
+  else if (claim.record?.state === 'sending' && claim.record.leaseUntil <= deps.clock.now()) {
     // The step's last attempt died midway; running it again repeats nothing that matters.
     attempts = await deps.ledger.takeOver(key, claim.record.attempts, leaseUntil());
   }

@@ -7,7 +7,7 @@
  * Batches are numbered in audience order, so running the fan-out again for the same notification
  * (a retried invocation) produces the same (notificationId, batch) pairs, which the worker sends once.
  */
-import { invalidRequest, ProblemError } from '../http/problem';
+import { invalidRequest, ProblemError, type ProblemField } from '../http/problem';
 import type { QueuePublisher } from '../ports';
 import type { ExpansionTask, FanoutBatch } from './fanout-message';
 import type { FindGid, NotifyMetrics, StatusStore } from './ports';
@@ -88,7 +88,7 @@ export const checkSendable = (
   deps: Pick<FanOutDeps, 'senders' | 'allowHttpUrls'>,
   n: Pick<ScheduledNotification, 'from' | 'message'>,
 ): void => {
-  const errors = [];
+  const errors: ProblemField[] = [];
   if (n.from !== undefined && !deps.senders.includes(n.from)) {
     errors.push({ field: 'from', message: `must be one of the system senders (${deps.senders.join(', ')})` });
   }

@@ -48,7 +48,10 @@ export const dynamoStatusStore = (options: {
     }
   };
 
-  /** ADDs `counts` to a shard once per key in `keys`, unless `unless` keys were counted already. */
+  /**
+   * ADDs `counts` to a shard and `keys` to its `counted` set, only while none of `absent` is counted
+   * (and `present` is, when given).
+   */
   const addOnce = (
     id: string,
     top: number,
@@ -113,14 +116,13 @@ export const dynamoStatusStore = (options: {
             TableName,
             Key: { id: headKey(id) },
             UpdateExpression:
-              'SET #audience = :audience, #phase = :phase, #expanded = :expanded, #total = :total, #batches = :batches, #scheduledFor = :scheduledFor, #created = if_not_exists(#created, :now), #updated = :now, #ttl = :ttl',
+              'SET #audience = :audience, #phase = :phase, #total = :total, #batches = :batches, #scheduledFor = :scheduledFor, #created = if_not_exists(#created, :now), #updated = :now, #ttl = :ttl',
             // Only the first acceptance (or a schedule firing) sets it up; a rerun must not reset progress.
             ConditionExpression: 'attribute_not_exists(#id) OR #phase = :scheduled',
             ExpressionAttributeNames: {
               '#id': 'id',
               '#audience': 'audience',
               '#phase': 'phase',
-              '#expanded': 'expanded',
               '#total': 'total',
               '#batches': 'batches',
               '#scheduledFor': 'scheduledFor',
@@ -131,7 +133,6 @@ export const dynamoStatusStore = (options: {
             ExpressionAttributeValues: {
               ':audience': init.audience,
               ':phase': init.phase,
-              ':expanded': init.total !== undefined,
               ':total': init.total ?? null,
               ':batches': init.batches ?? null,
               ':scheduledFor': init.scheduledFor ?? null,
@@ -160,18 +161,15 @@ export const dynamoStatusStore = (options: {
         new UpdateCommand({
           TableName,
           Key: { id: headKey(id) },
-          UpdateExpression:
-            'SET #phase = :sending, #expanded = :true, #total = :total, #batches = :batches, #updated = :now',
+          UpdateExpression: 'SET #phase = :sending, #total = :total, #batches = :batches, #updated = :now',
           ExpressionAttributeNames: {
             '#phase': 'phase',
-            '#expanded': 'expanded',
             '#total': 'total',
             '#batches': 'batches',
             '#updated': 'updatedAt',
           },
           ExpressionAttributeValues: {
             ':sending': 'sending',
-            ':true': true,
             ':total': total,
             ':batches': batches,
             ':now': clock.now(),
