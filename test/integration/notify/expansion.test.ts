@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { dynamoBatchLedger } from '../../../shared/notify/dynamo-batch-ledger';
+import { expansionLedgerKey } from '../../../shared/notify/expand';
 import { type NotifyHarness, startNotifyHarness } from './harness';
 
 const message = { text: 'Scheduled maintenance tonight' };
@@ -78,6 +80,23 @@ describe('send-system-message: all users, expanded by the worker page by page', 
       state: 'done',
       recipients: { total: USERS, sent: USERS, pending: 0 },
     });
+  });
+
+  it('takes over a step whose worker was killed midway once its lease ran out, sending every user once', async () => {
+    await start();
+    await h.post({ notificationId: 'all-3', audience: { allUsers: true }, message });
+    // Step 0's first delivery was killed before it enqueued anything: only its claim is left.
+    const ledger = dynamoBatchLedger({
+      doc: h.dynamo.doc,
+      tableName: h.tables.idempotencyTable,
+      clock: { now: () => Date.now() - 10 * 60_000 },
+      retentionSeconds: 3600,
+    });
+    await ledger.claim(expansionLedgerKey('all-3', 0), Date.now() - 8 * 60_000);
+    await h.drain({ concurrency: 2 });
+    await expectEveryUserOnce(h);
+    expect(h.deadLetters.fanout).toEqual([]);
+    expect((await h.status('all-3')).body).toMatchObject({ state: 'done', recipients: { sent: USERS } });
   });
 
   it('sends a scheduled all-users notification the same way when its schedule fires', async () => {
