@@ -19,6 +19,7 @@ import {
   FANOUT_MAX_ATTEMPTS_SETTING,
   STACK_OWNED_ENV,
   SYSTEM_SENDER_SETTING,
+  SYSTEM_SENDERS_SETTING,
   settingNamesFor,
   unsendableScheduleFields,
   validateSchedulePayload,
@@ -214,12 +215,14 @@ export const StageConfigSchema = z
           });
         }
       }
-      if (fnName === 'issue-user-token' && SYSTEM_SENDER_SETTING in (fn?.settings ?? {})) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['functions', name, 'settings', SYSTEM_SENDER_SETTING],
-          message: "is copied from send-system-message's setting; set it there",
-        });
+      for (const copied of [SYSTEM_SENDER_SETTING, SYSTEM_SENDERS_SETTING]) {
+        if (fnName === 'issue-user-token' && copied in (fn?.settings ?? {})) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['functions', name, 'settings', copied],
+            message: "is copied from send-system-message's setting; set it there",
+          });
+        }
       }
       const timeout = fn?.timeoutSeconds ?? config.functionDefaults.timeoutSeconds;
       if (httpFunctions.has(fnName) && timeout > 29) {

@@ -16,6 +16,8 @@ import { TOKEN_ENV, TOKEN_ENV_VARS } from '../shared/token/config';
 export const ADDRESS_CLAIM_SETTING = TOKEN_ENV.TOKEN_ADDRESS_CLAIM;
 /** send-system-message's sender; the stack copies it to issue-user-token, which never issues it a token. */
 export const SYSTEM_SENDER_SETTING = NOTIFY_ENV.SYSTEM_SENDER_ADDRESS;
+/** send-system-message's other senders; copied to issue-user-token like the default one. */
+export const SYSTEM_SENDERS_SETTING = NOTIFY_ENV.SYSTEM_SENDERS;
 /** The fan-out worker dead-letters poison batches itself; the stack sets the DLQ's URL. */
 export const FANOUT_DLQ_URL_SETTING = NOTIFY_ENV.FANOUT_DLQ_URL;
 /** Deliveries the fan-out worker attempts itself before dead-lettering (its default). */

@@ -19,7 +19,12 @@ import { type Binding, type ConsumedQueue, Functions } from './constructs/functi
 import { Operations } from './constructs/operations';
 import { Queues } from './constructs/queues';
 import { Scheduling } from './constructs/scheduling';
-import { ADDRESS_CLAIM_SETTING, FANOUT_DLQ_URL_SETTING, SYSTEM_SENDER_SETTING } from './settings';
+import {
+  ADDRESS_CLAIM_SETTING,
+  FANOUT_DLQ_URL_SETTING,
+  SYSTEM_SENDER_SETTING,
+  SYSTEM_SENDERS_SETTING,
+} from './settings';
 
 export interface MesiboServerlessStackProps extends StackProps {
   config: StageConfig;
@@ -148,12 +153,14 @@ export class MesiboServerlessStack extends Stack {
     const extraEnv: Record<string, Record<string, string>> = Object.fromEntries(
       jwtFunctions.map((name) => [name, { [ADDRESS_CLAIM_SETTING]: config.jwt.addressClaim }]),
     );
-    // The token function must know the system sender to never issue it a user token.
+    // The token function must know the system senders to never issue one of them a user token.
+    const sendSettings = functionConfig(config, 'send-system-message').settings;
     extraEnv['issue-user-token'] = {
       ...extraEnv['issue-user-token'],
-      [SYSTEM_SENDER_SETTING]:
-        functionConfig(config, 'send-system-message').settings[SYSTEM_SENDER_SETTING] ??
-        DEFAULT_SYSTEM_SENDER_ADDRESS,
+      [SYSTEM_SENDER_SETTING]: sendSettings[SYSTEM_SENDER_SETTING] ?? DEFAULT_SYSTEM_SENDER_ADDRESS,
+      ...(sendSettings[SYSTEM_SENDERS_SETTING]
+        ? { [SYSTEM_SENDERS_SETTING]: sendSettings[SYSTEM_SENDERS_SETTING] }
+        : {}),
     };
 
     this.functions = new Functions(this, 'Functions', {

@@ -50,6 +50,8 @@ export const TOKEN_ENV = {
   TOKEN_RESERVED_ADDRESSES: 'TOKEN_RESERVED_ADDRESSES',
   /** The system messages' sender, never given a user token (the stack copies send-system-message's). */
   SYSTEM_SENDER_ADDRESS: NOTIFY_ENV.SYSTEM_SENDER_ADDRESS,
+  /** The other system senders, never given a user token either (copied from send-system-message too). */
+  SYSTEM_SENDERS: NOTIFY_ENV.SYSTEM_SENDERS,
 } as const;
 
 /** Every variable this function's config reads (the mesibo endpoint ones are read by shared/mesibo). */
@@ -71,7 +73,7 @@ export interface TokenConfig {
   /** Fraction of the lifetime, before expiry, in which a cached token is renewed. */
   refreshWindow: number;
   leaseMs: number;
-  /** The system sender first, then TOKEN_RESERVED_ADDRESSES. */
+  /** The system senders first (the default one leading), then TOKEN_RESERVED_ADDRESSES. */
   reservedAddresses: readonly string[];
 }
 
@@ -92,6 +94,7 @@ const EnvSchema = z.object({
   TOKEN_LEASE_MS: intVar(DEFAULT_TOKEN_LEASE_MS, 100, 60_000),
   TOKEN_RESERVED_ADDRESSES: optionalVar('').transform(csv).pipe(z.array(addressSchema)),
   SYSTEM_SENDER_ADDRESS: addressSchema.default(DEFAULT_SYSTEM_SENDER_ADDRESS),
+  SYSTEM_SENDERS: optionalVar('').transform(csv).pipe(z.array(addressSchema)),
 });
 
 export const tokenConfigFromEnv = (env: Env): TokenConfig => {
@@ -124,6 +127,8 @@ export const tokenConfigFromEnv = (env: Env): TokenConfig => {
     expiryMinutes: expiry,
     refreshWindow: e.TOKEN_REFRESH_WINDOW,
     leaseMs: e.TOKEN_LEASE_MS,
-    reservedAddresses: [e.SYSTEM_SENDER_ADDRESS, ...e.TOKEN_RESERVED_ADDRESSES],
+    reservedAddresses: [
+      ...new Set([e.SYSTEM_SENDER_ADDRESS, ...e.SYSTEM_SENDERS, ...e.TOKEN_RESERVED_ADDRESSES]),
+    ],
   };
 };

@@ -154,7 +154,15 @@ const stages: Record<string, Ctx> = {};
 
 beforeAll(() => {
   stages.dev = ctxFor('dev');
-  stages.prod = ctxFor(deployableProd());
+  // prod also names a second system sender, which the token function must refuse too.
+  stages.prod = ctxFor(
+    deployableProd((c) => {
+      c.functions['send-system-message'] = {
+        ...c.functions['send-system-message'],
+        settings: { SYSTEM_SENDERS: 'billing,alerts' },
+      };
+    }),
+  );
   console.info(`synth: dev ${stages.dev.seconds.toFixed(1)} s, prod ${stages.prod.seconds.toFixed(1)} s`);
 });
 
@@ -271,6 +279,12 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
     it("gives the token function the system sender (send-system-message's, else the default) to refuse it a token", () => {
       const sender = c().config.functions['send-system-message']?.settings.SYSTEM_SENDER_ADDRESS ?? 'system';
       expect(envOf(c(), 'issue-user-token').SYSTEM_SENDER_ADDRESS).toBe(sender);
+    });
+
+    it("gives the token function send-system-message's other senders too, so none gets a user token", () => {
+      const senders = c().config.functions['send-system-message']?.settings.SYSTEM_SENDERS;
+      expect(envOf(c(), 'issue-user-token').SYSTEM_SENDERS).toBe(senders);
+      if (stage === 'prod') expect(senders).toBe('billing,alerts');
     });
 
     it('has one auto-deployed $default stage with throttling from config and JSON access logs', () => {

@@ -8,13 +8,14 @@ const minimal = {
 };
 
 describe('tokenConfigFromEnv', () => {
-  it('reserves the system sender and the configured list, and refuses a reserved entry that is no address', () => {
+  it('reserves the system senders and the configured list, and refuses a reserved entry that is no address', () => {
     const config = tokenConfigFromEnv({
       ...minimal,
       SYSTEM_SENDER_ADDRESS: 'notices',
+      SYSTEM_SENDERS: 'billing, notices',
       TOKEN_RESERVED_ADDRESSES: 'admin, support',
     });
-    expect(config.reservedAddresses).toEqual(['notices', 'admin', 'support']);
+    expect(config.reservedAddresses).toEqual(['notices', 'billing', 'admin', 'support']);
     expect(() =>
       tokenConfigFromEnv({ ...minimal, TOKEN_RESERVED_ADDRESSES: `ok,${'x'.repeat(300)}` }),
     ).toThrow(/TOKEN_RESERVED_ADDRESSES/);
