@@ -45,7 +45,6 @@ const submit = async (
 ): Promise<APIGatewayProxyResultV2> => {
   try {
     const notification = parseJsonBody(event, NotificationSchema);
-    await deps.requireMesibo?.();
     const accepted = await acceptNotification(deps, notification, {
       functionArn: context.invokedFunctionArn,
     });

@@ -105,7 +105,6 @@ export const buildNotifyDeps = (a: NotifyAdapters): SendSystemMessageDeps => {
     logger: a.logger ?? createLogger(SEND_SERVICE),
     beginInvocation: (context) => gate.registerInvocation?.(context),
     endInvocation: () => metrics.flush?.(),
-    ...(a.requireMesibo ? { requireMesibo: a.requireMesibo } : {}),
   };
 };
 

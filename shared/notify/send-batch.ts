@@ -130,7 +130,7 @@ const retryOrGiveUp = async (
   deps: WorkerDeps,
   delivery: BatchDelivery,
   context: { notificationId: string; batch: string; original: unknown },
-  retry: { detail: string; error?: unknown },
+  retry: { detail: string; error?: unknown; notBefore?: number },
 ): Promise<void> => {
   if (delivery.receiveCount >= deps.maxAttempts) {
     await deadLetter(deps, 'attempts-exhausted', retry.detail, {
@@ -142,9 +142,7 @@ const retryOrGiveUp = async (
   }
   // An attempt that died mid-call holds the batch until its lease ends; retrying sooner would only
   // spend the receive budget and dead-letter work nobody sent.
-  const untilFree = outcome.retry.notBefore
-    ? Math.ceil((outcome.retry.notBefore - deps.clock.now()) / 1000) + 1
-    : 0;
+  const untilFree = retry.notBefore ? Math.ceil((retry.notBefore - deps.clock.now()) / 1000) + 1 : 0;
   const seconds = Math.max(
     untilFree,
     retryDelaySeconds(delivery.receiveCount, deps.retryBaseSeconds, deps.random),

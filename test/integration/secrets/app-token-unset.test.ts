@@ -1,8 +1,8 @@
 /**
  * A first deploy before the operator has set the app token: every function that needs mesibo, wired
  * from its environment as deployed (index.ts), reads the stack's placeholder through the real Secrets
- * Manager client (loopback stub). Routes answer 503 mesibo-app-token-unset, workers and schedules fail
- * their invocation untouched, mesibo is never called, and each container logs one line saying what to
+ * Manager client (loopback stub). Routes that call mesibo answer 503 mesibo-app-token-unset, workers
+ * fail their invocation untouched (send-system-message calls no mesibo: it queues the work), mesibo is never called, and each container logs one line saying what to
  * run, without the placeholder's value.
  */
 import { randomBytes } from 'node:crypto';
@@ -131,7 +131,7 @@ describe('app token still the placeholder', () => {
     for (const command of SET_WITH) expect(String(lines[0]!.message)).toContain(command);
   });
 
-  it('send-system-message: the HTTP route answers 503; a schedule invocation fails so Scheduler retries it', async () => {
+  it('send-system-message calls no mesibo: it accepts and queues while the token is unset', async () => {
     const { handler } = await import('../../../functions/send-system-message/index');
     const ctx = context('send-system-message');
     const http = iamEvent({ method: 'POST', route: '/v1/users/{address}', address: 'x' });
@@ -143,21 +143,18 @@ describe('app token still the placeholder', () => {
       body: JSON.stringify({ audience: { addresses: ['alice'] }, message: { text: 'hello' } }),
       requestContext: { ...http.requestContext, routeKey: 'POST /v1/system-messages' },
     };
-    expectUnset503((await handler(event, ctx)) as Result);
-    // Bad input is still named as such: the check comes after the body is read.
-    const bad = (await handler({ ...event, body: '{}' }, ctx)) as Result;
-    expect(bad.statusCode).toBe(400);
-
+    expect(((await handler(event, ctx)) as Result).statusCode).toBe(202);
     const schedule = {
       source: 'mesibo-serverless.schedule',
-      scheduleName: 'daily',
+      schedule: 'daily',
       scheduledTime: '2030-01-01T09:00:00Z',
       notification: { audience: { addresses: ['alice'] }, message: { text: 'good morning' } },
     };
-    await expect(handler(schedule, ctx)).rejects.toBeInstanceOf(AppTokenUnsetError);
-    expect(aws.sent('fanout')).toEqual([]);
+    await handler(schedule, ctx);
+    // The work waits on the fan-out queue; the worker holds it until the token is set (below).
+    expect(aws.sent('fanout')).toHaveLength(2);
     expect(aws.sent('scheduler-dlq')).toEqual([]);
-    expect(unsetLines('send-system-message')).toHaveLength(1);
+    expect(unsetLines('send-system-message')).toEqual([]);
   });
 
   it('send-system-message-worker: the batch invocation fails untouched, so SQS delivers it again', async () => {
