@@ -240,7 +240,6 @@ const scenarios = (
     'send-system-message': {
       env: {
         ...aws,
-        USERS_TABLE: tables.usersTable,
         GROUPS_TABLE: tables.groupsTable,
         IDEMPOTENCY_TABLE: tables.idempotencyTable,
         FANOUT_QUEUE_URL: queueUrl(endpoints, 'fanout'),
@@ -266,7 +265,9 @@ const scenarios = (
     'send-system-message-worker': {
       env: {
         ...aws,
+        USERS_TABLE: tables.usersTable,
         IDEMPOTENCY_TABLE: tables.idempotencyTable,
+        FANOUT_QUEUE_URL: queueUrl(endpoints, 'fanout'),
         FANOUT_DLQ_URL: queueUrl(endpoints, 'fanout-dlq'),
       },
       event: (i) => sqsEvent('fanout', stub.sent('fanout')[i]!),
