@@ -17,6 +17,7 @@ export interface Simulation {
 
 const simulations: Record<string, () => Promise<Simulation>> = {
   'group-sync': async () => (await import('./group-sync/main')).groupSyncSimulation,
+  fanout: async () => (await import('./fanout/main')).fanoutSimulation,
 };
 
 const usage = async (code: number) => {

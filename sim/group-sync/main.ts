@@ -3,7 +3,7 @@
  * [--kills P] [--concurrency C]`: a randomized fault simulation of group sync (see world.ts).
  */
 
-import { intFlags } from '../lib/cli';
+import { formatFigures, intFlags } from '../lib/cli';
 import { newSeed } from '../lib/random';
 import type { Simulation } from '../run';
 import { runGroupSyncSimulation, type SimOptions } from './world';
@@ -20,13 +20,6 @@ export const GROUP_SYNC_DEFAULTS = {
 export const replayCommand = (o: SimOptions): string =>
   `npm run simulate -- group-sync --seed ${o.seed} --groups ${o.groups} --events ${o.events} --members ${o.members} ` +
   `--faults ${o.faultPercent} --kills ${o.killPercent} --concurrency ${o.concurrency}`;
-
-export const formatFigures = (figures: object): string =>
-  Object.entries(figures)
-    .map(
-      ([name, value]) => `  ${name.padEnd(18)} ${typeof value === 'object' ? JSON.stringify(value) : value}`,
-    )
-    .join('\n');
 
 export const groupSyncSimulation: Simulation = {
   flags: ['seed', ...Object.keys(GROUP_SYNC_DEFAULTS)],

@@ -29,6 +29,8 @@ import { buildGroupSyncWorker } from '../../shared/group-sync/worker-deps';
 import { createMesiboClient, type MesiboHttpClient } from '../../shared/mesibo';
 import { systemClock } from '../../shared/ports';
 import { signPayload } from '../../shared/webhook/signature';
+import { faultsApplied } from '../lib/faults';
+import { untilQuiet } from '../lib/quiet';
 import { type Random, seededRandom } from '../lib/random';
 import { modelGroup } from './model';
 import { buildScenario, type Delivery, type Scenario, type Send } from './scenario';
@@ -127,33 +129,6 @@ const TAKEOVER_WARNINGS = [
 
 const bump = (counts: Record<string, number>, key: string, n = 1) => {
   counts[key] = (counts[key] ?? 0) + n;
-};
-
-/**
- * Waits until the queue holds nothing, failing only when it stops making progress (no message deleted
- * or dead-lettered) for `stallMs`: a long run may take as long as it needs, a stuck one is reported.
- */
-const untilQuiet = async (queue: LocalQueue, stallMs: number, what: string) => {
-  const progress = () => {
-    const s = queue.stats();
-    return s.deleted + s.dlq;
-  };
-  let last = progress();
-  let lastChange = Date.now();
-  for (;;) {
-    const s = queue.stats();
-    if (s.depth === 0 && s.inFlight === 0) return;
-    const now = progress();
-    if (now !== last) {
-      last = now;
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange > stallMs) {
-      throw new Error(
-        `${what} made no progress for ${stallMs} ms (${s.depth} waiting, ${s.inFlight} in flight, ${s.delayed} delayed)`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 };
 
 interface World {
@@ -319,14 +294,6 @@ const sendAll = async (w: World, scenario: Scenario, figures: SimFigures, mismat
   for (const wave of scenario.waves) await Promise.all(wave.map(send));
 };
 
-const faultsApplied = async (w: World): Promise<Record<string, number>> => {
-  const res = await fetch(`${w.emulator.url}/_emulator/faults`);
-  const rules = (await res.json()) as (FaultSpec & { applied: number })[];
-  const out: Record<string, number> = {};
-  for (const rule of rules) bump(out, rule.status ? `${rule.kind} ${rule.status}` : rule.kind, rule.applied);
-  return out;
-};
-
 /** Each group at mesibo and in the records against the model; unrecorded mesibo groups must be empty. */
 const checkInvariant = async (w: World, scenario: Scenario, mismatches: string[]) => {
   const state = await w.control.state();
@@ -409,7 +376,7 @@ export const runGroupSyncSimulation = async (o: SimOptions): Promise<SimResult> 
     }
     await sendAll(w, scenario, figures, mismatches);
     await untilQuiet(w.queue, stall, 'the queue under faults');
-    figures.faultsInjected = await faultsApplied(w);
+    figures.faultsInjected = await faultsApplied(w.emulator.url);
 
     // Quiet: no more faults or kills; whatever was dead-lettered is redriven.
     await w.control.clearFaults();

@@ -1,4 +1,6 @@
-/** Flag parsing shared by the simulations: `--name value` pairs into integers, with defaults. */
+/** Flag parsing and printing shared by the simulations. */
+
+/** `--name value` pairs into integers, with defaults. */
 export const intFlags = <K extends string>(
   argv: readonly string[],
   defaults: Record<K, number | undefined>,
@@ -16,3 +18,11 @@ export const intFlags = <K extends string>(
   }
   return out;
 };
+
+/** One line per figure, objects as JSON. */
+export const formatFigures = (figures: object): string =>
+  Object.entries(figures)
+    .map(
+      ([name, value]) => `  ${name.padEnd(18)} ${typeof value === 'object' ? JSON.stringify(value) : value}`,
+    )
+    .join('\n');

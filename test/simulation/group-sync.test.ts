@@ -4,8 +4,9 @@
  * group at mesibo compared with the version-ordered model. Long runs: `npm run simulate -- group-sync`.
  */
 import { describe, expect, it } from 'vitest';
-import { formatFigures, replayCommand } from '../../sim/group-sync/main';
+import { replayCommand } from '../../sim/group-sync/main';
 import { runGroupSyncSimulation, type SimOptions } from '../../sim/group-sync/world';
+import { formatFigures } from '../../sim/lib/cli';
 
 describe('group-sync simulation', () => {
   it('ends with mesibo equal to the model under faults, kills, reordering and replays', async () => {
