@@ -15,7 +15,7 @@
  * Anything else stays in the DLQ with the reason it stays: a redrive never drops a letter.
  */
 
-import { FanoutBatchSchema } from '../notify/fanout-message';
+import { ExpansionTaskSchema, FanoutBatchSchema } from '../notify/fanout-message';
 import { type ScheduleInput, ScheduleInputSchema } from '../notify/schedule-input';
 import type { QueueMessage } from '../ports';
 
@@ -55,14 +55,20 @@ const asRecord = (json: unknown): { reason: string; original: unknown } | undefi
 
 const keep = (reason: string, why: string): RedrivePlan => ({ action: 'keep', reason, why });
 
+/** What the fan-out queue carries: a batch, or a step of an all-users expansion. */
+const fanoutWork = (json: unknown) => {
+  const batch = FanoutBatchSchema.safeParse(json);
+  return batch.success ? batch : ExpansionTaskSchema.safeParse(json);
+};
+
 const planFanout = (letter: DeadLetterView, json: unknown): RedrivePlan => {
   const record = asRecord(json);
   if (record) {
     switch (record.reason) {
       case 'attempts-exhausted': {
-        const batch = FanoutBatchSchema.safeParse(record.original);
-        if (!batch.success) return keep(record.reason, 'the record does not carry a valid batch');
-        return { action: 'enqueue', reason: record.reason, message: { body: JSON.stringify(batch.data) } };
+        const work = fanoutWork(record.original);
+        if (!work.success) return keep(record.reason, 'the record does not carry a valid batch or step');
+        return { action: 'enqueue', reason: record.reason, message: { body: JSON.stringify(work.data) } };
       }
       case 'outcome-unknown':
         return keep(
@@ -75,10 +81,10 @@ const planFanout = (letter: DeadLetterView, json: unknown): RedrivePlan => {
         return keep(record.reason, 'not a fan-out dead-letter reason');
     }
   }
-  if (FanoutBatchSchema.safeParse(json).success) {
+  if (fanoutWork(json).success) {
     return { action: 'enqueue', reason: 'max-receives', message: { body: letter.body } };
   }
-  return keep('unrecognized', 'neither a batch nor a dead-letter record');
+  return keep('unrecognized', 'neither a batch, an expansion step nor a dead-letter record');
 };
 
 const groupKeyOf = (json: unknown): string | undefined => {

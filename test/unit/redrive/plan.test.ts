@@ -46,6 +46,37 @@ describe('planRedrive: fan-out DLQ', () => {
     });
   });
 
+  // Both found by the fan-out simulation: a step whose invocations kept dying was moved by SQS, and
+  // the redrive left it behind, so the rest of its users were never reached.
+  const step = {
+    v: 1,
+    kind: 'expand',
+    notificationId: 'n-2',
+    step: 2,
+    cursor: { pk: 'user-17', sk: 'appid#com.example.app' },
+    firstBatch: 4,
+    recipientsBefore: 18,
+    lastAddress: 'user-17',
+    pageSize: 9,
+    batchSize: 7,
+    from: 'system',
+    delivery: 'at-least-once',
+    message: { text: 'hello' },
+  };
+  it('sends an expansion step back, whether SQS moved it or the worker gave up on it', () => {
+    const body = JSON.stringify(step);
+    expect(planRedrive('fanout', { body }, newId)).toEqual({
+      action: 'enqueue',
+      reason: 'max-receives',
+      message: { body },
+    });
+    expect(planRedrive('fanout', { body: record('attempts-exhausted', step) }, newId)).toEqual({
+      action: 'enqueue',
+      reason: 'attempts-exhausted',
+      message: { body },
+    });
+  });
+
   it.each([
     ['outcome-unknown', batch, /may already have sent/],
     ['invalid-batch', '{"not":"a batch"}', /cannot succeed/],
