@@ -11,13 +11,16 @@ import { functionSpecs } from '../shared/functions';
 import { minReceiveCount } from '../shared/group-sync/retry-rule';
 import { type CorsPolicy, LOCAL_CORS_POLICY } from '../shared/http/cors';
 import type { MesiboApiStyle } from '../shared/mesibo';
+import type { NotificationStatus } from '../shared/notify/ports';
 import { recurringScheduleInput } from '../shared/notify/schedule-input';
+import { dynamoStatusStore } from '../shared/notify/status-store';
 import { type Clock, systemClock } from '../shared/ports';
 import { routes } from '../shared/routes';
 import { LOCAL_ACCOUNT_ID, loadOrCreateCredentials } from './auth/dev-credentials';
 import { jwks, loadOrCreateDevKeys, localKeySet } from './auth/dev-keys';
 import { type SyncedGroup, syncedGroups } from './console/groups';
 import { secretRedactor } from './console/redact';
+import { recentNotifications } from './console/system-messages';
 import { createTables, LOCAL_AWS, type LocalDynamo, startDynalite, type TableNames } from './dynamo';
 import { iamAuthorizer } from './gateway/iam-authorizer';
 import { jwtAuthorizer } from './gateway/jwt-authorizer';
@@ -218,6 +221,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     let ready = false;
     const requests = new GatewayRequestLog(redact);
     let groups: (() => Promise<SyncedGroup[]>) | undefined;
+    let notifications: (() => Promise<NotificationStatus[]>) | undefined;
     let emulator: RunningEmulator | undefined;
     let control: EmulatorControl | undefined;
     const status = {
@@ -240,6 +244,9 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       gatewayRequests: requests,
       get groups() {
         return groups;
+      },
+      get notifications() {
+        return notifications;
       },
       redact,
     });
@@ -291,6 +298,14 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     };
     await createTables(dynamo.client, tables);
     groups = () => syncedGroups(dynamo.doc, tables.groupsTable);
+    // Reads only: the retention it would write with does not matter here.
+    const statusStore = dynamoStatusStore({
+      doc: dynamo.doc,
+      tableName: tables.idempotencyTable,
+      clock,
+      retentionSeconds: 86_400,
+    });
+    notifications = () => recentNotifications(dynamo.doc, tables.idempotencyTable, statusStore);
 
     const closeClients = wireFunctions(runtime, {
       region,

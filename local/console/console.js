@@ -146,6 +146,30 @@ const renderGroups = (synced, mesiboGroups) => {
   fill('groups', [...keyed, ...unkeyed], 'no groups yet');
 };
 
+// Each notification's progress; what was lost shows as unknown or failed with its reasons.
+const renderSystemMessages = (notifications) => {
+  const stateClass = (state) =>
+    state === 'done' ? 'ok' : state === 'done-with-failures' || state === 'expansion-failed' ? 'bad' : 'warn';
+  fill(
+    'system-messages',
+    notifications.map((n) => {
+      const failed = td(el('div', n.recipients.failed));
+      for (const f of n.failures) failed.append(el('div', `${f.reason}: ${f.count}`, 'dim'));
+      return row([
+        clock(Date.parse(n.updatedAt)),
+        el('td', n.notificationId, 'mono'),
+        el('td', n.state, stateClass(n.state)),
+        n.audience,
+        n.recipients.sent,
+        n.recipients.pending ?? '',
+        n.recipients.unknown,
+        failed,
+      ]);
+    }),
+    'no system messages yet',
+  );
+};
+
 const renderGatewayRequests = (requests) => {
   fill(
     'gateway-requests',
@@ -327,13 +351,14 @@ let shownState;
 const refresh = async () => {
   try {
     const tokens = $('show-tokens').checked ? '?tokens=1' : '';
-    const [status, queues, deadLetters, schedules, gateway, invocations] = await Promise.all([
+    const [status, queues, deadLetters, schedules, gateway, invocations, notifications] = await Promise.all([
       getView('/_local/status'),
       getView('/_local/queues'),
       getView('/_local/dead-letters'),
       getView('/_local/schedules'),
       getFeed('/_local/requests'),
       getFeed('/_local/invocations'),
+      getView('/_local/system-messages'),
     ]);
     if (status.body.mesibo === 'emulator') {
       const [state, groups, requests] = await Promise.all([
@@ -356,6 +381,7 @@ const refresh = async () => {
     if (queues.changed) renderQueues(queues.body);
     if (deadLetters.changed) renderDeadLetters(deadLetters.body);
     if (schedules.changed) renderSchedules(schedules.body);
+    if (notifications.changed) renderSystemMessages(notifications.body);
     const wired = status.body.functions.filter((f) => f.wired).length;
     $('status').textContent =
       `live · mesibo: ${status.body.mesibo} · ${wired}/${status.body.functions.length} functions · updated ${clock(Date.now())}`;

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { JSONWebKeySet } from 'jose';
 import { problem } from '../../shared/http/problem';
+import type { NotificationStatus } from '../../shared/notify/ports';
 import { showDeadLetters } from '../console/dead-letters';
 import { isCursor, newEpoch, pageOf } from '../console/feeds';
 import type { SyncedGroup } from '../console/groups';
@@ -42,6 +43,8 @@ export interface LocalApiDeps {
   gatewayRequests: GatewayRequestLog;
   /** Absent until the groups table is up. */
   groups?: () => Promise<SyncedGroup[]>;
+  /** The latest notifications and their status; absent until the tables are up. */
+  notifications?: () => Promise<NotificationStatus[]>;
   redact: Redactor;
 }
 
@@ -149,6 +152,10 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
       deps.groups
         ? snapshot(req, redactDeep(await deps.groups(), deps.redact))
         : json(503, { message: 'the groups table is not up yet' }),
+    '/_local/system-messages': async (req) =>
+      deps.notifications
+        ? snapshot(req, redactDeep(await deps.notifications(), deps.redact))
+        : json(503, { message: 'the tables are not up yet' }),
     '/_local/invocations': async (req) => {
       const query = feedQuery(req);
       if ('status' in query) return query;

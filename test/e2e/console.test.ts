@@ -50,6 +50,7 @@ describe.skipIf(!hasChromium)('local console (Chromium)', () => {
       count: 1,
     });
     const sent = await withIam(stack, 'POST', '/v1/system-messages', {
+      notificationId: 'console-maybe',
       audience: { addresses: ['dora'] },
       message: { text: 'maybe delivered' },
     });
@@ -97,7 +98,9 @@ describe.skipIf(!hasChromium)('local console (Chromium)', () => {
     const text = await requests.innerText();
     expect(text).toMatch(/POST \/v1\/users\/me\/token\s+200/);
     expect(text).toMatch(/POST \/v1\/webhooks\/groups\s+\{"id":"console-1"[^\n]*team-eng[^\n]*\s+202/);
-    expect(text).toMatch(/POST \/v1\/system-messages\s+\{"audience":\{"addresses":\["dora"\]\}/);
+    expect(text).toMatch(
+      /POST \/v1\/system-messages\s+\{"notificationId":"console-maybe","audience":\{"addresses":\["dora"\]\}/,
+    );
     // The console's own polls are not listed.
     expect(text).not.toContain('/_local/');
   });
@@ -117,6 +120,12 @@ describe.skipIf(!hasChromium)('local console (Chromium)', () => {
   it('shows the dead letter with the reason it died', async () => {
     await poll(() => table('dead-letters').innerText()).toMatch(
       /fanout-dlq[\s\S]*outcome-unknown: mesibo may or may not have sent it[\s\S]*maybe delivered/,
+    );
+  });
+
+  it('shows each system message with its status: the lost recipient as unknown, never as sent', async () => {
+    await poll(() => table('system-messages').innerText()).toMatch(
+      /console-maybe\s+done-with-failures\s+addresses\s+0\s+0\s+1\s+0/,
     );
   });
 

@@ -211,6 +211,42 @@ describe('views', () => {
     const worker = invocations.entries.filter((r) => r.function === 'send-system-message-worker').at(-1);
     expect(worker?.logs.join('\n')).toContain('batch dead-lettered');
   });
+
+  it('lists system messages with the status the product answers: a sent one done, a lost one unknown', async () => {
+    const sent = await iam('POST', '/v1/system-messages', {
+      notificationId: 'console-done',
+      audience: { addresses: ['erin', 'fay'] },
+      message: { text: 'all good' },
+    });
+    expect(sent.status).toBe(202);
+    await emulatorControl(stack.emulatorUrl ?? '').addFault({
+      kind: 'status-after-apply',
+      status: 500,
+      ops: ['message'],
+      count: 1,
+    });
+    const lost = await iam('POST', '/v1/system-messages', {
+      notificationId: 'console-unknown',
+      audience: { addresses: ['gus'] },
+      message: { text: 'maybe' },
+    });
+    expect(lost.status).toBe(202);
+    type Shown = { notificationId: string; state: string; recipients: Record<string, number> };
+    const shown = await eventually(async () => {
+      const list = await getJson<Shown[]>('/_local/system-messages');
+      const done = list.find((n) => n.notificationId === 'console-done');
+      const unknown = list.find((n) => n.notificationId === 'console-unknown');
+      return done?.state === 'done' && unknown?.state === 'done-with-failures'
+        ? { done, unknown }
+        : undefined;
+    });
+    expect(shown.done.recipients).toMatchObject({ sent: 2, unknown: 0, failed: 0 });
+    expect(shown.unknown.recipients).toMatchObject({ sent: 0, unknown: 1 });
+    // A view like the others: 304 while nothing changed.
+    const first = await get('/_local/system-messages');
+    const again = await get('/_local/system-messages', { 'if-none-match': first.headers.get('etag') ?? '' });
+    expect(again.status).toBe(304);
+  });
 });
 
 describe('secrets', () => {
