@@ -385,7 +385,7 @@ export const openApiDocument = () => {
             replacedLiveToken: {
               type: 'boolean',
               description:
-                'true when this request issued a new token while the earlier one was still valid: mesibo keeps one token per user and appid, so the earlier token no longer works',
+                'true when this request issued a new token while the cached one was still valid; the earlier token stops working if mesibo revokes on re-issue (not confirmed; the emulator keeps it valid)',
             },
           },
         },

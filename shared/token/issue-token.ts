@@ -61,8 +61,8 @@ export interface IssuedToken {
   token: TokenRecord;
   source: TokenSource;
   /**
-   * This request's own mesibo call replaced a token that was still valid: mesibo keeps one token per
-   * (user, appid), so the earlier one no longer works.
+   * This request's own mesibo call replaced a cached token that was still valid; the earlier token
+   * stops working if mesibo revokes on re-issue (no mesibo source says it does).
    */
   replacedLiveToken: boolean;
 }
@@ -197,7 +197,7 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
         ...(request.name === undefined ? {} : { name: request.name }),
       };
       metrics.count('TokenIssued');
-      // mesibo keeps one token per (user, appid): this one has just replaced the cached one.
+      // A re-issue over a valid token may end it at mesibo: flag it so the caller can tell.
       const replacedLiveToken = current !== undefined && isValid(current, startedAt);
       if (replacedLiveToken) metrics.count('TokenReplacedLive');
       // The caller gets its token even if caching it fails; the next request simply misses.
@@ -220,8 +220,8 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
 
   /**
    * Exactly one request per (address, appid) calls mesibo; the others wait for its result and take
-   * the token it issued, whatever name or lifetime they asked for: mesibo keeps one live token per
-   * (user, appid), so a second call would only revoke the first caller's token. A waiter never fails
+   * the token it issued, whatever name or lifetime they asked for: every caller then holds the newest
+   * token, which stays valid even if mesibo revokes earlier ones on re-issue. A waiter never fails
    * for having lost: it takes over an expired lease, or is served what the holder stored.
    */
   const singleFlight = async (
