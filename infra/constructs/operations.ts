@@ -47,9 +47,14 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 /** Where each alarm's runbook lives: every alarm description ends with its link (test/infra checks both). */
 export const RUNBOOK_DOC = 'docs/operations.md';
-/** The runbook heading of an alarm id: per-function alarms share one section per kind. */
-export const runbookAnchor = (alarmId: string): string =>
-  alarmId.replace(/^.*-(errors|throttles)$/, 'function-$1').toLowerCase();
+/**
+ * The runbook heading of an alarm id, spelt as the alarm is named (`mesibo-AUTHFAIL`) so a search for
+ * the name finds it; per-function alarms share one section per kind.
+ */
+export const runbookHeading = (alarmId: string): string =>
+  alarmId.replace(/^.*-(errors|throttles)$/, 'function-$1');
+/** The heading's anchor, as a Markdown renderer makes it (lower case). */
+export const runbookAnchor = (alarmId: string): string => runbookHeading(alarmId).toLowerCase();
 /** The group-sync worker's per-event failure counter (after the mesibo client's own retries). */
 export const GROUP_EVENT_FAILED_METRIC = 'DeliveryFailed';
 

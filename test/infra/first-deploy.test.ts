@@ -11,7 +11,7 @@ import { Token } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseStageConfig, type StageConfig } from '../../infra/config';
 import { stableTableName } from '../../infra/constructs/data';
-import { RUNBOOK_DOC, runbookAnchor } from '../../infra/constructs/operations';
+import { RUNBOOK_DOC, runbookAnchor, runbookHeading } from '../../infra/constructs/operations';
 import { createApp, createReattachApp } from '../../infra/create-app';
 import { fromRoot } from '../../infra/paths';
 import { appTokenSecretName, webhookSecretName } from '../../shared/secrets/names';
@@ -203,9 +203,10 @@ describe('deploy-time options', () => {
 
   it('every alarm has a stable name, notifies the extra alarm topic, and links its runbook', () => {
     const runbook = readFileSync(fromRoot(RUNBOOK_DOC), 'utf8');
+    const headings = new Set([...runbook.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]!));
     const anchors = new Set(
-      [...runbook.matchAll(/^#{2,3} (.+)$/gm)].map((m) =>
-        m[1]!
+      [...headings].map((h) =>
+        h
           .toLowerCase()
           .replace(/[^a-z0-9 -]/g, '')
           .replace(/ /g, '-'),
@@ -219,6 +220,10 @@ describe('deploy-time options', () => {
       const anchor = runbookAnchor(name.replace('mesibo-serverless-prod-', ''));
       expect(alarm.AlarmDescription, name).toContain(`Runbook: ${RUNBOOK_DOC}#${anchor}`);
       expect(anchors, `${RUNBOOK_DOC} has no section for ${name}`).toContain(anchor);
+      // Spelt as the alarm is named, so searching the runbook for the name finds its section.
+      expect(headings, `${RUNBOOK_DOC} heading for ${name}`).toContain(
+        runbookHeading(name.replace('mesibo-serverless-prod-', '')),
+      );
       expect(alarm.AlarmActions, name).toContain('arn:aws:sns:eu-west-1:123456789012:oncall');
     }
   });
