@@ -30,8 +30,18 @@ interface SecretToSet {
 }
 
 const USAGE = 'usage: npm run set-secrets -- -c stage=<name> [--only app-token|webhook]';
+const HELP = `${USAGE}
 
-const parseArgs = (argv: string[]): { stage: string; only?: Which } => {
+Writes the deployed stage's mesibo app token and webhook signing secret to Secrets Manager. Values
+are prompted for without echo on a terminal, or read one per line from stdin (app token first), and
+never printed.
+
+  -c stage=<name>               the stage (default: cdk.json's context.stage)
+  --only app-token|webhook      set just one of the two
+  --help, -h                    this text`;
+
+const parseArgs = (argv: string[]): { stage: string; only?: Which } | 'help' => {
+  if (argv.includes('--help') || argv.includes('-h')) return 'help';
   const context: Record<string, string> = {};
   let only: Which | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -144,7 +154,12 @@ const readStdinLines = async (): Promise<string[]> => {
 const accountOf = (arn: string | undefined) => arn?.split(':')[4];
 
 const main = async () => {
-  const { stage, only } = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2));
+  if (args === 'help') {
+    console.log(HELP);
+    return;
+  }
+  const { stage, only } = args;
   const pin = readStagePin(stage);
   const client = new SecretsManagerClient(pin.region ? { region: pin.region } : {});
   const region = await client.config.region();

@@ -3,7 +3,8 @@
  * original work of a deployed stage's dead letters back where it is processed (see
  * `shared/redrive/`). Shows the letters by reason and asks before sending anything (unless `--yes`);
  * prints what moved and what was left, and why. Uses the shell's AWS credentials and region (or the
- * stage config's region). Exit code 0 when nothing that was meant to move was left behind.
+ * stage config's region). Exit code 0 when nothing that was meant to move was left behind (and for
+ * `--help`), 2 for a usage mistake.
  */
 import { createInterface } from 'node:readline/promises';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -21,6 +22,17 @@ import { REDRIVE_QUEUES, type RedriveQueue } from '../shared/redrive/plan';
 import { type ReasonSummary, type RedriveReport, runRedrive } from '../shared/redrive/run';
 
 const USAGE = `usage: npm run redrive -- <${REDRIVE_QUEUES.join('|')}> [-c stage=<stage>] [--dry-run] [--yes]`;
+const HELP = `${USAGE}
+
+Puts the original work of a deployed stage's dead letters back where it is processed, with the
+shell's AWS credentials. Shows the letters by reason and asks before sending anything.
+
+  -c stage=<stage>  the stage (default dev)
+  --dry-run         show what would move, send nothing
+  --yes, -y         do not ask
+  --help, -h        this text
+
+Runbook: docs/operations.md#redrive`;
 
 interface Args {
   queue: RedriveQueue;
@@ -29,7 +41,8 @@ interface Args {
   yes: boolean;
 }
 
-const parseArgs = (argv: string[]): Args => {
+const parseArgs = (argv: string[]): Args | 'help' => {
+  if (argv.includes('--help') || argv.includes('-h')) return 'help';
   let stage = 'dev';
   let queue: string | undefined;
   let dryRun = false;
@@ -83,6 +96,10 @@ const ask = async (question: string): Promise<boolean> => {
 
 const main = async (): Promise<number> => {
   const args = parseArgs(process.argv.slice(2));
+  if (args === 'help') {
+    console.log(HELP);
+    return 0;
+  }
   const config = loadStageConfig(args.stage);
   const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   const clientConfig = region ? { region } : {};

@@ -174,6 +174,16 @@ describe('npm run redrive', () => {
     expect(stub.inQueue('scheduler-dlq').map((m) => m.body)).toEqual(['{"something":"else"}']);
   });
 
+  it.each(['--help', '-h'])('%s prints the usage on stdout, exits 0 and touches no queue', async (flag) => {
+    stub.seed('group-sync-dlq.fifo', [{ body: '{"id":"evt_1"}', groupId: 'g1' }]);
+    const run = await redrive(flag);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^usage: npm run redrive -- <fanout\|group-sync\|scheduler>/);
+    expect(run.stdout).toContain('--dry-run');
+    expect(stub.inQueue('group-sync-dlq.fifo')).toHaveLength(1);
+    expect(stub.sent('group-sync.fifo')).toEqual([]);
+  });
+
   it('names the missing tags when the stack predates the redrive', async () => {
     stub.scheduleGroup('mesibo-serverless-dev', {});
     const run = await redrive('fanout', '--yes');

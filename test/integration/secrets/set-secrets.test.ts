@@ -28,7 +28,7 @@ beforeEach(() => {
 });
 
 const run = (args: string[], stdin: string) =>
-  new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+  new Promise<{ code: number | null; out: string; stdout: string }>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'infra/set-secrets.ts', ...args], {
       cwd: fromRoot('.'),
       env: {
@@ -41,14 +41,16 @@ const run = (args: string[], stdin: string) =>
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
+    let stdout = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString('utf8');
+      stdout += c.toString('utf8');
     });
     child.stderr.on('data', (c: Buffer) => {
       out += c.toString('utf8');
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
+    child.on('close', (code) => resolve({ code, out, stdout }));
     child.stdin.end(stdin);
   });
 
@@ -87,6 +89,16 @@ describe('npm run set-secrets', () => {
     expect(aws.get(APP)).toBe(PLACEHOLDER);
     expect(aws.get(WEBHOOK)).toBe(GENERATED_WEBHOOK);
     expect(out).not.toContain('webhook-secret-long-enough');
+  });
+
+  it.each(['--help', '-h'])('%s prints the usage on stdout, exits 0 and sets nothing', async (flag) => {
+    const { code, out, stdout } = await run([flag], `${value()}\n${value()}\n`);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: npm run set-secrets -- -c stage=<name>/);
+    expect(stdout).toContain('--only app-token|webhook');
+    expect(out).toBe(stdout);
+    expect(aws.get(APP)).toBe(PLACEHOLDER);
+    expect(aws.get(WEBHOOK)).toBe(GENERATED_WEBHOOK);
   });
 
   it('refuses a stage whose secrets do not exist (not deployed) before asking for anything', async () => {
