@@ -4,7 +4,7 @@
  */
 import { ENV } from '../shared/config/env';
 import type { FunctionName } from '../shared/functions';
-import { GROUP_SYNC_ENV_VARS } from '../shared/group-sync/config';
+import { GROUP_SYNC_ENV_VARS, MAX_RECEIVE_COUNT_SETTING } from '../shared/group-sync/config';
 import { ProblemError } from '../shared/http/problem';
 import { NOTIFY_ENV, NOTIFY_ENV_VARS, type SendRules } from '../shared/notify/config';
 import { checkSendable } from '../shared/notify/fan-out';
@@ -29,6 +29,7 @@ export const STACK_OWNED_ENV: ReadonlySet<string> = new Set<string>([
   ...Object.values(ENV),
   ADDRESS_CLAIM_SETTING,
   FANOUT_DLQ_URL_SETTING,
+  MAX_RECEIVE_COUNT_SETTING,
   'NODE_OPTIONS',
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_LOG_LEVEL',

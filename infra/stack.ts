@@ -8,6 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ENV } from '../shared/config/env';
 import { type FunctionName, type FunctionSpec, functionSpecs, type Resource } from '../shared/functions';
+import { MAX_RECEIVE_COUNT_SETTING } from '../shared/group-sync/config';
 import { DEFAULT_SYSTEM_SENDER_ADDRESS } from '../shared/notify/config';
 import { routes } from '../shared/routes';
 import { tableSpecs } from '../shared/storage/tables';
@@ -161,6 +162,12 @@ export class MesiboServerlessStack extends Stack {
       ...(sendSettings[SYSTEM_SENDERS_SETTING]
         ? { [SYSTEM_SENDERS_SETTING]: sendSettings[SYSTEM_SENDERS_SETTING] }
         : {}),
+    };
+
+    // The group-sync worker says in its failure line whether that receive was the last one.
+    extraEnv[groupSyncConsumer.name] = {
+      ...extraEnv[groupSyncConsumer.name],
+      [MAX_RECEIVE_COUNT_SETTING]: String(config.queues.groupSync.maxReceiveCount),
     };
 
     this.functions = new Functions(this, 'Functions', {

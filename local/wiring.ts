@@ -15,6 +15,7 @@ import { createHandler as syncGroupWorker } from '../functions/sync-group-worker
 import { ENV } from '../shared/config/env';
 import {
   workerConfigFromEnv as groupWorkerConfigFromEnv,
+  MAX_RECEIVE_COUNT_SETTING,
   receiverConfigFromEnv,
 } from '../shared/group-sync/config';
 import { buildWebhookReceiver } from '../shared/group-sync/receiver-deps';
@@ -82,6 +83,7 @@ const functionEnv = (ctx: WiringContext): Record<string, string | undefined> => 
   [ENV.MESIBO_APP_TOKEN_SECRET_ID]: 'local/mesibo-app-token',
   [ENV.WEBHOOK_SECRET_ID]: 'local/webhook-secret',
   [ENV.GROUP_SYNC_QUEUE_URL]: queueUrl(ctx, ctx.queues.groupSyncQueue),
+  [MAX_RECEIVE_COUNT_SETTING]: String(ctx.queues.groupSyncQueue.maxReceiveCount),
   [ENV.FANOUT_QUEUE_URL]: queueUrl(ctx, ctx.queues.fanoutQueue),
   [NOTIFY_ENV.FANOUT_DLQ_URL]: queueUrl(ctx, ctx.queues.fanoutQueue.dlq),
   [ENV.SCHEDULE_GROUP_NAME]: 'local',

@@ -7,6 +7,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ApplyOutcome } from '../../shared/group-sync/apply';
 import type { GroupSyncMetricName } from '../../shared/group-sync/metrics';
+import { failedEventLine } from '../../shared/group-sync/retry-rule';
 import type { GroupSyncWorkerDeps } from '../../shared/group-sync/worker-deps';
 
 export type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -24,6 +25,7 @@ export const createHandler = ({
   requireMesibo,
   logger,
   metrics,
+  maxReceiveCount,
 }: GroupSyncWorkerDeps): WorkerHandler => {
   const applyRecord = async (record: SQSRecord): Promise<void> => {
     let body: unknown;
@@ -45,7 +47,8 @@ export const createHandler = ({
       logger.info('group event processed', { ...outcome, messageId: record.messageId });
     } catch (e) {
       metrics.count('DeliveryFailed');
-      logger.error('group event failed; SQS will redeliver it', {
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+      logger.error(failedEventLine(receiveCount, maxReceiveCount), {
         deliveryId: message.deliveryId,
         key: message.event.group.key,
         receiveCount: record.attributes.ApproximateReceiveCount,

@@ -179,9 +179,12 @@ export class LocalQueue implements QueuePublisher {
   private readonly batches = new Set<Promise<void>>();
   private readonly now: () => number;
   private readonly journal: Journal<QueueEntry> | undefined;
+  /** Receives after which a message moves to the DLQ. */
+  readonly maxReceiveCount: number;
 
   constructor(private readonly options: LocalQueueOptions) {
     this.fifo = options.name.endsWith('.fifo');
+    this.maxReceiveCount = options.maxReceiveCount ?? 3;
     this.arn = `arn:aws:sqs:${options.region}:${options.accountId}:${options.name}`;
     this.now = options.now ?? Date.now;
     const dlqName = options.name.replace(/(\.fifo)?$/, '-dlq$1');
@@ -502,7 +505,7 @@ export class LocalQueue implements QueuePublisher {
         continue;
       }
       m.lastError = error;
-      if (m.receiveCount >= (this.options.maxReceiveCount ?? 3)) {
+      if (m.receiveCount >= this.maxReceiveCount) {
         // Into the DLQ first, then out of the queue: a crash between leaves a copy, never nothing.
         this.dlq.push({
           messageId: m.messageId,

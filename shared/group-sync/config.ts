@@ -28,9 +28,13 @@ const ReceiverSchema = SharedSchema.extend({
   WEBHOOK_TOLERANCE_SECONDS: positiveInt(GROUP_SYNC_DEFAULTS.toleranceSeconds, 86_400),
 });
 
+/** The queue's maxReceiveCount (0 or unset: unknown), set by the stack: the worker says when a failure dead-letters. */
+export const MAX_RECEIVE_COUNT_SETTING = 'GROUP_SYNC_MAX_RECEIVE_COUNT';
+
 const WorkerSchema = SharedSchema.extend({
   [ENV.MESIBO_APP_TOKEN_SECRET_ID]: required,
   GROUP_SYNC_CHUNK_SIZE: positiveInt(GROUP_SYNC_DEFAULTS.chunkSize, 10_000),
+  [MAX_RECEIVE_COUNT_SETTING]: intVar(0, 0, 1000),
 });
 
 /** The variables each function reads, straight from its schema, so the stack cannot set a stray one. */
@@ -56,6 +60,8 @@ export interface WorkerConfig {
   maxMembers: number;
   chunkSize: number;
   recordTtlSeconds: number;
+  /** The queue's maxReceiveCount; absent when not set. */
+  maxReceiveCount?: number;
 }
 
 const DAY_SECONDS = 86_400;
@@ -80,5 +86,6 @@ export const workerConfigFromEnv = (env: Env = process.env): WorkerConfig => {
     maxMembers: e.GROUP_MAX_MEMBERS,
     chunkSize: e.GROUP_SYNC_CHUNK_SIZE,
     recordTtlSeconds: e.GROUP_SYNC_RECORD_TTL_DAYS * DAY_SECONDS,
+    ...(e.GROUP_SYNC_MAX_RECEIVE_COUNT ? { maxReceiveCount: e.GROUP_SYNC_MAX_RECEIVE_COUNT } : {}),
   };
 };

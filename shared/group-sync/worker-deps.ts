@@ -52,6 +52,8 @@ export interface GroupSyncWorkerDeps {
   requireMesibo?: () => Promise<void>;
   logger: Logger;
   metrics: GroupSyncMetrics;
+  /** The queue's maxReceiveCount, when known: the failure line then says whether the event dead-letters. */
+  maxReceiveCount?: number;
 }
 
 export const buildGroupSyncWorker = (input: BuildWorkerInput): GroupSyncWorkerDeps => {
@@ -82,6 +84,7 @@ export const buildGroupSyncWorker = (input: BuildWorkerInput): GroupSyncWorkerDe
     ...(input.requireMesibo ? { requireMesibo: input.requireMesibo } : {}),
     logger,
     metrics: input.metrics ?? powertoolsGroupSyncMetrics(functionMetrics(WORKER_SERVICE)),
+    ...(input.config.maxReceiveCount ? { maxReceiveCount: input.config.maxReceiveCount } : {}),
   };
 };
 

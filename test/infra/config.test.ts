@@ -142,6 +142,8 @@ describe('config errors', () => {
     expect(settingNamesFor('issue-user-token')).toContain('TOKEN_APPIDS');
     expect(settingNamesFor('sync-group-worker')).toContain('GROUP_SYNC_CHUNK_SIZE');
     expect(settingNamesFor('sync-group')).not.toContain('GROUP_SYNC_CHUNK_SIZE');
+    // The stack sets it from the queue's own maxReceiveCount.
+    expect(settingNamesFor('sync-group-worker')).not.toContain('GROUP_SYNC_MAX_RECEIVE_COUNT');
     expect(settingNamesFor('sync-group')).toContain('WEBHOOK_TOLERANCE_SECONDS');
     expect(settingNamesFor('sync-group-worker')).not.toContain('WEBHOOK_TOLERANCE_SECONDS');
     expect(settingNamesFor('send-system-message')).toContain('FANOUT_BATCH_SIZE');

@@ -287,6 +287,12 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       if (stage === 'prod') expect(senders).toBe('billing,alerts');
     });
 
+    it("tells the group-sync worker its queue's maxReceiveCount", () => {
+      expect(envOf(c(), 'sync-group-worker').GROUP_SYNC_MAX_RECEIVE_COUNT).toBe(
+        String(c().config.queues.groupSync.maxReceiveCount),
+      );
+    });
+
     it('has one auto-deployed $default stage with throttling from config and JSON access logs', () => {
       const [[, stageRes]] = resourcesOfType(c().t, 'AWS::ApiGatewayV2::Stage') as [
         [string, CfnResourceJson],

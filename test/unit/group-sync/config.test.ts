@@ -36,10 +36,11 @@ describe('group-sync config', () => {
       ...base,
       GROUP_MAX_MEMBERS: '500',
       GROUP_SYNC_CHUNK_SIZE: '25',
+      GROUP_SYNC_MAX_RECEIVE_COUNT: '5',
       WEBHOOK_TOLERANCE_SECONDS: '60',
     };
     expect(receiverConfigFromEnv(env)).toMatchObject({ maxMembers: 500, toleranceSeconds: 60 });
-    expect(workerConfigFromEnv(env)).toMatchObject({ maxMembers: 500, chunkSize: 25 });
+    expect(workerConfigFromEnv(env)).toMatchObject({ maxMembers: 500, chunkSize: 25, maxReceiveCount: 5 });
   });
 
   it('names every bad variable at once', () => {
@@ -67,6 +68,7 @@ describe('group-sync config', () => {
         'GROUPS_TABLE',
         'GROUP_MAX_MEMBERS',
         'GROUP_SYNC_CHUNK_SIZE',
+        'GROUP_SYNC_MAX_RECEIVE_COUNT',
         'GROUP_SYNC_RECORD_TTL_DAYS',
         'MESIBO_APP_TOKEN_SECRET_ID',
       ].sort(),

@@ -7,7 +7,7 @@ import type { ApplyOutcome } from '../../../shared/group-sync/apply';
 import { noGroupSyncMetrics } from '../../../shared/group-sync/metrics';
 import { type GroupSyncMessage, groupSyncMessageSchema } from '../../../shared/group-sync/schema';
 
-const record = (id: string, key: string, body?: string) => ({
+const record = (id: string, key: string, body?: string, receiveCount = 1) => ({
   messageId: id,
   receiptHandle: `rh-${id}`,
   body:
@@ -18,7 +18,7 @@ const record = (id: string, key: string, body?: string) => ({
       event: { type: 'group.delete', group: { key, version: 1 } },
     }),
   attributes: {
-    ApproximateReceiveCount: '1',
+    ApproximateReceiveCount: String(receiveCount),
     SentTimestamp: '0',
     SenderId: 'AIDA',
     ApproximateFirstReceiveTimestamp: '0',
@@ -72,6 +72,31 @@ describe('sync-group-worker handler', () => {
       return applied(m);
     })(event);
     expect(blocked.batchItemFailures).toEqual([{ itemIdentifier: '1' }, { itemIdentifier: '3' }]);
+  });
+
+  it('says in the failure line whether SQS redelivers the event or this receive moves it to the DLQ', async () => {
+    const logger = new Logger({ logLevel: 'SILENT' });
+    const lines: string[] = [];
+    logger.error = (message: string) => {
+      lines.push(message);
+    };
+    const handler = createHandler({
+      messageSchema: groupSyncMessageSchema(100),
+      apply: async () => {
+        throw new Error('mesibo 500');
+      },
+      logger,
+      metrics: noGroupSyncMetrics,
+      maxReceiveCount: 3,
+    });
+    const event = SqsSchema.parse({
+      Records: [record('1', 'a', undefined, 2), record('2', 'b', undefined, 3)],
+    }) as SQSEvent;
+    await handler(event);
+    expect(lines).toEqual([
+      'group event failed; SQS will redeliver it',
+      'group event failed; this was the last receive, it moves to the DLQ',
+    ]);
   });
 
   it('fails a message that is not a valid group-sync message, so it ends in the DLQ', async () => {
