@@ -10,6 +10,8 @@ export const SHUTDOWN_LIMIT_MS = 10_000;
 
 export interface ShutdownDeps {
   close(): Promise<void>;
+  /** Function invocations still running: closing waits for them. */
+  inFlight(): number;
   exit(code: number): void;
   log(line: string): void;
   error(line: string): void;
@@ -28,6 +30,12 @@ export const signalHandler = (deps: ShutdownDeps): ((signal: string) => void) =>
     }
     stoppingSince = deps.now();
     deps.log(`\n${signal}: shutting down`);
+    // Say why it may take a while, and the way out, instead of waiting silently.
+    const running = deps.inFlight();
+    if (running > 0) {
+      const what = running === 1 ? '1 invocation' : `${running} invocations`;
+      deps.log(`${signal}: waiting for ${what} in flight (Ctrl-C again to force)`);
+    }
     deps.setTimer(() => {
       deps.error('npm start: shutdown took too long, exiting');
       deps.exit(1);

@@ -79,6 +79,8 @@ export interface LocalStack {
   dynamoEndpoint: string;
   tables: TableNames;
   wired: string[];
+  /** Function invocations running now (a shutdown waits for them). */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -338,6 +340,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       dynamoEndpoint: dynamo.endpoint,
       tables,
       wired: runtime.wired(),
+      inFlight: () => runtime.inFlight,
       close: closeAll,
     };
   } catch (e) {

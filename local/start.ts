@@ -95,6 +95,7 @@ try {
 
 const stop = signalHandler({
   close: () => stack.close(),
+  inFlight: () => stack.inFlight(),
   exit: (code) => process.exit(code),
   log: (line) => console.log(line),
   error: (line) => console.error(line),

@@ -65,6 +65,7 @@ export interface InvokeOptions {
 export class LambdaRuntime {
   private readonly fns = new Map<FunctionName, Invoker>();
   private readonly log: Feed<InvocationRecord>;
+  private running = 0;
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.log = new Feed(options.keep ?? 200);
@@ -80,6 +81,11 @@ export class LambdaRuntime {
 
   wired(): FunctionName[] {
     return [...this.fns.keys()];
+  }
+
+  /** Invocations started and not yet settled. */
+  get inFlight(): number {
+    return this.running;
   }
 
   /** The recorded invocations after the cursor `since`, oldest first; with `events`, the kept events too. */
@@ -123,7 +129,12 @@ export class LambdaRuntime {
         timeoutMs,
       );
     });
-    const { settled, log } = await captureLogs(() => Promise.race([fn(event, context), timeout]));
+    this.running += 1;
+    const { settled, log } = await captureLogs(() => Promise.race([fn(event, context), timeout])).finally(
+      () => {
+        this.running -= 1;
+      },
+    );
     clearTimeout(timer);
     const error =
       settled.status === 'rejected'

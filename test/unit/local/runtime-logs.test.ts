@@ -14,6 +14,24 @@ const SECRET = 'app-token-0123456789abcdef';
 const runtime = () => new LambdaRuntime({ region: 'us-east-1', redact: secretRedactor([SECRET]) });
 
 describe('invocation logs', () => {
+  it('counts the invocations in flight (what a shutdown waits for), failed ones included', async () => {
+    const rt = runtime();
+    let release: () => void = () => {};
+    rt.register('health', () => new Promise((resolve) => (release = () => resolve('done'))));
+    rt.register('issue-user-token', async () => {
+      throw new Error('boom');
+    });
+    expect(rt.inFlight).toBe(0);
+    const hung = rt.invoke('health', {}, 'http');
+    await sleep(0);
+    expect(rt.inFlight).toBe(1);
+    await expect(rt.invoke('issue-user-token', {}, 'http')).rejects.toThrow('boom');
+    expect(rt.inFlight).toBe(1);
+    release();
+    await hung;
+    expect(rt.inFlight).toBe(0);
+  });
+
   it('keeps what each invocation printed, apart from the others running at the same time', async () => {
     const rt = runtime();
     const logger = createLogger('health');

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SAME_KEYPRESS_MS, SHUTDOWN_LIMIT_MS, signalHandler } from '../../../local/shutdown';
 
-const harness = (close: () => Promise<void> = () => new Promise(() => {})) => {
+const harness = (close: () => Promise<void> = () => new Promise(() => {}), inFlight = 0) => {
   let now = 0;
   const exits: number[] = [];
+  const lines: string[] = [];
   const errors: string[] = [];
   const timers: { fn: () => void; ms: number }[] = [];
   let closes = 0;
@@ -12,8 +13,9 @@ const harness = (close: () => Promise<void> = () => new Promise(() => {})) => {
       closes += 1;
       return close();
     },
+    inFlight: () => inFlight,
     exit: (code) => exits.push(code),
-    log: () => {},
+    log: (line) => lines.push(line),
     error: (line) => errors.push(line),
     now: () => now,
     setTimer: (fn, ms) => timers.push({ fn, ms }),
@@ -22,6 +24,7 @@ const harness = (close: () => Promise<void> = () => new Promise(() => {})) => {
     handle,
     advance: (ms: number) => (now += ms),
     exits,
+    lines,
     errors,
     timers,
     closes: () => closes,
@@ -53,5 +56,20 @@ describe('npm start signal handling', () => {
     expect(h.timers.map((t) => t.ms)).toEqual([SHUTDOWN_LIMIT_MS]);
     h.timers[0]!.fn();
     expect(h.exits).toEqual([1, 1]);
+  });
+
+  it('says when it waits for invocations in flight, and how to stop waiting', () => {
+    const one = harness(undefined, 1);
+    one.handle('SIGINT');
+    expect(one.lines).toEqual([
+      '\nSIGINT: shutting down',
+      'SIGINT: waiting for 1 invocation in flight (Ctrl-C again to force)',
+    ]);
+    const three = harness(undefined, 3);
+    three.handle('SIGTERM');
+    expect(three.lines.at(-1)).toBe('SIGTERM: waiting for 3 invocations in flight (Ctrl-C again to force)');
+    const idle = harness(undefined, 0);
+    idle.handle('SIGINT');
+    expect(idle.lines).toEqual(['\nSIGINT: shutting down']);
   });
 });
