@@ -5,6 +5,7 @@
  * a request body can put a secret on the page.
  */
 import { REDACTED, redactingReplacer } from '../../shared/observability/logger';
+import { SIGNATURE_HEADER } from '../../shared/webhook/signature';
 
 export { REDACTED };
 
@@ -42,4 +43,16 @@ export const bodyPreview = (body: Buffer, redact: Redactor, max = 2048): string 
   // Secrets are replaced before the cut, so a cut cannot leave part of one behind.
   const safe = redact(shown);
   return safe.length > max ? `${safe.slice(0, max)}…` : safe;
+};
+
+/** Request headers that carry a caller's credential: a JWT, a SigV4 signature or session, a webhook signature. */
+const CREDENTIAL_HEADERS = ['authorization', 'x-amz-security-token', SIGNATURE_HEADER];
+
+/** An HTTP event (payload 2.0, lower-case header names) with its credential headers replaced. */
+export const withoutCredentialHeaders = (event: unknown): unknown => {
+  const headers = (event as { headers?: Record<string, string> } | null)?.headers;
+  if (!headers) return event;
+  const redacted = { ...headers };
+  for (const name of CREDENTIAL_HEADERS) if (name in redacted) redacted[name] = REDACTED;
+  return { ...(event as object), headers: redacted };
 };

@@ -14,7 +14,7 @@ import type { NotificationStatus } from '../../shared/notify/ports';
 import { showDeadLetters } from '../console/dead-letters';
 import { isCursor, newEpoch, pageOf } from '../console/feeds';
 import type { SyncedGroup } from '../console/groups';
-import { type Redactor, redactDeep } from '../console/redact';
+import { type Redactor, redactDeep, withoutCredentialHeaders } from '../console/redact';
 import type { LambdaRuntime } from '../lambda/runtime';
 import type { EmulatorControl } from '../mesibo-emulator/control';
 import type { DeadLetterQueue, LocalQueue } from '../queue/local-queue';
@@ -64,6 +64,14 @@ const snapshot = (req: LocalRequest, body: unknown): HttpResponse => {
   return { ...response, headers: { ...response.headers, etag } };
 };
 
+/** The local API's errors are problem+json, like the product's. */
+const localProblem = (status: number, code: string, title: string, detail: string): HttpResponse =>
+  mapLambdaResult(problem({ status, code, title, detail }));
+
+/** A `/_local` path, or a name in one, that names nothing. */
+export const localNotFound = (detail: string): HttpResponse =>
+  localProblem(404, 'not-found', 'No such local resource', detail);
+
 const badQuery = (field: string, detail: string): HttpResponse =>
   mapLambdaResult(
     problem({
@@ -100,7 +108,12 @@ const consoleFile = async (path: string): Promise<HttpResponse | undefined> => {
 
 export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
   const noEmulator = () =>
-    json(409, { message: 'the stack uses the real mesibo; there is no emulator to show' });
+    localProblem(
+      409,
+      'no-emulator',
+      'There is no mesibo emulator',
+      'the stack uses the real mesibo; there is no emulator to show',
+    );
   // The emulator numbers its log itself; this run's epoch tells a stale console cursor apart.
   const emulatorEpoch = newEpoch();
 
@@ -151,11 +164,11 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
     '/_local/groups': async (req) =>
       deps.groups
         ? snapshot(req, redactDeep(await deps.groups(), deps.redact))
-        : json(503, { message: 'the groups table is not up yet' }),
+        : localProblem(503, 'not-ready', 'Not ready yet', 'the groups table is not up yet'),
     '/_local/system-messages': async (req) =>
       deps.notifications
         ? snapshot(req, redactDeep(await deps.notifications(), deps.redact))
-        : json(503, { message: 'the tables are not up yet' }),
+        : localProblem(503, 'not-ready', 'Not ready yet', 'the tables are not up yet'),
     '/_local/invocations': async (req) => {
       const query = feedQuery(req);
       if ('status' in query) return query;
@@ -163,7 +176,7 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
       return json(200, {
         ...page,
         entries: page.entries.map((r) =>
-          r.event === undefined ? r : { ...r, event: withoutCredentials(r.event) },
+          r.event === undefined ? r : { ...r, event: withoutCredentialHeaders(r.event) },
         ),
       });
     },
@@ -185,17 +198,10 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
     return { queue: source.fifo ? 'group-sync' : 'fanout', source };
   };
 
-  /** The caller's JWT or SigV4 signature stays out of what the page shows. */
-  const withoutCredentials = (event: unknown): unknown => {
-    const headers = (event as { headers?: Record<string, string> }).headers;
-    if (!headers) return event;
-    const redacted = { ...headers };
-    for (const name of ['authorization', 'x-amz-security-token'])
-      if (name in redacted) redacted[name] = '[REDACTED]';
-    return { ...(event as object), headers: redacted };
-  };
-
   return async (req) => {
+    // No icon: an empty answer, so a browser does not log a 404 for it.
+    if (req.path === '/favicon.ico' && req.method === 'GET')
+      return { status: 204, headers: { 'cache-control': 'max-age=86400' }, body: Buffer.alloc(0) };
     if (req.path.startsWith('/_console')) return req.method === 'GET' ? consoleFile(req.path) : undefined;
     if (req.method === 'GET') return get[req.path]?.(req);
     if (req.method !== 'POST') return undefined;
@@ -206,14 +212,17 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
         const outcome = await deps.recurring.fireNow(decodeURIComponent(fire[1]));
         return json(outcome.ok ? 200 : 502, outcome);
       } catch (e) {
-        if (e instanceof UnknownScheduleError) return json(404, { message: e.message });
+        if (e instanceof UnknownScheduleError) return localNotFound(e.message);
         throw e;
       }
     }
     const redrive = /^\/_local\/queues\/([^/]+)\/redrive$/.exec(req.path);
     if (redrive?.[1]) {
-      const target = redriveTarget(decodeURIComponent(redrive[1]));
-      return target ? json(200, await redriveLocal(target)) : json(404, { message: 'no such queue' });
+      const name = decodeURIComponent(redrive[1]);
+      const target = redriveTarget(name);
+      return target
+        ? json(200, await redriveLocal(target))
+        : localNotFound(`no queue or DLQ named "${name}"`);
     }
     return undefined;
   };

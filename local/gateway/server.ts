@@ -1,8 +1,8 @@
 /**
  * The local HTTP API: serves exactly the shared route table, runs each route's authorizer (JWT or
  * IAM; HMAC and public routes pass straight through), hands the function a payload-2.0 event and
- * maps its result back. Paths under `/_local` and `/_console` belong to the local tooling and never
- * reach a function.
+ * maps its result back. Paths under `/_local` and `/_console` (and `/favicon.ico`) belong to the
+ * local tooling and never reach a function.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { CorsPolicy } from '../../shared/http/cors';
@@ -115,7 +115,9 @@ const sourceIpOf = (req: IncomingMessage): string => {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 };
 
-export const isLocalPath = (rawPath: string): boolean => /^\/_(local|console)(\/|$)/.test(rawPath);
+/** The local tooling's paths; `/favicon.ico` too, which browsers ask for on any page of the stack. */
+export const isLocalPath = (rawPath: string): boolean =>
+  /^\/_(local|console)(\/|$)/.test(rawPath) || rawPath === '/favicon.ico';
 
 export const createGateway = (options: GatewayOptions): Server => {
   const handle = async (
@@ -145,7 +147,15 @@ export const createGateway = (options: GatewayOptions): Server => {
         headers,
         body,
       });
-      return { response: response ?? gatewayMessage(404, 'Not Found') };
+      if (response) return { response };
+      // The local tooling answers problem+json, like the product's own errors.
+      const notFound = problem({
+        status: 404,
+        code: 'not-found',
+        title: 'No such local endpoint',
+        detail: `${method} ${rawPath}`,
+      });
+      return { response: mapLambdaResult(notFound) };
     }
 
     // Answered by the gateway whatever the path, before any route or authorizer, as HTTP API does.

@@ -249,7 +249,48 @@ describe('views', () => {
   });
 });
 
+describe('the local API itself', () => {
+  it('answers its errors as problem+json naming what was not found', async () => {
+    const cases = [
+      ['POST', '/_local/queues/nonesuch/redrive', 'no queue or DLQ named "nonesuch"'],
+      ['POST', '/_local/schedules/nonesuch/fire', 'no schedule named nonesuch'],
+      ['GET', '/_local/nonesuch', 'GET /_local/nonesuch'],
+    ] as const;
+    for (const [method, path, detail] of cases) {
+      const res = await fetch(`${stack.url}${path}`, { method });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toBe('application/problem+json');
+      expect(await res.json(), path).toMatchObject({ status: 404, code: 'not-found', detail });
+    }
+  });
+
+  it('answers /favicon.ico with an empty 204 and keeps it out of the gateway requests', async () => {
+    const first = await getJson<Page<GatewayEntry>>('/_local/requests');
+    const icon = await get('/favicon.ico');
+    expect(icon.status).toBe(204);
+    expect(await icon.text()).toBe('');
+    await get('/v1/health');
+    const next = await getJson<Page<GatewayEntry>>(`/_local/requests?since=${first.cursor}`);
+    expect(next.entries.map((e) => e.path)).toEqual(['/v1/health']);
+  });
+});
+
 describe('secrets', () => {
+  it("replaces a webhook's signature header in the events the invocations feed shows", async () => {
+    const before = await getJson<Page<Invocation>>('/_local/invocations');
+    const res = await webhook({
+      id: 'feeds-signature',
+      type: 'group.upsert',
+      group: { key: 'signed', members: [{ address: 'alice' }], version: 1 },
+    });
+    expect(res.status).toBe(202);
+    const page = await getJson<Page<Invocation>>(`/_local/invocations?events=1&since=${before.cursor}`);
+    const received = page.entries.find((e) => e.function === 'sync-group');
+    const event = received?.event as { headers: Record<string, string> } | undefined;
+    expect(event?.headers['x-mesibo-signature']).toBe('[REDACTED]');
+    expect(JSON.stringify(page)).not.toMatch(/v1=[0-9a-f]{64}/);
+  });
+
   it('never shows the app token or a webhook secret, even when a caller sends them', async () => {
     const [appToken, webhookSecret] = secrets as [string, string];
     // A caller puts the secrets where the feeds look: a path, a body, a group name mesibo receives.
