@@ -59,8 +59,14 @@ export const printResponse = async (res: Response): Promise<void> => {
   }
 };
 
-/** Runs a helper's main, turning an error into one line on stderr and exit code 1. */
+/**
+ * Runs a helper's main, turning an error into one line on stderr and exit code 1. A reader that stops
+ * early (`| head -1`) closes stdout: the rest of the output is dropped quietly, not an EPIPE crash.
+ */
 export const runMain = (name: string, main: () => Promise<number | undefined>): void => {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   main().then(
     (code) => process.exit(code ?? 0),
     (e: unknown) => {

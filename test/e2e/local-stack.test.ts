@@ -2,7 +2,7 @@
  * The product end to end through `npm start`, over HTTP only: every route with its real
  * authorizer, the queues and schedules behind them, and the emulator as the observable mesibo.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
@@ -144,6 +144,24 @@ describe('user tokens', () => {
     const { stdout } = await runHelper(stack, 'dev:call', ['POST', '/v1/users/erin/token']);
     expect(stdout).toMatch(/^HTTP 200/);
     expect(await user('erin')).toBeDefined();
+  });
+
+  it('ends a helper quietly when its reader has gone (`| head -1`), with its own exit code', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/dev/call.ts', 'POST', '/v1/users/piped/token'],
+      { cwd: ROOT, env: { ...process.env, ...stack.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    // The reader is gone before the helper prints anything: every write to stdout meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(await user('piped')).toBeDefined();
   });
 });
 
