@@ -398,7 +398,10 @@ export const runGroupSyncSimulation = async (o: SimOptions): Promise<SimResult> 
   } catch (e) {
     mismatches.push(e instanceof Error ? e.message : String(e));
   } finally {
-    figures.workerFailures = w.logger.counts.get('group event failed; SQS will redeliver it') ?? 0;
+    // Every wording of the worker's failure line (redelivered, last receive, or not known which).
+    figures.workerFailures = [...w.logger.counts]
+      .filter(([message]) => message.startsWith('group event failed'))
+      .reduce((n, [, count]) => n + count, 0);
     figures.creationTakeovers = TAKEOVER_WARNINGS.reduce((n, m) => n + (w.logger.counts.get(m) ?? 0), 0);
     await closeWorld(w);
   }
