@@ -6,12 +6,13 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   type KeySchemaElement,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { dynamoClients } from '../shared/storage/dynamo-client';
 import { type TableSpec, tableSpecs } from '../shared/storage/tables';
 
 export type TableNames = Record<TableSpec['id'], string>;
@@ -30,11 +31,7 @@ export interface LocalDynamo {
 }
 
 /** SDK clients for a local DynamoDB endpoint, with the local stack's dummy credentials. */
-export const localDynamoClients = (endpoint: string) => {
-  const client = new DynamoDBClient({ endpoint, ...LOCAL_AWS });
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return { client, doc };
-};
+export const localDynamoClients = (endpoint: string) => dynamoClients({ endpoint, ...LOCAL_AWS });
 
 export const startDynalite = async (
   options: { port?: number; host?: string; path?: string } = {},

@@ -6,13 +6,14 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Env } from '../config/env';
 import { createLogger } from '../observability/logger';
 import { functionMetrics } from '../observability/mesibo-metrics';
 import { type Clock, type QueuePublisher, type SecretSource, systemClock } from '../ports';
 import { createSqsPublisher } from '../queue/sqs-publisher';
 import { secretsManagerSource } from '../secrets/secrets-manager';
+import { dynamoClients } from '../storage/dynamo-client';
 import { webhookSecretsLoader } from '../webhook/secrets';
-import { documentClient, type Env } from './aws';
 import { type ReceiverConfig, receiverConfigFromEnv } from './config';
 import { dynamoGroupState } from './dynamo-state';
 import { powertoolsLogger } from './logging';
@@ -65,7 +66,7 @@ export const webhookReceiverFromEnv = (env: Env = process.env): WebhookReceiverD
   const config = receiverConfigFromEnv(env);
   return buildWebhookReceiver({
     config,
-    doc: documentClient(),
+    doc: dynamoClients().doc,
     webhookSecrets: secretsManagerSource(config.webhookSecretId),
     queue: createSqsPublisher({ queueUrl: config.queueUrl }),
   });

@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Env } from '../config/env';
 import { createMesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
 import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
 import { type Clock, systemClock } from '../ports';
 import { appTokenSource, requireAppToken } from '../secrets/app-token';
 import { secretsManagerSource } from '../secrets/secrets-manager';
+import { dynamoClients } from '../storage/dynamo-client';
 import {
   type ApplyCheckpoint,
   type ApplyOutcome,
@@ -19,7 +21,6 @@ import {
   DEFAULT_EDITS_IN_FLIGHT,
   type GroupMesibo,
 } from './apply';
-import { documentClient, type Env } from './aws';
 import { type WorkerConfig, workerConfigFromEnv } from './config';
 import { dynamoGroupState } from './dynamo-state';
 import { powertoolsLogger } from './logging';
@@ -105,7 +106,7 @@ export const groupSyncWorkerFromEnv = (env: Env = process.env): GroupSyncWorkerD
   // One Metrics for the counters and the mesibo calls: the handler's flush writes both in one line.
   return buildGroupSyncWorker({
     config,
-    doc: documentClient(),
+    doc: dynamoClients().doc,
     mesibo,
     requireMesibo: requireAppToken(appToken),
     logger,

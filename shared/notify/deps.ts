@@ -4,10 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createMesiboClient, type MesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
@@ -18,6 +18,7 @@ import { createSqsPublisher } from '../queue/sqs-publisher';
 import { eventBridgeOneTimeScheduler } from '../scheduler/eventbridge-scheduler';
 import { appTokenSource, requireAppToken } from '../secrets/app-token';
 import { secretsManagerSource } from '../secrets/secrets-manager';
+import { dynamoClients } from '../storage/dynamo-client';
 import type { AcceptDeps } from './accept';
 import { type SendConfig, sendConfigFromEnv, type WorkerConfig, workerConfigFromEnv } from './config';
 import { dynamoBatchLedger } from './dynamo-batch-ledger';
@@ -160,14 +161,6 @@ export const buildWorkerDeps = (a: WorkerAdapters): SendSystemMessageWorkerDeps 
   };
 };
 
-const documentClients = () => {
-  const client = new DynamoDBClient({});
-  return {
-    client,
-    doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-  };
-};
-
 /**
  * The mesibo client with its metrics observer, counting into the same Metrics as the function's
  * counters (handlers flush once per invocation, in `endInvocation`: one EMF line).
@@ -198,7 +191,7 @@ const mesiboFromEnv = (
 export const sendSystemMessageDepsFromEnv = (env: Env): SendSystemMessageDeps => {
   const config = sendConfigFromEnv(env);
   const logger = createLogger(SEND_SERVICE);
-  const dynamo = documentClients();
+  const dynamo = dynamoClients();
   const scheduler = new SchedulerClient({});
   return buildNotifyDeps({
     config,
@@ -225,7 +218,7 @@ export const sendSystemMessageWorkerDepsFromEnv = (env: Env): SendSystemMessageW
   const sqs = new SQSClient({});
   return buildWorkerDeps({
     config,
-    doc: documentClients().doc,
+    doc: dynamoClients().doc,
     ...mesiboFromEnv(env, WORKER_SERVICE, config.appTokenSecretId, logger),
     queue: createSqsPublisher({ queueUrl: config.fanoutQueueUrl, client: sqs }),
     deadLetters: queueDeadLetters(createSqsPublisher({ queueUrl: config.fanoutDlqUrl, client: sqs })),

@@ -10,14 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mesiboOptionsFromEnv } from '../mesibo/env';
 import type { MesiboClient } from '../mesibo/types';
 import { createLogger } from '../observability/logger';
 import { mesiboLoggerFrom } from '../observability/mesibo-logger';
 import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
 import { type Clock, systemClock } from '../ports';
+import { dynamoClients } from '../storage/dynamo-client';
 import { type TokenConfig, tokenConfigFromEnv } from './config';
 import { createTokenService, type TokenService } from './issue-token';
 import { powertoolsTokenMetrics, type TokenMetrics } from './metrics';
@@ -86,9 +86,7 @@ export const tokenDepsFromEnv = (env: Record<string, string | undefined> = proce
   const logger = createLogger(SERVICE_NAME);
   // One Metrics for the token counters and the mesibo client's observer: both flushed by the handler.
   const metrics = functionMetrics(SERVICE_NAME, env);
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const { doc } = dynamoClients();
   const mesibo = async (): Promise<MesiboClient> => {
     const [{ createMesiboClient }, { secretsManagerSource }, { appTokenSource }] = await Promise.all([
       import('../mesibo/index'),

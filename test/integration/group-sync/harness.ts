@@ -10,7 +10,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createHandler as createWebhookHandler } from '../../../functions/sync-group/handler';
 import { createHandler as createWorkerHandler } from '../../../functions/sync-group-worker/handler';
@@ -31,6 +30,7 @@ import type { GroupStateStore } from '../../../shared/group-sync/state';
 import { buildGroupSyncWorker } from '../../../shared/group-sync/worker-deps';
 import { createMesiboClient, type MesiboHttpClient } from '../../../shared/mesibo';
 import type { QueueMessage, QueuePublisher } from '../../../shared/ports';
+import { documentClientFor } from '../../../shared/storage/dynamo-client';
 import { signPayload } from '../../../shared/webhook/signature';
 
 export const WEBHOOK_SECRET = 'whsec_integration_current_0001';
@@ -144,9 +144,7 @@ export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promi
     },
     { step: 'initialize', name: 'simulatedCrash' },
   );
-  const workerDoc = DynamoDBDocumentClient.from(workerDynamo, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const workerDoc = documentClientFor(workerDynamo);
 
   const maxMembers = options.maxMembers ?? GROUP_SYNC_DEFAULTS.maxMembers;
   const recordTtlSeconds = GROUP_SYNC_DEFAULTS.recordTtlDays * 86_400;

@@ -7,7 +7,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createHandler, type TokenHandler } from '../../../../functions/issue-user-token/handler';
 import {
   createTables,
@@ -23,6 +23,7 @@ import { createLogger } from '../../../../shared/observability/logger';
 import { mesiboLoggerFrom } from '../../../../shared/observability/mesibo-logger';
 import type { Clock } from '../../../../shared/ports';
 import { secretsManagerSource } from '../../../../shared/secrets/secrets-manager';
+import { documentClientFor } from '../../../../shared/storage/dynamo-client';
 import { tokenConfigFromEnv } from '../../../../shared/token/config';
 import { buildTokenDeps, SERVICE_NAME } from '../../../../shared/token/deps';
 import type { TokenMetricName, TokenMetrics } from '../../../../shared/token/metrics';
@@ -100,9 +101,7 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
 
   // The handler gets its own client, so only its commands are counted.
   const handlerDynamo = new DynamoDBClient({ endpoint: dynamo.endpoint, ...LOCAL_AWS });
-  const doc = DynamoDBDocumentClient.from(handlerDynamo, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const doc = documentClientFor(handlerDynamo);
   const dynamoCalls = new Map<string, number>();
   doc.middlewareStack.add(
     (next, context) => (args) => {
