@@ -8,7 +8,6 @@
  * Reads are strongly consistent: a retry must see what the previous attempt wrote.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -20,6 +19,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { Clock } from '../ports';
+import { isConditionFailure } from '../storage/condition-failure';
 import type { GroupVersions, MemberRecord, MemberRecords } from './ordering';
 import { GROUP_EVENT_TYPES } from './schema';
 import type { DeliveryRecord, EditIntent, GroupMeta, GroupStateStore } from './state';
@@ -130,10 +130,6 @@ const inParts = async <T>(items: readonly T[], size: number, task: (part: T[]) =
 
 /** Backs off before the n-th resend of unprocessed batch items (throttling). */
 const backoff = (attempt: number) => sleepFor(Math.random() * Math.min(1000, 25 * 2 ** attempt));
-
-const isConditionFailure = (e: unknown) =>
-  e instanceof ConditionalCheckFailedException ||
-  (e instanceof Error && e.name === 'ConditionalCheckFailedException');
 
 export interface DynamoGroupStateOptions {
   doc: DynamoDBDocumentClient;

@@ -3,9 +3,9 @@
  * next to Powertools' own records, which use other ids. Every transition is a conditional write, so
  * two workers holding the same SQS message cannot both start or settle one attempt.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../ports';
+import { isConditionFailure } from '../storage/condition-failure';
 import { tableSpec } from '../storage/tables';
 import type { BatchLedger, BatchRecord, BatchState, Claim } from './ports';
 
@@ -25,7 +25,7 @@ export const dynamoBatchLedger = (options: {
     try {
       return (await doc.send(command)).Attributes ?? {};
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return undefined;
+      if (isConditionFailure(e)) return undefined;
       throw e;
     }
   };

@@ -8,7 +8,6 @@
  * the key is not there yet. A worker that died between settling a batch and counting it counts it
  * when the batch is seen again. Sharding keeps each set small (a batch key is a few bytes).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -16,6 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../ports';
+import { isConditionFailure } from '../storage/condition-failure';
 import { tableSpec } from '../storage/tables';
 import type { CountedOutcome, FailureReason, NotificationStatus, StatusStore } from './ports';
 
@@ -26,8 +26,6 @@ const REASONS: readonly FailureReason[] = ['rejected', 'outcome-unknown', 'dead-
 const headKey = (id: string) => `notify.status#${id}`;
 const shardKey = (id: string, top: number) => `${headKey(id)}#${top % STATUS_SHARDS}`;
 const reasonAttr = (reason: FailureReason) => `fail_${reason}`;
-
-const isConditionFailure = (e: unknown) => e instanceof ConditionalCheckFailedException;
 
 export const dynamoStatusStore = (options: {
   doc: DynamoDBDocumentClient;

@@ -9,7 +9,6 @@
  *                                         leaseOwner?, leaseExpiresAt?, leaseFailure?   (while renewing)
  *                    sk = appid#<appid>   revokedAt, ttl, lease…?   (tombstone left by a revocation)
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -19,6 +18,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
+import { isConditionFailure } from '../storage/condition-failure';
 
 export interface TokenRecord {
   address: string;
@@ -147,10 +147,6 @@ export const entryFromItem = (item: Record<string, unknown> | undefined): CacheE
   return entry;
 };
 
-const isConditionFailure = (e: unknown) =>
-  e instanceof ConditionalCheckFailedException ||
-  (e as { name?: unknown })?.name === 'ConditionalCheckFailedException';
-
 /** Runs a conditional write; a failed condition is an expected answer, not an error. */
 const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
   try {
@@ -222,7 +218,7 @@ export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string)
       } catch (e) {
         if (!isConditionFailure(e)) throw e;
         // The item comes back in its wire form (the document client does not convert exceptions).
-        const item = (e as ConditionalCheckFailedException).Item;
+        const item = e.Item;
         return item === undefined
           ? { acquired: false }
           : { acquired: false, entry: entryFromItem(unmarshall(item)) };
