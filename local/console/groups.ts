@@ -3,7 +3,7 @@
  * customer's key, with the mesibo gid (none until the group is created) and the member count group
  * sync holds. A scan of the meta items; the local table is small.
  */
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { META } from '../../shared/group-sync/dynamo-state';
 
 export interface SyncedGroup {
@@ -22,19 +22,18 @@ export const syncedGroups = async (
   tableName: string,
 ): Promise<SyncedGroup[]> => {
   const groups: SyncedGroup[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(
-      new ScanCommand({
-        TableName: tableName,
-        FilterExpression: 'sk = :meta',
-        ExpressionAttributeValues: { ':meta': META },
-        ProjectionExpression: '#key, gid, #name, memberCount, deleted, deleting',
-        ExpressionAttributeNames: { '#key': 'key', '#name': 'name' },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of out.Items ?? []) {
+  const pages = paginateScan(
+    { client: doc },
+    {
+      TableName: tableName,
+      FilterExpression: 'sk = :meta',
+      ExpressionAttributeValues: { ':meta': META },
+      ProjectionExpression: '#key, gid, #name, memberCount, deleted, deleting',
+      ExpressionAttributeNames: { '#key': 'key', '#name': 'name' },
+    },
+  );
+  for await (const page of pages) {
+    for (const item of page.Items ?? []) {
       if (typeof item.key !== 'string') continue;
       groups.push({
         key: item.key,
@@ -44,7 +43,6 @@ export const syncedGroups = async (
         state: stateOf(item),
       });
     }
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  }
   return groups.sort((a, b) => a.key.localeCompare(b.key));
 };

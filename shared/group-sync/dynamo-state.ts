@@ -14,7 +14,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -184,21 +184,17 @@ export const dynamoGroupState = ({
 
   const queryMembers = async (key: string): Promise<Record<string, unknown>[]> => {
     const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :m)',
-          ExpressionAttributeValues: { ':pk': groupPk(key), ':m': MEMBER_PREFIX },
-          ProjectionExpression: 'sk, perm, v, gone',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: doc },
+      {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :m)',
+        ExpressionAttributeValues: { ':pk': groupPk(key), ':m': MEMBER_PREFIX },
+        ProjectionExpression: 'sk, perm, v, gone',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []));
     return items;
   };
 

@@ -13,7 +13,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -161,21 +161,19 @@ const conditional = async (write: () => Promise<unknown>): Promise<boolean> => {
 export const dynamoTokenStore = (doc: DynamoDBDocumentClient, tableName: string): TokenStore => {
   const cachedSks = async (address: string): Promise<string[]> => {
     const sks: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': address, ':prefix': TOKEN_SK_PREFIX },
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: doc },
+      {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': address, ':prefix': TOKEN_SK_PREFIX },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) if (typeof item.sk === 'string') sks.push(item.sk);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return sks;
   };
 
