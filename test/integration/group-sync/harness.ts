@@ -6,7 +6,6 @@
  * Shared by the integration tests and the group-sync measurements.
  */
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -32,6 +31,7 @@ import { createMesiboClient, type MesiboHttpClient } from '../../../shared/mesib
 import type { QueueMessage, QueuePublisher } from '../../../shared/ports';
 import { documentClientFor } from '../../../shared/storage/dynamo-client';
 import { signPayload } from '../../../shared/webhook/signature';
+import { silentLogger } from '../../support/loggers';
 
 export const WEBHOOK_SECRET = 'whsec_integration_current_0001';
 export const PREVIOUS_WEBHOOK_SECRET = 'whsec_integration_previous_0001';
@@ -111,8 +111,6 @@ export interface GroupSyncHarness {
   membersAtMesibo(gid: number): Promise<Map<string, Record<string, boolean>>>;
   close(): Promise<void>;
 }
-
-const silentLogger = () => new Logger({ logLevel: 'SILENT' });
 
 export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promise<GroupSyncHarness> => {
   const emulator = await startMesiboEmulator({ port: 0 });

@@ -7,7 +7,6 @@
  * count raised, as SQS would. Shared by the integration tests and the fan-out measurement.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -29,21 +28,13 @@ import { sendConfigFromEnv, workerConfigFromEnv } from '../../../shared/notify/c
 import { buildNotifyDeps, buildWorkerDeps } from '../../../shared/notify/deps';
 import type { DeadLetterRecord } from '../../../shared/notify/fanout-message';
 import { groupGidLookup } from '../../../shared/notify/group-lookup';
-import type { NotifyMetricName, NotifyMetrics } from '../../../shared/notify/ports';
+import type { NotifyMetricName } from '../../../shared/notify/ports';
 import type { Clock, OneTimeSchedule, QueueMessage } from '../../../shared/ports';
+import { CountingMetrics } from '../../support/counting-metrics';
+import { silentLogger } from '../../support/loggers';
 
 export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:send-system-message';
 const FANOUT_QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:fanout';
-
-export class CountingMetrics implements NotifyMetrics {
-  readonly totals = new Map<NotifyMetricName, number>();
-  count(name: NotifyMetricName, value = 1) {
-    this.totals.set(name, (this.totals.get(name) ?? 0) + value);
-  }
-  get(name: NotifyMetricName) {
-    return this.totals.get(name) ?? 0;
-  }
-}
 
 interface QueuedMessage {
   messageId: string;
@@ -82,7 +73,7 @@ export interface NotifyHarness {
   dynamo: LocalDynamo;
   mesibo: MesiboHttpClient;
   tables: ReturnType<typeof uniqueTableNames>;
-  metrics: { send: CountingMetrics; worker: CountingMetrics };
+  metrics: { send: CountingMetrics<NotifyMetricName>; worker: CountingMetrics<NotifyMetricName> };
   /** Fan-out messages waiting for the worker. */
   queued: QueuedMessage[];
   /**
@@ -111,8 +102,6 @@ export interface NotifyHarness {
   seedGroup(key: string, members: string[]): Promise<number>;
   close(): Promise<void>;
 }
-
-export const silentLogger = (service: string) => new Logger({ serviceName: service, logLevel: 'SILENT' });
 
 export const lambdaContext = (functionArn = FUNCTION_ARN): Context => ({
   callbackWaitsForEmptyEventLoop: true,
@@ -163,7 +152,10 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
   const deadLetters = { fanout: [] as DeadLetterRecord[], scheduler: [] as DeadLetterRecord[] };
   const schedules: NotifyHarness['schedules'] = [];
   const redeliveryDelays: number[] = [];
-  const metrics = { send: new CountingMetrics(), worker: new CountingMetrics() };
+  const metrics = {
+    send: new CountingMetrics<NotifyMetricName>(),
+    worker: new CountingMetrics<NotifyMetricName>(),
+  };
 
   const fanoutQueue = {
     publish: async (messages: QueueMessage[]) => {

@@ -1,11 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/health/handler';
 import { type Readiness, readinessCheck } from '../../../shared/health/readiness';
 import type { SecretSource } from '../../../shared/ports';
 import { APP_TOKEN_PLACEHOLDER } from '../../../shared/secrets/app-token';
+import { silentLogger } from '../../support/loggers';
 
-const silent = new Logger({ logLevel: 'SILENT' });
+const silent = silentLogger();
 const WEBHOOK = JSON.stringify({ current: 'c'.repeat(32) });
 const PLACEHOLDER = JSON.stringify({
   ...JSON.parse(APP_TOKEN_PLACEHOLDER.secretStringTemplate),

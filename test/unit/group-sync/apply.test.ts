@@ -10,7 +10,9 @@ import type { GroupEvent, GroupSyncMessage } from '../../../shared/group-sync/sc
 import { MesiboError } from '../../../shared/mesibo/errors';
 import { modelGroup } from '../../../sim/group-sync/model';
 import { seededRandom } from '../../../sim/lib/random';
-import { FakeMesibo, fixedClock, MemoryGroupState, silentLogger } from './fakes';
+import { FakeMesibo } from '../../support/fake-mesibo';
+import { capturingLogger } from '../../support/loggers';
+import { fixedClock, MemoryGroupState } from './fakes';
 
 const addresses = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`);
 const members = (list: string[]) => list.map((address) => ({ address }));
@@ -18,7 +20,7 @@ const members = (list: string[]) => list.map((address) => ({ address }));
 let store: MemoryGroupState;
 let mesibo: FakeMesibo;
 let clock: ReturnType<typeof fixedClock>;
-let logger: ReturnType<typeof silentLogger>;
+let logger: ReturnType<typeof capturingLogger>;
 let deps: ApplyDeps;
 let seq: number;
 
@@ -26,7 +28,7 @@ beforeEach(() => {
   store = new MemoryGroupState();
   mesibo = new FakeMesibo();
   clock = fixedClock();
-  logger = silentLogger();
+  logger = capturingLogger();
   seq = 0;
   deps = {
     store,

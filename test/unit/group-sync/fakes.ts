@@ -1,7 +1,5 @@
 /** In-memory stand-ins for the group-sync ports, with the same conditional-write rules as DynamoDB. */
 
-import type { GroupMesibo } from '../../../shared/group-sync/apply';
-import type { GroupSyncLogger } from '../../../shared/group-sync/logging';
 import type { GroupVersions, MemberRecord, MemberRecords } from '../../../shared/group-sync/ordering';
 import type {
   DeliveryRecord,
@@ -9,8 +7,6 @@ import type {
   GroupMeta,
   GroupStateStore,
 } from '../../../shared/group-sync/state';
-import { MesiboError } from '../../../shared/mesibo/errors';
-import type { GroupEditMembersInput } from '../../../shared/mesibo/types';
 import type { QueueMessage, QueuePublisher } from '../../../shared/ports';
 
 const emptyMeta = (key: string): GroupMeta => ({ key, versions: {}, memberCount: 0, intents: [] });
@@ -136,69 +132,6 @@ export class MemoryGroupState implements GroupStateStore {
   }
 }
 
-export interface FakeGroup {
-  name?: string;
-  members: Map<string, GroupEditMembersInput['permissions']>;
-}
-
-/** A mesibo that keeps groups in memory and logs every call; `failOn` makes chosen calls throw. */
-export class FakeMesibo implements GroupMesibo {
-  readonly groups = new Map<number, FakeGroup>();
-  readonly calls: { op: string; input: unknown }[] = [];
-  private nextGid = 100;
-  /** Called before each op is applied; throw from it to inject a failure. */
-  failOn: (op: string, index: number) => void = () => {};
-
-  private enter(op: string, input: unknown) {
-    this.failOn(op, this.calls.filter((c) => c.op === op).length);
-    this.calls.push({ op, input });
-  }
-  private group(gid: number) {
-    const group = this.groups.get(gid);
-    if (!group) {
-      throw new MesiboError({
-        op: 'group',
-        kind: 'api',
-        error: 'BADVALUE',
-        retryable: false,
-        cause: 'no such group',
-      });
-    }
-    return group;
-  }
-  count(op: string) {
-    return this.calls.filter((c) => c.op === op).length;
-  }
-  membersOf(gid: number) {
-    return new Map([...this.group(gid).members].map(([a, p]) => [a, p]));
-  }
-
-  groupadd: GroupMesibo['groupadd'] = async (input) => {
-    this.enter('groupadd', input);
-    const gid = this.nextGid++;
-    this.groups.set(gid, { ...(input.name === undefined ? {} : { name: input.name }), members: new Map() });
-    return { gid };
-  };
-  groupset: GroupMesibo['groupset'] = async (input) => {
-    this.enter('groupset', input);
-    const group = this.group(input.gid);
-    if (input.name !== undefined) group.name = input.name;
-  };
-  groupdel: GroupMesibo['groupdel'] = async (input) => {
-    this.enter('groupdel', input);
-    this.group(input.gid);
-    this.groups.delete(input.gid);
-  };
-  groupeditmembers: GroupMesibo['groupeditmembers'] = async (input) => {
-    this.enter('groupeditmembers', input);
-    const group = this.group(input.gid);
-    for (const address of input.addresses) {
-      if (input.remove) group.members.delete(address);
-      else group.members.set(address, input.permissions);
-    }
-  };
-}
-
 export class CapturingQueue implements QueuePublisher {
   readonly messages: QueueMessage[] = [];
   fail = false;
@@ -207,16 +140,6 @@ export class CapturingQueue implements QueuePublisher {
     this.messages.push(...messages);
   }
 }
-
-export const silentLogger = (): GroupSyncLogger & {
-  lines: { level: string; message: string; attrs?: object }[];
-} => {
-  const lines: { level: string; message: string; attrs?: object }[] = [];
-  const at = (level: string) => (message: string, attrs?: object) => {
-    lines.push({ level, message, ...(attrs ? { attrs } : {}) });
-  };
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-};
 
 export const fixedClock = (start = Date.UTC(2026, 0, 1)) => {
   let now = start;

@@ -4,7 +4,8 @@ import { groupSyncMessageSchema } from '../../../shared/group-sync/schema';
 import { ProblemError } from '../../../shared/http/problem';
 import { webhookSecretsLoader } from '../../../shared/webhook/secrets';
 import { signPayload } from '../../../shared/webhook/signature';
-import { CapturingQueue, fixedClock, MemoryGroupState, silentLogger } from './fakes';
+import { capturingLogger } from '../../support/loggers';
+import { CapturingQueue, fixedClock, MemoryGroupState } from './fakes';
 
 const SECRET = 'whsec_test_current_secret';
 const OLD_SECRET = 'whsec_test_previous_secret';
@@ -14,14 +15,14 @@ let queue: CapturingQueue;
 let clock: ReturnType<typeof fixedClock>;
 let secretValue: string;
 let receive: ReturnType<typeof createWebhookReceiver>;
-let logger: ReturnType<typeof silentLogger>;
+let logger: ReturnType<typeof capturingLogger>;
 
 beforeEach(() => {
   store = new MemoryGroupState();
   queue = new CapturingQueue();
   clock = fixedClock();
   secretValue = JSON.stringify({ current: SECRET, previous: OLD_SECRET });
-  logger = silentLogger();
+  logger = capturingLogger();
   receive = createWebhookReceiver({
     secrets: webhookSecretsLoader(async () => secretValue, { clock }),
     store,

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { createHandler } from '../../../functions/sync-group-worker/handler';
 import type { ApplyOutcome } from '../../../shared/group-sync/apply';
 import { noGroupSyncMetrics } from '../../../shared/group-sync/metrics';
 import { type GroupSyncMessage, groupSyncMessageSchema } from '../../../shared/group-sync/schema';
+import { silentLogger } from '../../support/loggers';
 
 const record = (id: string, key: string, body?: string, receiveCount = 1) => ({
   messageId: id,
@@ -37,7 +37,7 @@ const handlerWith = (apply: (m: GroupSyncMessage) => Promise<ApplyOutcome>) =>
   createHandler({
     messageSchema: groupSyncMessageSchema(100),
     apply,
-    logger: new Logger({ logLevel: 'SILENT' }),
+    logger: silentLogger(),
     metrics: noGroupSyncMetrics,
   });
 

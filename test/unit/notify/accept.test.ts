@@ -4,14 +4,8 @@ import { type AcceptDeps, acceptNotification } from '../../../shared/notify/acce
 import type { FanoutBatch } from '../../../shared/notify/fanout-message';
 import { OnceConflictError } from '../../../shared/notify/ports';
 import type { Notification } from '../../../shared/notify/schema';
-import {
-  CapturingQueue,
-  CapturingScheduler,
-  CountingMetrics,
-  ManualClock,
-  MemoryGate,
-  RecordingStatus,
-} from './fakes';
+import { CountingMetrics } from '../../support/counting-metrics';
+import { CapturingQueue, CapturingScheduler, ManualClock, MemoryGate, RecordingStatus } from './fakes';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:send-system-message';
 

@@ -1,14 +1,10 @@
 /** In-memory ports for the notify unit tests: no sockets, everything assertable. */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { MesiboError, type MesiboErrorInit } from '../../../shared/mesibo/errors';
-import type { MesiboClient, MessageCallOptions, MessageInput } from '../../../shared/mesibo/types';
 import type { DeadLetterRecord } from '../../../shared/notify/fanout-message';
 import {
   type BatchLedger,
   type BatchRecord,
   type DeadLetters,
-  type NotifyMetricName,
-  type NotifyMetrics,
   OnceConflictError,
   type OnceGate,
   OnceInProgressError,
@@ -17,23 +13,11 @@ import {
 } from '../../../shared/notify/ports';
 import type { OneTimeSchedule, OneTimeScheduler, QueueMessage, QueuePublisher } from '../../../shared/ports';
 
-export const silentLogger = () => new Logger({ serviceName: 'notify-test', logLevel: 'SILENT' });
-
 export class ManualClock {
   constructor(public ms = Date.parse('2030-01-01T00:00:00Z')) {}
   now = () => this.ms;
   advance(ms: number) {
     this.ms += ms;
-  }
-}
-
-export class CountingMetrics implements NotifyMetrics {
-  readonly totals = new Map<NotifyMetricName, number>();
-  count(name: NotifyMetricName, value = 1) {
-    this.totals.set(name, (this.totals.get(name) ?? 0) + value);
-  }
-  get(name: NotifyMetricName) {
-    return this.totals.get(name) ?? 0;
   }
 }
 
@@ -140,36 +124,6 @@ export class MemoryGate implements OnceGate {
 
 export const mesiboError = (init: Partial<MesiboErrorInit> & Pick<MesiboErrorInit, 'kind'>) =>
   new MesiboError({ op: 'message', error: 'BADVALUE', retryable: false, ...init });
-
-export type MessageBehaviour = (
-  input: MessageInput,
-  options?: MessageCallOptions,
-) => Promise<{ mid?: number }>;
-
-/** A mesibo client whose `message` does what the test says; every other op succeeds trivially. */
-export class FakeMesibo {
-  readonly messages: { input: MessageInput; options?: MessageCallOptions }[] = [];
-  readonly useradds: string[] = [];
-  behaviour: MessageBehaviour = async () => ({ mid: this.messages.length });
-  readonly client: MesiboClient = {
-    useradd: async (input) => {
-      this.useradds.push(input.address);
-      return { uid: 1 };
-    },
-    userset: async () => {},
-    userdel: async () => {},
-    usersget: async () => ({ users: [], count: 0 }),
-    groupadd: async () => ({ gid: 1 }),
-    groupset: async () => {},
-    groupdel: async () => {},
-    groupeditmembers: async () => {},
-    groupgetmembers: async (input) => ({ gid: input.gid, count: 0, members: [] }),
-    message: async (input, options) => {
-      this.messages.push({ input, options });
-      return this.behaviour(input, options);
-    },
-  };
-}
 
 /** Records what the use cases tell the status store; `read` answers nothing. */
 export class RecordingStatus implements StatusStore {

@@ -3,15 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/send-system-message/handler';
 import type { SendSystemMessageDeps } from '../../../shared/notify/deps';
 import { OnceInProgressError } from '../../../shared/notify/ports';
+import { CountingMetrics } from '../../support/counting-metrics';
+import { silentLogger } from '../../support/loggers';
 import {
   CapturingDeadLetters,
   CapturingQueue,
   CapturingScheduler,
-  CountingMetrics,
   ManualClock,
   MemoryGate,
   RecordingStatus,
-  silentLogger,
 } from './fakes';
 
 const context = { invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:send' } as Context;

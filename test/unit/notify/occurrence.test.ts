@@ -1,20 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { FanoutBatch } from '../../../shared/notify/fanout-message';
 import { handleOccurrence, type OccurrenceDeps } from '../../../shared/notify/occurrence';
+import type { NotifyMetricName } from '../../../shared/notify/ports';
 import {
   occurrenceNotificationId,
   recurringScheduleInput,
   SCHEDULED_TIME_PLACEHOLDER,
 } from '../../../shared/notify/schedule-input';
-import {
-  CapturingDeadLetters,
-  CapturingQueue,
-  CountingMetrics,
-  ManualClock,
-  MemoryGate,
-  RecordingStatus,
-  silentLogger,
-} from './fakes';
+import { CountingMetrics } from '../../support/counting-metrics';
+import { silentLogger } from '../../support/loggers';
+import { CapturingDeadLetters, CapturingQueue, ManualClock, MemoryGate, RecordingStatus } from './fakes';
 
 const digest = { audience: { addresses: ['a', 'b'] }, message: { text: 'Your daily digest' } };
 
@@ -25,7 +20,7 @@ const fired = (input: string, scheduledTime: string): unknown =>
 const setup = () => {
   const queue = new CapturingQueue();
   const deadLetters = new CapturingDeadLetters();
-  const metrics = new CountingMetrics();
+  const metrics = new CountingMetrics<NotifyMetricName>();
   const deps: OccurrenceDeps = {
     clock: new ManualClock(),
     gate: new MemoryGate(),

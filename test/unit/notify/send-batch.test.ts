@@ -1,22 +1,23 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FanoutBatch } from '../../../shared/notify/fanout-message';
+import type { NotifyMetricName } from '../../../shared/notify/ports';
 import {
   type BatchDelivery,
   deliverBatch,
   RetryLater,
   type WorkerDeps,
 } from '../../../shared/notify/send-batch';
+import { CountingMetrics } from '../../support/counting-metrics';
+import { FakeMesibo } from '../../support/fake-mesibo';
+import { silentLogger } from '../../support/loggers';
 import {
   CapturingDeadLetters,
   CapturingQueue,
-  CountingMetrics,
-  FakeMesibo,
   ManualClock,
   MemoryLedger,
   mesiboError,
   RecordingDelay,
   RecordingStatus,
-  silentLogger,
 } from './fakes';
 
 const batch = (over: Partial<FanoutBatch> = {}): FanoutBatch => ({
@@ -42,7 +43,7 @@ describe('deliverBatch', () => {
   let ledger: MemoryLedger;
   let deadLetters: CapturingDeadLetters;
   let delay: RecordingDelay;
-  let metrics: CountingMetrics;
+  let metrics: CountingMetrics<NotifyMetricName>;
   let clock: ManualClock;
   let deps: WorkerDeps;
 
@@ -51,10 +52,10 @@ describe('deliverBatch', () => {
     ledger = new MemoryLedger();
     deadLetters = new CapturingDeadLetters();
     delay = new RecordingDelay();
-    metrics = new CountingMetrics();
+    metrics = new CountingMetrics<NotifyMetricName>();
     clock = new ManualClock();
     deps = {
-      mesibo: mesibo.client,
+      mesibo,
       sender: { ensure: async () => {} },
       status: new RecordingStatus(),
       queue: new CapturingQueue(),

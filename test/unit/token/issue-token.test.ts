@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ProblemError } from '../../../shared/http/problem';
 import { createTokenService, type IssueRequest } from '../../../shared/token/issue-token';
+import type { TokenMetricName } from '../../../shared/token/metrics';
 import type { TokenRecord } from '../../../shared/token/token-cache';
-import {
-  FakeMesibo,
-  mesiboError,
-  outage,
-  RecordingMetrics,
-  silentLogger,
-  T0,
-  VirtualTime,
-} from './support/fakes';
+import { CountingMetrics } from '../../support/counting-metrics';
+import { FakeMesibo } from '../../support/fake-mesibo';
+import { silentLogger } from '../../support/loggers';
+import { mesiboError, outage, T0, VirtualTime } from './support/fakes';
 import { MemoryTokenStore } from './support/memory-store';
 
 const MINUTE = 60_000;
@@ -21,7 +17,7 @@ const setup = (options: { latencyMs?: number } = {}) => {
   const time = new VirtualTime();
   const store = new MemoryTokenStore();
   const mesibo = new FakeMesibo(time, options.latencyMs);
-  const metrics = new RecordingMetrics();
+  const metrics = new CountingMetrics<TokenMetricName>();
   let mesiboBuilt = 0;
   let ids = 0;
   /** One token service per container; every container shares the store and mesibo. */
@@ -38,7 +34,7 @@ const setup = (options: { latencyMs?: number } = {}) => {
         random: () => 0.5,
         newId: () => `req-${++ids}`,
         metrics,
-        logger: silentLogger,
+        logger: silentLogger(),
       },
       { refreshWindow: 0.1, leaseMs: LEASE_MS, appids: [APPID, 'com.example.other'] },
     );
@@ -82,7 +78,7 @@ describe('issue: cache', () => {
     expect(token.token).toBe('cached-token');
     expect(t.mesiboBuilt()).toBe(0);
     expect(t.mesibo.calls).toHaveLength(0);
-    expect(t.metrics.total('TokenCacheHit')).toBe(1);
+    expect(t.metrics.get('TokenCacheHit')).toBe(1);
   });
 
   it('on a miss calls useradd once, caches the result, and the next request is a hit', async () => {
@@ -102,8 +98,8 @@ describe('issue: cache', () => {
     expect(second).toEqual({ token: first.token, source: 'cache', replacedLiveToken: false });
     expect(t.mesibo.ops('useradd')).toHaveLength(1);
     expect(t.store.leases).toEqual([]);
-    expect(t.metrics.total('TokenCacheMiss')).toBe(1);
-    expect(t.metrics.total('TokenIssued')).toBe(1);
+    expect(t.metrics.get('TokenCacheMiss')).toBe(1);
+    expect(t.metrics.get('TokenIssued')).toBe(1);
   });
 
   it('renews a token once it is inside the refresh window, not before', async () => {
@@ -129,7 +125,7 @@ describe('issue: cache', () => {
     expect(renamed).toMatchObject({ source: 'mesibo', replacedLiveToken: true });
     expect((await t.time.run(t.service.issue(request({ name: 'Alice B.' })))).source).toBe('cache');
     expect(t.mesibo.ops('useradd')).toHaveLength(2);
-    expect(t.metrics.total('TokenReplacedLive')).toBe(2);
+    expect(t.metrics.get('TokenReplacedLive')).toBe(2);
   });
 
   it('a renewal of an expired token, or a first token, replaces nothing live', async () => {
@@ -283,7 +279,7 @@ describe('issue: degraded mesibo', () => {
     t.mesibo.answer({ fail: failure });
     const { token, source } = await t.time.run(t.service.issue(request()));
     expect({ source, token: token.token }).toEqual({ source: 'stale', token: 'cached-token' });
-    expect(t.metrics.total('TokenServedStale')).toBe(1);
+    expect(t.metrics.get('TokenServedStale')).toBe(1);
   });
 
   it('answers 503 with Retry-After when mesibo is down and nothing valid is cached', async () => {

@@ -5,8 +5,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMesiboClient, type MesiboCallOutcome, type MesiboHttpClient } from '../../../shared/mesibo';
 import { createTokenService } from '../../../shared/token/issue-token';
+import { CountingMetrics } from '../../support/counting-metrics';
+import { silentLogger } from '../../support/loggers';
 import { type ScriptedMesibo, startScriptedMesibo } from '../mesibo/scripted-mesibo';
-import { RecordingMetrics, silentLogger, VirtualTime } from './support/fakes';
+import { VirtualTime } from './support/fakes';
 import { MemoryTokenStore } from './support/memory-store';
 
 describe('app token rotation', () => {
@@ -53,7 +55,7 @@ describe('app token rotation', () => {
     });
     client = mesiboClient;
     const time = new VirtualTime();
-    const metrics = new RecordingMetrics();
+    const metrics = new CountingMetrics();
     const service = createTokenService(
       {
         store: new MemoryTokenStore(),
@@ -63,7 +65,7 @@ describe('app token rotation', () => {
         random: () => 0.5,
         newId: () => 'one',
         metrics,
-        logger: silentLogger,
+        logger: silentLogger(),
       },
       { refreshWindow: 0.1, leaseMs: 5000, appids: ['com.example.app'] },
     );

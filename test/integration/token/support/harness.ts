@@ -28,6 +28,7 @@ import { tokenConfigFromEnv } from '../../../../shared/token/config';
 import { buildTokenDeps, SERVICE_NAME } from '../../../../shared/token/deps';
 import type { TokenMetricName, TokenMetrics } from '../../../../shared/token/metrics';
 import { type AwsStub, startAwsStub } from '../../../support/aws-stub';
+import { CountingMetrics } from '../../../support/counting-metrics';
 import { type CapturedOutput, captureOutput } from './capture-output';
 
 export const SECRET_ID = 'mesibo/app-token';
@@ -69,18 +70,6 @@ export interface TokenHarness {
   /** Every item of the users table. */
   items(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
-}
-
-/** Metrics kept in memory: nothing printed, everything assertable. */
-export class CountingMetrics implements TokenMetrics {
-  readonly counted: TokenMetricName[] = [];
-  count(name: TokenMetricName) {
-    this.counted.push(name);
-  }
-  flush() {}
-  total(name: TokenMetricName) {
-    return this.counted.filter((c) => c === name).length;
-  }
 }
 
 export const startTokenHarness = async (options: HarnessOptions = {}): Promise<TokenHarness> => {
@@ -131,7 +120,7 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
     maxDelayMs: 50,
     ...options.mesibo,
   });
-  const metrics = options.metrics ?? new CountingMetrics();
+  const metrics = options.metrics ?? new CountingMetrics<TokenMetricName>();
   const container = () =>
     createHandler(
       buildTokenDeps({
