@@ -7,11 +7,11 @@
  * should match.
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { startNotifyHarness } from '../../local/harness/notify/harness';
+import { measureFanout } from '../../local/harness/notify/measure';
 import { emulatorControl } from '../../local/mesibo-emulator/control';
 import { startMesiboEmulator } from '../../local/mesibo-emulator/server';
 import { createMesiboClient } from '../../shared/mesibo';
-import { startNotifyHarness } from '../../test/integration/notify/harness';
-import { measureFanout } from '../../test/integration/notify/measure';
 import { type BenchRow, type BenchSettings, vs } from '../lib/report';
 import { median, round } from '../lib/stats';
 

@@ -4,7 +4,7 @@
  * change and a churn; the items a one-member add reads in a 100,000-member group; and the worker's
  * in-process plan for a very large group.
  */
-import { measureGroupSync } from '../../test/integration/group-sync/measure';
+import { measureGroupSync } from '../../local/harness/group-sync/measure';
 import { type BenchRow, type BenchSettings, vs } from '../lib/report';
 import { round } from '../lib/stats';
 

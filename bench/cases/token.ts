@@ -6,14 +6,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { LOCAL_AWS } from '../../local/dynamo';
+import { jwtEvent, lambdaContext } from '../../local/harness/token/events';
+import { SECRET_ID, startTokenHarness, type TokenHarness } from '../../local/harness/token/harness';
+import { measureTokenPath } from '../../local/harness/token/measure';
 import { createMesiboClient } from '../../shared/mesibo';
-import { jwtEvent, lambdaContext } from '../../test/integration/token/support/events';
-import {
-  SECRET_ID,
-  startTokenHarness,
-  type TokenHarness,
-} from '../../test/integration/token/support/harness';
-import { measureTokenPath } from '../../test/integration/token/support/measure';
 import { startDynaliteProcess } from '../lib/dynalite-process';
 import { type BenchRow, type BenchSettings, vs } from '../lib/report';
 import { median, percentile, round, timeInFlight, timeRuns } from '../lib/stats';

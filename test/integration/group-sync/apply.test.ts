@@ -3,8 +3,8 @@
  * faults and crashes between chunks, each ending in exactly the desired member set at mesibo.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type GroupSyncHarness, startGroupSyncHarness } from '../../../local/harness/group-sync/harness';
 import { seededRandom } from '../../../sim/lib/random';
-import { type GroupSyncHarness, startGroupSyncHarness } from './harness';
 
 let h: GroupSyncHarness;
 let crashOn: ((command: string) => void) | undefined;

@@ -4,7 +4,7 @@
  * figures; asserts only counts (no wall-clock bounds).
  */
 import { describe, expect, it } from 'vitest';
-import { formatGroupSyncFigures, measureGroupSync } from './measure';
+import { formatGroupSyncFigures, measureGroupSync } from '../../../local/harness/group-sync/measure';
 
 describe('group sync at 10,000 members', () => {
   it('costs mesibo calls proportional to the change', { timeout: 300_000 }, async () => {

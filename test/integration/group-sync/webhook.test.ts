@@ -1,12 +1,12 @@
 /** The webhook route end to end: signature, validation, replay and ordering, applied by the worker. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPayload } from '../../../shared/webhook/signature';
 import {
   type GroupSyncHarness,
   PREVIOUS_WEBHOOK_SECRET,
   startGroupSyncHarness,
   WEBHOOK_SECRET,
-} from './harness';
+} from '../../../local/harness/group-sync/harness';
+import { signPayload } from '../../../shared/webhook/signature';
 
 let h: GroupSyncHarness;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NotifyHarness, startNotifyHarness } from './harness';
+import { type NotifyHarness, startNotifyHarness } from '../../../local/harness/notify/harness';
 
 const valid = { audience: { addresses: ['a'] }, message: { text: 'hello' } };
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();

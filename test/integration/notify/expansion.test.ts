@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type NotifyHarness, startNotifyHarness } from '../../../local/harness/notify/harness';
 import { dynamoBatchLedger } from '../../../shared/notify/dynamo-batch-ledger';
 import { expansionLedgerKey } from '../../../shared/notify/expand';
-import { type NotifyHarness, startNotifyHarness } from './harness';
 
 const message = { text: 'Scheduled maintenance tonight' };
 const USERS = 2_500;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type NotifyHarness, startNotifyHarness } from '../../../local/harness/notify/harness';
 import { dynamoBatchLedger } from '../../../shared/notify/dynamo-batch-ledger';
-import { type NotifyHarness, startNotifyHarness } from './harness';
 
 const addresses = ['a', 'b', 'c', 'd', 'e', 'f'];
 const message = { text: 'Your invoice is ready' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureFanout } from './measure';
+import { measureFanout } from '../../../local/harness/notify/measure';
 
 describe('fan-out measurement', () => {
   it('reaches every cached user exactly once with one mesibo call per batch', async () => {

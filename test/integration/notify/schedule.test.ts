@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FUNCTION_ARN, type NotifyHarness, startNotifyHarness } from '../../../local/harness/notify/harness';
 import { recurringScheduleInput, SCHEDULED_TIME_PLACEHOLDER } from '../../../shared/notify/schedule-input';
-import { FUNCTION_ARN, type NotifyHarness, startNotifyHarness } from './harness';
 
 const message = { text: 'Scheduled notice' };
 const fire = (input: string, at: string): unknown =>

@@ -1,8 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type NotifyHarness, startNotifyHarness } from '../../../local/harness/notify/harness';
 import { SENDER_MARKER_SECONDS } from '../../../shared/notify/sender-registry';
 import { tableSpec } from '../../../shared/storage/tables';
-import { type NotifyHarness, startNotifyHarness } from './harness';
 
 const text = { text: 'Maintenance tonight at 22:00 UTC' };
 

@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AwsStub, startAwsStub } from '../../../local/harness/aws-stub';
 import { SCHEDULE_SOURCE } from '../../../shared/notify/schedule-input';
 import { REDRIVE_TAGS } from '../../../shared/redrive/discovery';
-import { type AwsStub, startAwsStub } from '../../support/aws-stub';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 let stub: AwsStub;

@@ -9,13 +9,13 @@ import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2, Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../../local/dynamo';
+import { type AwsStub, startAwsStub } from '../../../local/harness/aws-stub';
+import { type CapturedOutput, captureOutput } from '../../../local/harness/capture-output';
+import { iamEvent, jwtEvent, lambdaContext } from '../../../local/harness/token/events';
 import { emulatorControl } from '../../../local/mesibo-emulator/control';
 import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
 import { APP_TOKEN_PLACEHOLDER, AppTokenUnsetError } from '../../../shared/secrets/app-token';
 import { appTokenSecretName, webhookSecretName } from '../../../shared/secrets/names';
-import { type AwsStub, startAwsStub } from '../../support/aws-stub';
-import { type CapturedOutput, captureOutput } from '../token/support/capture-output';
-import { iamEvent, jwtEvent, lambdaContext } from '../token/support/events';
 
 const arnOf = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-Ab12Cd`;
 const APP_TOKEN_ARN = arnOf(appTokenSecretName('prod'));

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../../infra/paths';
+import { type AwsStub, startAwsStub } from '../../../local/harness/aws-stub';
 import { appTokenSecretName, webhookSecretName } from '../../../shared/secrets/names';
 import { parseWebhookSecrets } from '../../../shared/webhook/secrets';
-import { type AwsStub, startAwsStub } from '../../support/aws-stub';
 
 const APP = appTokenSecretName('prod');
 const WEBHOOK = webhookSecretName('prod');

@@ -5,8 +5,8 @@
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bearerToken, iamEvent, jwtEvent, lambdaContext } from './support/events';
-import { APPIDS, startTokenHarness, type TokenHarness } from './support/harness';
+import { bearerToken, iamEvent, jwtEvent, lambdaContext } from '../../../local/harness/token/events';
+import { APPIDS, startTokenHarness, type TokenHarness } from '../../../local/harness/token/harness';
 
 let h: TokenHarness;
 beforeAll(async () => {

@@ -5,10 +5,10 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { iamEvent, jwtEvent, lambdaContext } from '../../../local/harness/token/events';
+import { SECRET_ID, startTokenHarness, type TokenHarness } from '../../../local/harness/token/harness';
 import { mesiboCallMetrics } from '../../../shared/observability/mesibo-metrics';
 import { powertoolsTokenMetrics } from '../../../shared/token/metrics';
-import { iamEvent, jwtEvent, lambdaContext } from './support/events';
-import { SECRET_ID, startTokenHarness, type TokenHarness } from './support/harness';
 
 let h: TokenHarness | undefined;
 afterEach(async () => {

@@ -3,8 +3,8 @@
  * useradd per user, and a cache hit costs exactly one DynamoDB read. Latencies are printed, not asserted.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTokenHarness, type TokenHarness } from './support/harness';
-import { measureTokenPath } from './support/measure';
+import { startTokenHarness, type TokenHarness } from '../../../local/harness/token/harness';
+import { measureTokenPath } from '../../../local/harness/token/measure';
 
 let h: TokenHarness;
 beforeAll(async () => {

@@ -7,8 +7,8 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { iamEvent, lambdaContext } from './support/events';
-import { startTokenHarness, type TokenHarness } from './support/harness';
+import { iamEvent, lambdaContext } from '../../../local/harness/token/events';
+import { startTokenHarness, type TokenHarness } from '../../../local/harness/token/harness';
 
 let h: TokenHarness | undefined;
 afterEach(async () => {

@@ -5,8 +5,13 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { iamEvent, jwtEvent, lambdaContext } from './support/events';
-import { type HarnessOptions, SECRET_ID, startTokenHarness, type TokenHarness } from './support/harness';
+import { iamEvent, jwtEvent, lambdaContext } from '../../../local/harness/token/events';
+import {
+  type HarnessOptions,
+  SECRET_ID,
+  startTokenHarness,
+  type TokenHarness,
+} from '../../../local/harness/token/harness';
 
 const MINUTE = 60_000;
 let h: TokenHarness | undefined;

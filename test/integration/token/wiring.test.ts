@@ -6,10 +6,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../../local/dynamo';
+import { type AwsStub, startAwsStub } from '../../../local/harness/aws-stub';
+import { type CapturedOutput, captureOutput } from '../../../local/harness/capture-output';
+import { jwtEvent, lambdaContext } from '../../../local/harness/token/events';
 import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
-import { type AwsStub, startAwsStub } from '../../support/aws-stub';
-import { type CapturedOutput, captureOutput } from './support/capture-output';
-import { jwtEvent, lambdaContext } from './support/events';
 
 let dynamo: LocalDynamo;
 let emulator: RunningEmulator;

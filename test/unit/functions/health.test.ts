@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/health/handler';
+import { silentLogger } from '../../../local/harness/loggers';
 import { type Readiness, readinessCheck } from '../../../shared/health/readiness';
 import type { SecretSource } from '../../../shared/ports';
 import { APP_TOKEN_PLACEHOLDER } from '../../../shared/secrets/app-token';
-import { silentLogger } from '../../support/loggers';
 
 const silent = silentLogger();
 const WEBHOOK = JSON.stringify({ current: 'c'.repeat(32) });

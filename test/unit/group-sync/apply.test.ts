@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { capturingLogger } from '../../../local/harness/loggers';
 import {
   type ApplyCheckpoint,
   type ApplyDeps,
@@ -11,7 +12,6 @@ import { MesiboError } from '../../../shared/mesibo/errors';
 import { modelGroup } from '../../../sim/group-sync/model';
 import { seededRandom } from '../../../sim/lib/random';
 import { FakeMesibo } from '../../support/fake-mesibo';
-import { capturingLogger } from '../../support/loggers';
 import { fixedClock, MemoryGroupState } from './fakes';
 
 const addresses = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`);

@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { capturingLogger } from '../../../local/harness/loggers';
 import { createWebhookReceiver, type WebhookRequest } from '../../../shared/group-sync/receive';
 import { groupSyncMessageSchema } from '../../../shared/group-sync/schema';
 import { ProblemError } from '../../../shared/http/problem';
 import { webhookSecretsLoader } from '../../../shared/webhook/secrets';
 import { signPayload } from '../../../shared/webhook/signature';
-import { capturingLogger } from '../../support/loggers';
 import { CapturingQueue, fixedClock, MemoryGroupState } from './fakes';
 
 const SECRET = 'whsec_test_current_secret';

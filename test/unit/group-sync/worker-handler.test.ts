@@ -2,10 +2,10 @@ import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/sync-group-worker/handler';
+import { silentLogger } from '../../../local/harness/loggers';
 import type { ApplyOutcome } from '../../../shared/group-sync/apply';
 import { noGroupSyncMetrics } from '../../../shared/group-sync/metrics';
 import { type GroupSyncMessage, groupSyncMessageSchema } from '../../../shared/group-sync/schema';
-import { silentLogger } from '../../support/loggers';
 
 const record = (id: string, key: string, body?: string, receiveCount = 1) => ({
   messageId: id,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { CountingMetrics } from '../../../local/harness/counting-metrics';
 import { ProblemError } from '../../../shared/http/problem';
 import { type AcceptDeps, acceptNotification } from '../../../shared/notify/accept';
 import type { FanoutBatch } from '../../../shared/notify/fanout-message';
 import { OnceConflictError } from '../../../shared/notify/ports';
 import type { Notification } from '../../../shared/notify/schema';
-import { CountingMetrics } from '../../support/counting-metrics';
 import { CapturingQueue, CapturingScheduler, ManualClock, MemoryGate, RecordingStatus } from './fakes';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:send-system-message';

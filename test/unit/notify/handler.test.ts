@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/send-system-message/handler';
+import { CountingMetrics } from '../../../local/harness/counting-metrics';
+import { silentLogger } from '../../../local/harness/loggers';
 import type { SendSystemMessageDeps } from '../../../shared/notify/deps';
 import { OnceInProgressError } from '../../../shared/notify/ports';
-import { CountingMetrics } from '../../support/counting-metrics';
-import { silentLogger } from '../../support/loggers';
 import {
   CapturingDeadLetters,
   CapturingQueue,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { CountingMetrics } from '../../../local/harness/counting-metrics';
+import { silentLogger } from '../../../local/harness/loggers';
 import type { FanoutBatch } from '../../../shared/notify/fanout-message';
 import { handleOccurrence, type OccurrenceDeps } from '../../../shared/notify/occurrence';
 import type { NotifyMetricName } from '../../../shared/notify/ports';
@@ -7,8 +9,6 @@ import {
   recurringScheduleInput,
   SCHEDULED_TIME_PLACEHOLDER,
 } from '../../../shared/notify/schedule-input';
-import { CountingMetrics } from '../../support/counting-metrics';
-import { silentLogger } from '../../support/loggers';
 import { CapturingDeadLetters, CapturingQueue, ManualClock, MemoryGate, RecordingStatus } from './fakes';
 
 const digest = { audience: { addresses: ['a', 'b'] }, message: { text: 'Your daily digest' } };

@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { CountingMetrics } from '../../../local/harness/counting-metrics';
+import { silentLogger } from '../../../local/harness/loggers';
 import type { FanoutBatch } from '../../../shared/notify/fanout-message';
 import type { NotifyMetricName } from '../../../shared/notify/ports';
 import {
@@ -7,9 +9,7 @@ import {
   RetryLater,
   type WorkerDeps,
 } from '../../../shared/notify/send-batch';
-import { CountingMetrics } from '../../support/counting-metrics';
 import { FakeMesibo } from '../../support/fake-mesibo';
-import { silentLogger } from '../../support/loggers';
 import {
   CapturingDeadLetters,
   CapturingQueue,

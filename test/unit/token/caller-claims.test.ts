@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { claimString } from '../../../local/gateway/jwt-authorizer';
+import { bearerToken } from '../../../local/harness/token/events';
 import { addressClaimOf } from '../../../shared/token/caller-claims';
-import { bearerToken } from '../../integration/token/support/events';
 
 /** What the function receives: the authorizer's string rendering, and the token itself. */
 const read = (claim: string, payload: Record<string, unknown>) =>

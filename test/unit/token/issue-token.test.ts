@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { CountingMetrics } from '../../../local/harness/counting-metrics';
+import { silentLogger } from '../../../local/harness/loggers';
 import { ProblemError } from '../../../shared/http/problem';
 import { createTokenService, type IssueRequest } from '../../../shared/token/issue-token';
 import type { TokenMetricName } from '../../../shared/token/metrics';
 import type { TokenRecord } from '../../../shared/token/token-cache';
-import { CountingMetrics } from '../../support/counting-metrics';
 import { FakeMesibo } from '../../support/fake-mesibo';
-import { silentLogger } from '../../support/loggers';
 import { mesiboError, outage, T0, VirtualTime } from './support/fakes';
 import { MemoryTokenStore } from './support/memory-store';
 

@@ -3,10 +3,10 @@
  * accepts only the rotated token, and a SecretSource that serves its cached value until forced.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { CountingMetrics } from '../../../local/harness/counting-metrics';
+import { silentLogger } from '../../../local/harness/loggers';
 import { createMesiboClient, type MesiboCallOutcome, type MesiboHttpClient } from '../../../shared/mesibo';
 import { createTokenService } from '../../../shared/token/issue-token';
-import { CountingMetrics } from '../../support/counting-metrics';
-import { silentLogger } from '../../support/loggers';
 import { type ScriptedMesibo, startScriptedMesibo } from '../mesibo/scripted-mesibo';
 import { VirtualTime } from './support/fakes';
 import { MemoryTokenStore } from './support/memory-store';

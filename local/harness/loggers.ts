@@ -1,4 +1,4 @@
-/** Loggers for tests: nothing reaches the test report. */
+/** Loggers for the harnesses and the tests: nothing reaches the output. */
 import { Logger } from '@aws-lambda-powertools/logger';
 
 /** A Powertools Logger that writes nothing, for wiring that takes the real Logger. */

@@ -8,7 +8,7 @@ import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   Context,
 } from 'aws-lambda';
-import { claimString } from '../../../../local/gateway/jwt-authorizer';
+import { claimString } from '../../gateway/jwt-authorizer';
 
 type Method = 'POST' | 'DELETE';
 interface EventInput {

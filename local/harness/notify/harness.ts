@@ -19,9 +19,6 @@ import type {
 } from 'aws-lambda';
 import { createHandler as createSendHandler } from '../../../functions/send-system-message/handler';
 import { createHandler as createWorkerHandler } from '../../../functions/send-system-message-worker/handler';
-import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../../local/dynamo';
-import { type EmulatorControl, emulatorControl } from '../../../local/mesibo-emulator/control';
-import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
 import { dynamoGroupState } from '../../../shared/group-sync/dynamo-state';
 import { createMesiboClient, type MesiboHttpClient } from '../../../shared/mesibo';
 import { sendConfigFromEnv, workerConfigFromEnv } from '../../../shared/notify/config';
@@ -30,8 +27,11 @@ import type { DeadLetterRecord } from '../../../shared/notify/fanout-message';
 import { groupGidLookup } from '../../../shared/notify/group-lookup';
 import type { NotifyMetricName } from '../../../shared/notify/ports';
 import type { Clock, OneTimeSchedule, QueueMessage } from '../../../shared/ports';
-import { CountingMetrics } from '../../support/counting-metrics';
-import { silentLogger } from '../../support/loggers';
+import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../dynamo';
+import { type EmulatorControl, emulatorControl } from '../../mesibo-emulator/control';
+import { type RunningEmulator, startMesiboEmulator } from '../../mesibo-emulator/server';
+import { CountingMetrics } from '../counting-metrics';
+import { silentLogger } from '../loggers';
 
 export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:send-system-message';
 const FANOUT_QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:fanout';

@@ -1,5 +1,5 @@
 /**
- * Captures everything this test process writes to stdout/stderr (Powertools Logger and Metrics write
+ * Captures everything this process writes to stdout/stderr (Powertools Logger and Metrics write
  * there directly), so tests can assert what reached the logs, and keeps it out of the test report.
  */
 export interface CapturedOutput {

@@ -12,15 +12,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createHandler as createWebhookHandler } from '../../../functions/sync-group/handler';
 import { createHandler as createWorkerHandler } from '../../../functions/sync-group-worker/handler';
-import {
-  createTables,
-  LOCAL_AWS,
-  type LocalDynamo,
-  startDynalite,
-  uniqueTableNames,
-} from '../../../local/dynamo';
-import { type EmulatorControl, emulatorControl } from '../../../local/mesibo-emulator/control';
-import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
 import { GROUP_SYNC_DEFAULTS } from '../../../shared/group-sync/config';
 import { dynamoGroupState } from '../../../shared/group-sync/dynamo-state';
 import { noGroupSyncMetrics } from '../../../shared/group-sync/metrics';
@@ -31,7 +22,10 @@ import { createMesiboClient, type MesiboHttpClient } from '../../../shared/mesib
 import type { QueueMessage, QueuePublisher } from '../../../shared/ports';
 import { documentClientFor } from '../../../shared/storage/dynamo-client';
 import { signPayload } from '../../../shared/webhook/signature';
-import { silentLogger } from '../../support/loggers';
+import { createTables, LOCAL_AWS, type LocalDynamo, startDynalite, uniqueTableNames } from '../../dynamo';
+import { type EmulatorControl, emulatorControl } from '../../mesibo-emulator/control';
+import { type RunningEmulator, startMesiboEmulator } from '../../mesibo-emulator/server';
+import { silentLogger } from '../loggers';
 
 export const WEBHOOK_SECRET = 'whsec_integration_current_0001';
 export const PREVIOUS_WEBHOOK_SECRET = 'whsec_integration_previous_0001';

@@ -8,28 +8,22 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createHandler, type TokenHandler } from '../../../../functions/issue-user-token/handler';
-import {
-  createTables,
-  LOCAL_AWS,
-  type LocalDynamo,
-  startDynalite,
-  uniqueTableNames,
-} from '../../../../local/dynamo';
-import { type EmulatorControl, emulatorControl } from '../../../../local/mesibo-emulator/control';
-import { type RunningEmulator, startMesiboEmulator } from '../../../../local/mesibo-emulator/server';
-import { createMesiboClient, type MesiboClientOptions } from '../../../../shared/mesibo';
-import { createLogger } from '../../../../shared/observability/logger';
-import { mesiboLoggerFrom } from '../../../../shared/observability/mesibo-logger';
-import type { Clock } from '../../../../shared/ports';
-import { secretsManagerSource } from '../../../../shared/secrets/secrets-manager';
-import { documentClientFor } from '../../../../shared/storage/dynamo-client';
-import { tokenConfigFromEnv } from '../../../../shared/token/config';
-import { buildTokenDeps, SERVICE_NAME } from '../../../../shared/token/deps';
-import type { TokenMetricName, TokenMetrics } from '../../../../shared/token/metrics';
-import { type AwsStub, startAwsStub } from '../../../support/aws-stub';
-import { CountingMetrics } from '../../../support/counting-metrics';
-import { type CapturedOutput, captureOutput } from './capture-output';
+import { createHandler, type TokenHandler } from '../../../functions/issue-user-token/handler';
+import { createMesiboClient, type MesiboClientOptions } from '../../../shared/mesibo';
+import { createLogger } from '../../../shared/observability/logger';
+import { mesiboLoggerFrom } from '../../../shared/observability/mesibo-logger';
+import type { Clock } from '../../../shared/ports';
+import { secretsManagerSource } from '../../../shared/secrets/secrets-manager';
+import { documentClientFor } from '../../../shared/storage/dynamo-client';
+import { tokenConfigFromEnv } from '../../../shared/token/config';
+import { buildTokenDeps, SERVICE_NAME } from '../../../shared/token/deps';
+import type { TokenMetricName, TokenMetrics } from '../../../shared/token/metrics';
+import { createTables, LOCAL_AWS, type LocalDynamo, startDynalite, uniqueTableNames } from '../../dynamo';
+import { type EmulatorControl, emulatorControl } from '../../mesibo-emulator/control';
+import { type RunningEmulator, startMesiboEmulator } from '../../mesibo-emulator/server';
+import { type AwsStub, startAwsStub } from '../aws-stub';
+import { type CapturedOutput, captureOutput } from '../capture-output';
+import { CountingMetrics } from '../counting-metrics';
 
 export const SECRET_ID = 'mesibo/app-token';
 export const APPIDS = ['com.example.app', 'com.example.web'] as const;
