@@ -1,6 +1,6 @@
 /**
- * How a function is bundled: one definition for the stack's NodejsFunction bundling and for the
- * cold-start benchmark, so what is measured is what is deployed.
+ * How a function is bundled: one definition for the stack's Lambda assets and for the cold-start
+ * benchmark, so what is measured is what is deployed.
  */
 import type { BuildOptions } from 'esbuild';
 
@@ -12,6 +12,9 @@ export const REQUIRE_SHIM =
 
 export const MAIN_FIELDS = ['module', 'main'];
 
+/** The Lambda handler module; the stack's handler setting is `index.handler`. */
+export const ENTRY_FILE = 'index.mjs';
+
 /**
  * Modules swapped for lighter ones in the Lambda bundles, as paths relative to the repository root
  * (esbuild resolves them from its working directory, the root, in both builds). The SDK's default
@@ -21,7 +24,11 @@ export const ALIASES: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts',
 };
 
-/** The same options as esbuild build options (the SDK is bundled: nothing is external). */
+/**
+ * The esbuild options (the SDK is bundled: nothing is external). Code splitting puts every dynamic
+ * `import()` (a cache miss's clients, a deep health check's, the SDK's own optional parts) in a chunk
+ * of its own, so a cold start parses only what its path loads.
+ */
 export const BUNDLING: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -33,4 +40,25 @@ export const BUNDLING: BuildOptions = {
   minify: true,
   sourcemap: true,
   sourcesContent: false,
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: '[name]-[hash]',
 };
+
+/** The build of one function (or of any entry bundled the same way) into `outdir`. */
+export const bundleOptions = (input: {
+  entry: string | { contents: string; sourcefile: string };
+  outdir: string;
+  root: string;
+}): BuildOptions => ({
+  ...BUNDLING,
+  absWorkingDir: input.root,
+  ...(typeof input.entry === 'string'
+    ? { entryPoints: { index: input.entry } }
+    : {
+        stdin: { ...input.entry, resolveDir: input.root, loader: 'js' as const },
+        entryNames: 'index',
+      }),
+  outdir: input.outdir,
+  logLevel: 'silent',
+});

@@ -7,13 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
-import { BUNDLING } from '../../infra/bundling';
+import { bundleOptions, ENTRY_FILE } from '../../infra/bundling';
 import { createTables, LOCAL_AWS, uniqueTableNames } from '../../local/dynamo';
 import { buildHttpEvent, type EventContext } from '../../local/gateway/event';
 import { type AwsStub, type SentMessage, startAwsStub } from '../../local/harness/aws-stub';
@@ -21,6 +21,7 @@ import { bearerToken } from '../../local/harness/token/events';
 import { startMesiboEmulator } from '../../local/mesibo-emulator/server';
 import { type FunctionName, functionSpecs } from '../../shared/functions';
 import { signPayload } from '../../shared/webhook/signature';
+import { type BundleSizes, bundleSizes } from '../lib/bundle-size';
 import { startDynaliteProcess } from '../lib/dynalite-process';
 import { bundleFloor, type FloorPlan, planOf } from '../lib/floor';
 import { benchRuntimes, type NodeRuntime } from '../lib/node-runtimes';
@@ -67,7 +68,16 @@ interface ChildResult {
   warmResult: unknown;
 }
 
-const runNode = async (node: string, args: string[], env: Record<string, string>): Promise<number> => {
+const runNode = async (node: string, args0: string[], env: Record<string, string>): Promise<number> => {
+  const args =
+    process.env.SCRATCH_PROF && args0.length > 2
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-interval=100',
+          `--cpu-prof-dir=${process.env.SCRATCH_PROF}/${args0.at(-1)!.split('/').at(-1)}`,
+          ...args0,
+        ]
+      : args0;
   const started = performance.now();
   const child = spawn(node, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -276,8 +286,6 @@ const scenarios = (
   };
 };
 
-const kib = async (file: string) => round((await stat(file)).size / 1024, 1);
-
 /** One product run and the floor run paired with it, on one Node. */
 interface Pair {
   product: ChildResult;
@@ -349,19 +357,19 @@ export const coldStartCases = async (
       plan.map((wave) =>
         wave.map((c) => ({ ...c, body: c.body.replaceAll(awsProxy.endpoint, floorAwsProxy.endpoint) })),
       );
-    for (const spec of functionSpecs) {
+    for (const spec of functionSpecs.filter(
+      (s) => !process.env.SCRATCH_FNS || process.env.SCRATCH_FNS.split(',').includes(s.name),
+    )) {
       const scenario = byName[spec.name];
-      const file = join(dir, `${spec.name}.mjs`);
-      await build({
-        ...BUNDLING,
-        absWorkingDir: root,
-        entryPoints: [spec.entry],
-        outfile: file,
-        logLevel: 'silent',
+      const { metafile } = await build({
+        ...bundleOptions({ entry: spec.entry, outdir: join(dir, spec.name), root }),
+        metafile: true,
       });
-      const floorFile = join(dir, `${spec.name}-floor.mjs`);
+      const sizes = bundleSizes(metafile);
+      const file = join(dir, spec.name, ENTRY_FILE);
+      const floorFile = join(dir, `${spec.name}-floor`, ENTRY_FILE);
+      let floorSizes: BundleSizes | undefined;
       let events = 0;
-      let floorBuilt = false;
 
       const product = async (node: NodeRuntime, tag: string) => {
         const resultFile = join(dir, `${spec.name}-${tag}.json`);
@@ -418,11 +426,8 @@ export const coldStartCases = async (
           const ran = await product(node, tag);
           // The first run only warms the disk cache (and, for the token route, fills the user cache).
           if (i === 0) continue;
-          if (!floorBuilt) {
-            // Built from a measured run's calls, so it carries no client only the warm-up needed.
-            await bundleFloor(ran.plans, floorFile, root);
-            floorBuilt = true;
-          }
+          // Built from a measured run's calls, so it carries no client only the warm-up needed.
+          floorSizes ??= bundleSizes(await bundleFloor(ran.plans, dirname(floorFile), root));
           if (pairs.length === 0) await floor(node, `${tag}-warmup`, ran.plans);
           pairs.push({ product: ran.result, floor: await floor(node, tag, ran.plans) });
         }
@@ -433,8 +438,14 @@ export const coldStartCases = async (
         rows.push({ case: CASE, metric: `${spec.name}: ${metric}`, unit, ...byNode(values) });
       const plain = (pick: (r: ChildResult) => number, of: 'product' | 'floor' = 'product') =>
         perNode.map((pairs) => ({ value: round(median(pairs.map((p) => pick(p[of])))) }));
-      row('bundle size', 'KiB', [{ value: await kib(file) }]);
-      row('SDK-only floor bundle size', 'KiB', [{ value: await kib(floorFile) }]);
+      row('bundle size, all chunks', 'KiB', [{ value: sizes.totalKiB }]);
+      row('bundle size loaded at import, vs the floor', 'KiB', [
+        {
+          value: sizes.loadedKiB,
+          baseline: floorSizes?.loadedKiB ?? 0,
+          ratio: round(sizes.loadedKiB / Math.max(0.1, floorSizes?.loadedKiB ?? 0), 3),
+        },
+      ]);
       row(
         'fresh process to first response, vs its SDK-only floor',
         'ms',

@@ -5,8 +5,8 @@
  * node:http. It is bundled exactly as the function is, so the product's ratio to it is what the
  * product's own code costs.
  */
-import { build } from 'esbuild';
-import { BUNDLING } from '../../infra/bundling';
+import { build, type Metafile } from 'esbuild';
+import { bundleOptions } from '../../infra/bundling';
 import type { RecordedCall } from './recording-proxy';
 
 /** AWS JSON-protocol target prefixes, and the SDK package and client that speak them. */
@@ -107,25 +107,22 @@ export const handler = async () => {
   return lines.join('\n');
 };
 
-/** Bundles the floor for the calls of these plans. */
+/** Bundles the floor for the calls of these plans into `outdir` (its entry is `index.mjs`). */
 export const bundleFloor = async (
   plans: readonly FloorPlan[],
-  outfile: string,
+  outdir: string,
   root: string,
-): Promise<void> => {
+): Promise<Metafile> => {
   const calls = plans.flat(2);
   const targets = [...new Set(calls.flatMap((c) => (c.target ? [c.target] : [])))];
   const mesibo = calls.some((c) => !c.target);
-  await build({
-    ...BUNDLING,
-    absWorkingDir: root,
-    stdin: {
-      contents: floorSource(targets, mesibo),
-      resolveDir: root,
-      loader: 'js',
-      sourcefile: 'floor.mjs',
-    },
-    outfile,
-    logLevel: 'silent',
+  const { metafile } = await build({
+    ...bundleOptions({
+      entry: { contents: floorSource(targets, mesibo), sourcefile: 'floor.mjs' },
+      outdir,
+      root,
+    }),
+    metafile: true,
   });
+  return metafile;
 };

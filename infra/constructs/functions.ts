@@ -4,17 +4,17 @@
  * (names and ARNs only) and a grant scoped to that resource. No per-function wiring lives here.
  */
 import { existsSync } from 'node:fs';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
 import { type FunctionName, type FunctionSpec, functionSpecs, type Resource } from '../../shared/functions';
-import { ALIASES, BUNDLE_TARGET, BUNDLING, MAIN_FIELDS, REQUIRE_SHIM } from '../bundling';
+import { bundleOptions, ENTRY_FILE } from '../bundling';
 import { functionConfig, type StageConfig } from '../config';
 import { fromRoot, repoRoot } from '../paths';
 
@@ -53,14 +53,35 @@ export const handlerEntry = (spec: FunctionSpec): string => {
   return entry;
 };
 
+/**
+ * The function's bundle, built with infra/bundling.ts in the synth's own process (esbuild is a
+ * dependency, so no Docker). Not NodejsFunction: its fixed `--outfile` rules out code splitting.
+ */
+const bundledCode = (spec: FunctionSpec): lambda.Code =>
+  lambda.Code.fromAsset(repoRoot, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: the local bundler always answers.
+      image: DockerImage.fromRegistry('dummy'),
+      // Keys CDK's bundling cache per function (the local bundler is not part of that key).
+      environment: { BUNDLE_ENTRY: spec.entry },
+      local: {
+        tryBundle: (outputDir) => {
+          buildSync(bundleOptions({ entry: handlerEntry(spec), outdir: outputDir, root: repoRoot }));
+          return true;
+        },
+      },
+    },
+  });
+
 export class Functions extends Construct {
-  readonly byName: Record<FunctionName, NodejsFunction>;
+  readonly byName: Record<FunctionName, lambda.Function>;
   readonly logGroups: Record<FunctionName, logs.LogGroup>;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
     const { config } = props;
-    const byName: Partial<Record<FunctionName, NodejsFunction>> = {};
+    const byName: Partial<Record<FunctionName, lambda.Function>> = {};
     const logGroups: Partial<Record<FunctionName, logs.LogGroup>> = {};
 
     for (const spec of functionSpecs) {
@@ -89,9 +110,9 @@ export class Functions extends Construct {
       const consumer = spec.consumes ? props.consumed[spec.consumes].consumer : undefined;
       Object.assign(environment, consumer?.env ?? {}, props.extraEnv?.[spec.name] ?? {}, cfg.settings);
 
-      const fn = new NodejsFunction(this, construct, {
-        entry: handlerEntry(spec),
-        handler: 'handler',
+      const fn = new lambda.Function(this, construct, {
+        code: bundledCode(spec),
+        handler: `${ENTRY_FILE.replace(/\.mjs$/, '')}.handler`,
         description: spec.description,
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
@@ -111,23 +132,6 @@ export class Functions extends Construct {
               securityGroups: [props.network.securityGroup],
             }
           : {}),
-        projectRoot: repoRoot,
-        depsLockFilePath: fromRoot('package-lock.json'),
-        // Same options as infra/bundling.ts (BUNDLING), which the cold-start benchmark uses.
-        bundling: {
-          format: OutputFormat.ESM,
-          target: BUNDLE_TARGET,
-          mainFields: MAIN_FIELDS,
-          banner: REQUIRE_SHIM,
-          minify: BUNDLING.minify === true,
-          sourceMap: BUNDLING.sourcemap === true,
-          sourcesContent: BUNDLING.sourcesContent === true,
-          esbuildArgs: { '--alias': Object.entries(ALIASES).map(([from, to]) => `${from}=${to}`) },
-          // The SDK is bundled and tree-shaken: smaller cold start than the runtime's full copy,
-          // and the version the tests ran against.
-          bundleAwsSDK: true,
-          forceDockerBundling: false,
-        },
       });
 
       if (inVpc) {
@@ -186,7 +190,7 @@ export class Functions extends Construct {
       byName[spec.name] = fn;
       logGroups[spec.name] = logGroup;
     }
-    this.byName = byName as Record<FunctionName, NodejsFunction>;
+    this.byName = byName as Record<FunctionName, lambda.Function>;
     this.logGroups = logGroups as Record<FunctionName, logs.LogGroup>;
   }
 }

@@ -405,13 +405,18 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       expect(JSON.stringify(c().json)).not.toMatch(/"SecretString"/);
     });
 
-    it('bundles ESM, minified, with source maps and the AWS SDK inside (not external)', () => {
+    it('bundles ESM, minified, split at dynamic imports, with source maps and the AWS SDK inside (not external)', () => {
       for (const spec of functionSpecs) {
         const dir = bundleDir(c(), spec.name);
-        expect(readdirSync(dir).sort(), spec.name).toEqual(['index.mjs', 'index.mjs.map']);
-        const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+        const files = readdirSync(dir).sort();
+        // The entry and the chunks its dynamic imports load, each with its source map, nothing else.
+        const chunks = files.filter((f) => f.endsWith('.mjs'));
+        expect(chunks, spec.name).toContain('index.mjs');
+        expect(files, spec.name).toEqual(chunks.flatMap((f) => [f, `${f}.map`]).sort());
+        const entry = readFileSync(join(dir, 'index.mjs'), 'utf8');
+        const code = chunks.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
         // Assertions on derived values, so a failure does not print a megabyte of bundle.
-        expect(code.startsWith(REQUIRE_SHIM), spec.name).toBe(true);
+        expect(entry.startsWith(REQUIRE_SHIM), spec.name).toBe(true);
         const sdkExternals = [...code.matchAll(/(?:from\s*|require\(|import\()["'](@aws-sdk\/[^"']+)["']/g)]
           .map((m) => m[1]!)
           .filter((m) => !OPTIONAL_SDK_MODULES.has(m));
@@ -421,6 +426,14 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
         if (spec.uses.some((u) => u.endsWith('Table'))) {
           expect(/dynamodb/i.test(code), `${spec.name} bundles the DynamoDB client`).toBe(true);
         }
+      }
+    });
+
+    it('leaves what only a cache miss or a deep health check needs out of the entry chunk', () => {
+      for (const name of ['issue-user-token', 'health'] as const) {
+        const entry = readFileSync(join(bundleDir(c(), name), 'index.mjs'), 'utf8');
+        // The Secrets Manager client's signing name, a string only that client carries.
+        expect(/["']secretsmanager["']/.test(entry), name).toBe(false);
       }
     });
 
