@@ -6,9 +6,12 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import type { Readiness } from '../../shared/health/readiness';
 import { errorResponse, invalidRequest, json } from '../../shared/http/problem';
 
+type ProblemLog = Parameters<typeof errorResponse>[1];
+
 export interface HealthDeps {
   readiness: () => Promise<Readiness>;
-  logger: Parameters<typeof errorResponse>[1];
+  /** A logger, or a loader called on the first refusal or failure (liveness never logs). */
+  logger: ProblemLog | (() => Promise<ProblemLog>);
 }
 
 const DEEP: Record<string, boolean> = { '1': true, true: true, '0': false, false: false };
@@ -25,6 +28,7 @@ export const createHandler =
       const readiness = await deps.readiness();
       return json(readiness.status === 'ok' ? 200 : 503, readiness, { 'cache-control': 'no-store' });
     } catch (e) {
-      return errorResponse(e, deps.logger, { what: 'health check' });
+      const logger = typeof deps.logger === 'function' ? await deps.logger() : deps.logger;
+      return errorResponse(e, logger, { what: 'health check' });
     }
   };

@@ -1,11 +1,12 @@
 /**
- * Wiring for the health function. Liveness needs nothing: the Secrets Manager client and the webhook
- * secret's parser (zod) are loaded on the first deep check only, and the settings are read without zod.
+ * Wiring for the health function. Liveness needs nothing: the logger is loaded on the first refusal,
+ * failure or deep check, the Secrets Manager client and the webhook secret's parser (zod) on the first
+ * deep check, and the settings are read without zod.
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ENV, Env } from '../config/env';
-import { createLogger } from '../observability/logger';
 import { type SecretSource, systemClock } from '../ports';
-import { readinessCheck } from './readiness';
+import { type Readiness, readinessCheck } from './readiness';
 
 export const HEALTH_SERVICE = 'health';
 
@@ -42,14 +43,24 @@ export const healthConfigFromEnv = (env: Env): Record<(typeof SETTINGS)[number],
 
 export const healthDepsFromEnv = (env: Env = process.env) => {
   const config = healthConfigFromEnv(env);
-  const logger = createLogger(HEALTH_SERVICE);
+  let logger: Promise<Logger> | undefined;
+  const loadLogger = () => {
+    logger ??= import('../observability/logger').then(({ createLogger }) => createLogger(HEALTH_SERVICE));
+    return logger;
+  };
+  let check: (() => Promise<Readiness>) | undefined;
   return {
-    logger,
-    readiness: readinessCheck({
-      appToken: lazySecret(config.MESIBO_APP_TOKEN_SECRET_ID),
-      webhook: lazySecret(config.WEBHOOK_SECRET_ID),
-      clock: systemClock,
-      logger,
-    }),
+    logger: loadLogger,
+    readiness: async (): Promise<Readiness> => {
+      const log = await loadLogger();
+      // One check per container, so concurrent deep checks share one evaluation and its cache.
+      check ??= readinessCheck({
+        appToken: lazySecret(config.MESIBO_APP_TOKEN_SECRET_ID),
+        webhook: lazySecret(config.WEBHOOK_SECRET_ID),
+        clock: systemClock,
+        logger: log,
+      });
+      return check();
+    },
   };
 };

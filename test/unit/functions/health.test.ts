@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/health/handler';
 import { silentLogger } from '../../../local/harness/loggers';
+import { healthDepsFromEnv } from '../../../shared/health/deps';
 import { type Readiness, readinessCheck } from '../../../shared/health/readiness';
 import type { SecretSource } from '../../../shared/ports';
 import { APP_TOKEN_PLACEHOLDER } from '../../../shared/secrets/app-token';
@@ -59,6 +60,30 @@ describe('health handler', () => {
     expect(JSON.parse(String((bad as { body: string }).body)).errors).toEqual([
       { field: 'deep', message: 'must be 1, true, 0 or false' },
     ]);
+  });
+});
+
+describe('health wiring', () => {
+  it('loads its logger on the first refusal, never for liveness', async () => {
+    const deps = healthDepsFromEnv({ MESIBO_APP_TOKEN_SECRET_ID: 'app', WEBHOOK_SECRET_ID: 'hook' });
+    const load = deps.logger;
+    let loads = 0;
+    const handler = createHandler({
+      ...deps,
+      logger: async () => {
+        loads += 1;
+        return load();
+      },
+    });
+    await expect(handler({ queryStringParameters: {} })).resolves.toMatchObject({ statusCode: 200 });
+    expect(loads).toBe(0);
+    const refused = await handler({ queryStringParameters: { deep: 'yes' } });
+    expect(refused).toMatchObject({ statusCode: 400 });
+    expect(JSON.parse((refused as { body: string }).body).errors).toEqual([
+      { field: 'deep', message: 'must be 1, true, 0 or false' },
+    ]);
+    expect(loads).toBe(1);
+    expect(await load()).toBe(await load());
   });
 });
 
