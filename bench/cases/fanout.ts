@@ -1,8 +1,9 @@
 /**
  * Fan-out: one message to N cached users through the whole path (route → expansion task → worker
  * expanding the users table page by page → queue → worker → emulator), against the naive way: one
- * `message` call per recipient, with as many calls in flight as the product allows itself (worker
- * invocations × records per invocation, which Powertools processes concurrently). And the route's
+ * `message` call per recipient, started as many at a time as the product allows itself (worker
+ * invocations × records per invocation, which Powertools processes concurrently), over the same
+ * mesibo client, so both meet its connection limit. And the route's
  * accept time with 1,000 and with 100,000 users in the table: the route never reads it, so the two
  * should match.
  */
@@ -111,7 +112,7 @@ export const fanoutCases = async (settings: BenchSettings): Promise<BenchRow[]> 
   return [
     {
       case: CASE,
-      metric: `naive: one call per recipient, ${inFlight} in flight like the product (${users} calls)`,
+      metric: `naive: one call per recipient, ${inFlight} at a time over the product's client (${users} calls)`,
       value: round(naiveMs),
       unit: 'ms',
     },

@@ -60,8 +60,10 @@ ${markdownTable(results.cases, nodes)}
 - **group-sync**: the worker applying webhook events to the emulator; the naive baseline re-adds
   every member on every change.
 - **fanout**: one message to N cached users through the fan-out path; the baseline sends one
-  \`message\` call per recipient, sequentially. It is timed on a sample of 300 recipients and scaled
-  linearly to N (one call each, so it is linear by construction), to keep the run short.
+  \`message\` call per recipient, started as many at a time as the product allows itself (10
+  invocations x 10 records), over the same mesibo client (at most 16 connections), so both meet the same
+  limit. Also the route's accept time for an all-users notification with 1,000 and with 100,000 users
+  in the table (warm, median of 15), whose ratio shows the accept does not grow with the audience.
 
 ## Where the product is slower than the naive way, and why
 
