@@ -121,7 +121,7 @@ describe('--persist', () => {
 
     // A batch whose attempt died with the process is held until its lease ends; a short one keeps
     // the test short (the default is 120 s).
-    const env = { FANOUT_SEND_LEASE_SECONDS: '10' };
+    const env = { FANOUT_SEND_LEASE_SECONDS: '3' };
     const first = await startStack({ stateDir, env, args: ['--persist', dataDir] });
     let second: RunningStack | undefined;
     try {
