@@ -8,10 +8,10 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { type FunctionName, functionSpecs } from '../shared/functions';
 import { CREATION_LEASE_MS, minReceiveCount, retriesOutlastLease } from '../shared/group-sync/retry-rule';
-import { sendRulesFromEnv } from '../shared/notify/config';
-import { ONE_TIME_SCHEDULE_PREFIX } from '../shared/notify/schedule-input';
 import { routes } from '../shared/routes';
-import { DEFAULT_TOKEN_LEASE_MS, minTokenTimeoutMs, TOKEN_ENV } from '../shared/token/config';
+import { sendRulesFromEnv } from '../shared/system-messages/config';
+import { ONE_TIME_SCHEDULE_PREFIX } from '../shared/system-messages/schedule-input';
+import { DEFAULT_TOKEN_LEASE_MS, minTokenTimeoutMs, TOKEN_ENV } from '../shared/user-tokens/config';
 import { VISIBILITY_FACTOR } from './constructs/queues';
 import { fromRoot } from './paths';
 import {

@@ -6,11 +6,11 @@ import { ENV } from '../shared/config/env';
 import type { FunctionName } from '../shared/functions';
 import { GROUP_SYNC_ENV_VARS, MAX_RECEIVE_COUNT_SETTING } from '../shared/group-sync/config';
 import { ProblemError } from '../shared/http/problem';
-import { NOTIFY_ENV, NOTIFY_ENV_VARS, type SendRules } from '../shared/notify/config';
-import { checkSendable } from '../shared/notify/fan-out';
-import { recurringScheduleInput } from '../shared/notify/schedule-input';
-import type { ScheduledNotification } from '../shared/notify/schema';
-import { TOKEN_ENV, TOKEN_ENV_VARS } from '../shared/token/config';
+import { NOTIFY_ENV, NOTIFY_ENV_VARS, type SendRules } from '../shared/system-messages/config';
+import { checkSendable } from '../shared/system-messages/fan-out';
+import { recurringScheduleInput } from '../shared/system-messages/schedule-input';
+import type { ScheduledNotification } from '../shared/system-messages/schema';
+import { TOKEN_ENV, TOKEN_ENV_VARS } from '../shared/user-tokens/config';
 
 /** The setting of issue-user-token fed from `jwt.addressClaim`, so authorizer and function agree. */
 export const ADDRESS_CLAIM_SETTING = TOKEN_ENV.TOKEN_ADDRESS_CLAIM;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import type { SecretSource } from '../shared/ports';
-import { loadOrCreate, loadRequired } from './state';
+import { loadOrCreate, loadRequired } from './state-dir';
 
 export const SECRETS_FILE = 'secrets.json';
 

@@ -7,7 +7,7 @@
  * `--schedules <file>` replaces local/schedules.json. Ends its output with one `ready` line.
  */
 import { parseArgs } from 'node:util';
-import { stateDir } from './state';
+import { stateDir } from './state-dir';
 
 const started = performance.now();
 

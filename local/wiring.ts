@@ -23,19 +23,19 @@ import { buildGroupSyncWorker } from '../shared/group-sync/worker-deps';
 import { HEALTH_SERVICE } from '../shared/health/deps';
 import { readinessCheck } from '../shared/health/readiness';
 import { createMesiboClient, type MesiboApiStyle } from '../shared/mesibo';
+import { createLogger } from '../shared/observability/logger';
+import type { Clock, SecretSource } from '../shared/ports';
 import {
   NOTIFY_ENV,
   workerConfigFromEnv as notifyWorkerConfigFromEnv,
   sendConfigFromEnv,
-} from '../shared/notify/config';
-import { buildNotifyDeps, buildWorkerDeps } from '../shared/notify/deps';
-import { groupGidLookup } from '../shared/notify/group-lookup';
-import type { RedeliveryDelay } from '../shared/notify/ports';
-import { queueDeadLetters } from '../shared/notify/sqs-adapters';
-import { createLogger } from '../shared/observability/logger';
-import type { Clock, SecretSource } from '../shared/ports';
-import { TOKEN_ENV, tokenConfigFromEnv } from '../shared/token/config';
-import { buildTokenDeps } from '../shared/token/deps';
+} from '../shared/system-messages/config';
+import { buildNotifyDeps, buildWorkerDeps } from '../shared/system-messages/deps';
+import { groupGidLookup } from '../shared/system-messages/group-lookup';
+import type { RedeliveryDelay } from '../shared/system-messages/ports';
+import { queueDeadLetters } from '../shared/system-messages/sqs-adapters';
+import { TOKEN_ENV, tokenConfigFromEnv } from '../shared/user-tokens/config';
+import { buildTokenDeps } from '../shared/user-tokens/deps';
 import type { TableNames } from './dynamo';
 import { asInvoker, type LambdaRuntime } from './lambda/runtime';
 import type { DeadLetterQueue, LocalQueue } from './queue/local-queue';

@@ -17,7 +17,7 @@ import { bundleOptions, ENTRY_FILE } from '../../infra/bundling';
 import { createTables, LOCAL_AWS, uniqueTableNames } from '../../local/dynamo';
 import { buildHttpEvent, type EventContext } from '../../local/gateway/event';
 import { type AwsStub, type SentMessage, startAwsStub } from '../../local/harness/aws-stub';
-import { bearerToken } from '../../local/harness/token/events';
+import { bearerToken } from '../../local/harness/user-tokens/events';
 import { startMesiboEmulator } from '../../local/mesibo-emulator/server';
 import { type FunctionName, functionSpecs } from '../../shared/functions';
 import { signPayload } from '../../shared/webhook/signature';

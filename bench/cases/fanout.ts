@@ -8,8 +8,8 @@
  * should match.
  */
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { startNotifyHarness } from '../../local/harness/notify/harness';
-import { measureFanout } from '../../local/harness/notify/measure';
+import { startNotifyHarness } from '../../local/harness/system-messages/harness';
+import { measureFanout } from '../../local/harness/system-messages/measure';
 import { emulatorControl } from '../../local/mesibo-emulator/control';
 import { startMesiboEmulator } from '../../local/mesibo-emulator/server';
 import { createMesiboClient } from '../../shared/mesibo';

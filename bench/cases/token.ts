@@ -6,9 +6,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { LOCAL_AWS } from '../../local/dynamo';
-import { jwtEvent, lambdaContext } from '../../local/harness/token/events';
-import { SECRET_ID, startTokenHarness, type TokenHarness } from '../../local/harness/token/harness';
-import { measureTokenPath } from '../../local/harness/token/measure';
+import { jwtEvent, lambdaContext } from '../../local/harness/user-tokens/events';
+import { SECRET_ID, startTokenHarness, type TokenHarness } from '../../local/harness/user-tokens/harness';
+import { measureTokenPath } from '../../local/harness/user-tokens/measure';
 import { createMesiboClient } from '../../shared/mesibo';
 import { startDynaliteProcess } from '../lib/dynalite-process';
 import { type BenchRow, type BenchSettings, vs } from '../lib/report';

@@ -19,10 +19,10 @@ import {
   problem,
 } from '../../shared/http/problem';
 import { addressProblem } from '../../shared/mesibo/address';
-import { addressClaimOf } from '../../shared/token/caller-claims';
-import type { TokenDeps } from '../../shared/token/deps';
-import type { IssuedToken } from '../../shared/token/issue-token';
-import { reservedAddresses } from '../../shared/token/reserved';
+import { addressClaimOf } from '../../shared/user-tokens/caller-claims';
+import type { TokenDeps } from '../../shared/user-tokens/deps';
+import type { IssuedToken } from '../../shared/user-tokens/issue-token';
+import { reservedAddresses } from '../../shared/user-tokens/reserved';
 import { requestSchemas } from './schema';
 
 export type TokenEvent = APIGatewayProxyEventV2WithJWTAuthorizer | APIGatewayProxyEventV2WithIAMAuthorizer;

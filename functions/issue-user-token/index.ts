@@ -1,5 +1,5 @@
 /** The Lambda entry: settings are read and checked during init, so a missing one fails the cold start. */
-import { tokenDepsFromEnv } from '../../shared/token/deps';
+import { tokenDepsFromEnv } from '../../shared/user-tokens/deps';
 import { createHandler } from './handler';
 
 export const handler = createHandler(tokenDepsFromEnv(process.env));

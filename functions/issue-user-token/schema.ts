@@ -3,7 +3,7 @@
  * allowed appids and lifetimes come from config, so the schemas are built once per container.
  */
 import * as z from 'zod';
-import type { TokenConfig } from '../../shared/token/config';
+import type { TokenConfig } from '../../shared/user-tokens/config';
 
 export const requestSchemas = (config: TokenConfig) => {
   const appid = z

@@ -5,8 +5,8 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { SendSystemMessageWorkerDeps } from '../../shared/notify/deps';
-import { deliverBatch } from '../../shared/notify/send-batch';
+import type { SendSystemMessageWorkerDeps } from '../../shared/system-messages/deps';
+import { deliverBatch } from '../../shared/system-messages/send-batch';
 
 export const createHandler =
   (deps: SendSystemMessageWorkerDeps) =>

@@ -8,12 +8,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { parseJsonBody } from '../../shared/http/body';
 import { errorResponse, json, ProblemError } from '../../shared/http/problem';
-import { acceptNotification } from '../../shared/notify/accept';
-import type { SendSystemMessageDeps } from '../../shared/notify/deps';
-import { handleOccurrence, type OccurrenceOutcome } from '../../shared/notify/occurrence';
-import { OnceConflictError, OnceInProgressError } from '../../shared/notify/ports';
-import { NotificationSchema } from '../../shared/notify/schema';
-import { readStatus } from '../../shared/notify/status';
+import { acceptNotification } from '../../shared/system-messages/accept';
+import type { SendSystemMessageDeps } from '../../shared/system-messages/deps';
+import { handleOccurrence, type OccurrenceOutcome } from '../../shared/system-messages/occurrence';
+import { OnceConflictError, OnceInProgressError } from '../../shared/system-messages/ports';
+import { NotificationSchema } from '../../shared/system-messages/schema';
+import { readStatus } from '../../shared/system-messages/status';
 
 type Result = APIGatewayProxyResultV2 | OccurrenceOutcome;
 

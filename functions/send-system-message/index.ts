@@ -1,5 +1,5 @@
 /** The Lambda entry: settings are read and checked during init, so a missing one fails the cold start. */
-import { sendSystemMessageDepsFromEnv } from '../../shared/notify/deps';
+import { sendSystemMessageDepsFromEnv } from '../../shared/system-messages/deps';
 import { createHandler } from './handler';
 
 export const handler = createHandler(sendSystemMessageDepsFromEnv(process.env));

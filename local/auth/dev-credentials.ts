@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { loadOrCreate, loadRequired } from '../state';
+import { loadOrCreate, loadRequired } from '../state-dir';
 
 export const CREDENTIALS_FILE = 'credentials.json';
 

@@ -15,7 +15,7 @@ import {
   SignJWT,
 } from 'jose';
 import * as z from 'zod';
-import { loadOrCreate, loadRequired } from '../state';
+import { loadOrCreate, loadRequired } from '../state-dir';
 
 export const DEV_KEYS_FILE = 'dev-jwt-key.json';
 export const JWT_ALG = 'ES256';

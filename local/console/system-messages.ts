@@ -4,7 +4,7 @@
  * the local table is small.
  */
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { NotificationStatus, StatusStore } from '../../shared/notify/ports';
+import type { NotificationStatus, StatusStore } from '../../shared/system-messages/ports';
 
 const HEAD = 'notify.status#';
 const SHOWN = 50;

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { readCredentials } from '../auth/dev-credentials';
-import { stateDir } from '../state';
+import { stateDir } from '../state-dir';
 import { printResponse, runMain, signedHeaders, stackUrl } from './client';
 
 runMain('dev:call', async () => {

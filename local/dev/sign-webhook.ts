@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { signPayload } from '../../shared/webhook/signature';
 import { readSecrets } from '../secrets';
-import { stateDir } from '../state';
+import { stateDir } from '../state-dir';
 import { printResponse, runMain, stackUrl } from './client';
 
 export const WEBHOOK_PATH = '/v1/webhooks/groups';

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { signDevToken } from '../auth/dev-keys';
-import { stateDir } from '../state';
+import { stateDir } from '../state-dir';
 import { runMain } from './client';
 
 runMain('dev:token', async () => {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { JSONWebKeySet } from 'jose';
 import { problem } from '../../shared/http/problem';
-import type { NotificationStatus } from '../../shared/notify/ports';
+import type { NotificationStatus } from '../../shared/system-messages/ports';
 import { showDeadLetters } from '../console/dead-letters';
 import { isCursor, newEpoch, pageOf } from '../console/feeds';
 import type { SyncedGroup } from '../console/groups';

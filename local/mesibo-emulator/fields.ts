@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { badValue } from './failure';
-import type { OpName } from './state';
+import type { OpName } from './model';
 
 /**
  * mesibo treats an address as an opaque string and does not validate its format (create-users

@@ -7,7 +7,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { OpContext, OpRequest } from './state';
+import type { OpContext, OpRequest } from './model';
 
 /** What one op drew, in order: clock readings (numbers) and generated tokens/codes (strings). */
 export type Draw = number | string;

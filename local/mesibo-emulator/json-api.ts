@@ -29,7 +29,7 @@ import {
   type OpRequest,
   type TokenRequest,
   type UserRef,
-} from './state';
+} from './model';
 
 /** `["group","members","m",3]` → `group.members.m` (array positions are not request fields). */
 const jsonFieldName = (path: readonly PropertyKey[]): string =>

@@ -23,7 +23,7 @@ import {
   type RequestedOp,
 } from './fields';
 import { messageRequest, tokenRequest } from './json-api';
-import { ALL_PERMISSIONS, type MemberChange, type OpRequest, type UserRef } from './state';
+import { ALL_PERMISSIONS, type MemberChange, type OpRequest, type UserRef } from './model';
 
 /** Canonical name → the other spellings clients send for it. */
 const ALIASES: Record<string, readonly string[]> = {

@@ -18,7 +18,7 @@ import {
   type OpResult,
   READ_ONLY_OPS,
   snapshotModel,
-} from './state';
+} from './model';
 import { TokenBreachGuard } from './token-breach';
 
 export type Transport = 'json' | 'legacy';

@@ -26,8 +26,8 @@ import {
   type MemberRecords,
   planMembers,
 } from './ordering';
+import type { DeliveryStatus, EditIntent, GroupMeta, GroupStateStore } from './ports';
 import type { GroupEvent, GroupSyncMessage } from './schema';
-import type { DeliveryStatus, EditIntent, GroupMeta, GroupStateStore } from './state';
 
 export type GroupMesibo = Pick<MesiboClient, 'groupadd' | 'groupset' | 'groupdel' | 'groupeditmembers'>;
 

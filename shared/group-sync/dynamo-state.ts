@@ -21,8 +21,8 @@ import * as z from 'zod';
 import type { Clock } from '../ports';
 import { isConditionFailure } from '../storage/condition-failure';
 import type { GroupVersions, MemberRecord, MemberRecords } from './ordering';
+import type { DeliveryRecord, EditIntent, GroupMeta, GroupStateStore } from './ports';
 import { GROUP_EVENT_TYPES } from './schema';
-import type { DeliveryRecord, EditIntent, GroupMeta, GroupStateStore } from './state';
 
 export const META = 'meta';
 const MEMBER_PREFIX = 'member#';

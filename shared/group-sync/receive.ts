@@ -11,8 +11,8 @@ import type { WebhookSecretsLoader } from '../webhook/secrets';
 import { SIGNATURE_HEADER, type VerifyFailure, verifySignature } from '../webhook/signature';
 import type { GroupSyncLogger } from './logging';
 import { floorOf, isStale } from './ordering';
+import type { DeliveryRecord, DeliveryStatus, GroupStateStore } from './ports';
 import { type GroupEvent, type GroupSyncMessage, webhookBodySchema } from './schema';
-import type { DeliveryRecord, DeliveryStatus, GroupStateStore } from './state';
 
 export const DELIVERY_ID_HEADER = 'x-delivery-id';
 

@@ -7,9 +7,9 @@ import * as z from 'zod';
 import { requestSchemas } from '../../functions/issue-user-token/schema';
 import { GROUP_SYNC_DEFAULTS } from '../group-sync/config';
 import { webhookBodySchema } from '../group-sync/schema';
-import { NotificationSchema } from '../notify/schema';
 import { type AuthKind, type Route, routes } from '../routes';
-import { tokenConfigFromEnv } from '../token/config';
+import { NotificationSchema } from '../system-messages/schema';
+import { tokenConfigFromEnv } from '../user-tokens/config';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -16,9 +16,9 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { ScheduleInput } from '../notify/schedule-input';
 import { SQS_MAX_BATCH_ENTRIES } from '../queue/limits';
 import { eventBridgeOneTimeScheduler } from '../scheduler/eventbridge-scheduler';
+import type { ScheduleInput } from '../system-messages/schedule-input';
 import { REDRIVE_TAGS, type RedriveTag, redriveScheduleName } from './discovery';
 import type { DeadLetterSource, ReceivedLetter } from './run';
 

@@ -3,7 +3,7 @@
  * name the work queues, their DLQs and what a one-time schedule needs to reach send-system-message.
  */
 import { createHash } from 'node:crypto';
-import type { ScheduleInput } from '../notify/schedule-input';
+import type { ScheduleInput } from '../system-messages/schedule-input';
 
 export const REDRIVE_TAGS = {
   fanoutQueueUrl: 'mesibo-serverless:fanout-queue-url',

@@ -15,9 +15,9 @@
  * Anything else stays in the DLQ with the reason it stays: a redrive never drops a letter.
  */
 
-import { ExpansionTaskSchema, FanoutBatchSchema } from '../notify/fanout-message';
-import { type ScheduleInput, ScheduleInputSchema } from '../notify/schedule-input';
 import type { QueueMessage } from '../ports';
+import { ExpansionTaskSchema, FanoutBatchSchema } from '../system-messages/fanout-message';
+import { type ScheduleInput, ScheduleInputSchema } from '../system-messages/schedule-input';
 
 export const REDRIVE_QUEUES = ['fanout', 'group-sync', 'scheduler'] as const;
 export type RedriveQueue = (typeof REDRIVE_QUEUES)[number];

@@ -6,9 +6,9 @@
  * or not sent are made visible again, so nothing is dropped.
  */
 
-import type { ScheduleInput } from '../notify/schedule-input';
 import type { QueuePublisher } from '../ports';
 import { QueuePublishError } from '../queue/sqs-publisher';
+import type { ScheduleInput } from '../system-messages/schedule-input';
 import { type DeadLetterView, planRedrive, type RedrivePlan, type RedriveQueue } from './plan';
 
 export interface ReceivedLetter extends DeadLetterView {

@@ -10,7 +10,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../../local/auth/dev-keys';
 import { type EmulatorControl, emulatorControl } from '../../local/mesibo-emulator/control';
-import { ScheduleInputSchema } from '../../shared/notify/schedule-input';
+import { ScheduleInputSchema } from '../../shared/system-messages/schedule-input';
 import { REAL_SUBJECTS } from '../support/subjects';
 import { call, runHelper, signedWebhook, withIam, withJwt } from './support/helpers';
 import { eventually, portIsFree, ROOT, type RunningStack, startStack } from './support/local-stack';

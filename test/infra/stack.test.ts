@@ -30,16 +30,16 @@ import {
 } from '../../shared/group-sync/config';
 import { healthConfigFromEnv } from '../../shared/health/deps';
 import { mesiboOptionsFromEnv } from '../../shared/mesibo/env';
-import {
-  workerConfigFromEnv as fanoutWorkerConfigFromEnv,
-  sendConfigFromEnv,
-} from '../../shared/notify/config';
-import { recurringScheduleInput } from '../../shared/notify/schedule-input';
 import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
 import { routeKey, routes } from '../../shared/routes';
 import { isAppTokenPlaceholder } from '../../shared/secrets/app-token';
 import { tableSpecs } from '../../shared/storage/tables';
-import { tokenConfigFromEnv } from '../../shared/token/config';
+import {
+  workerConfigFromEnv as fanoutWorkerConfigFromEnv,
+  sendConfigFromEnv,
+} from '../../shared/system-messages/config';
+import { recurringScheduleInput } from '../../shared/system-messages/schedule-input';
+import { tokenConfigFromEnv } from '../../shared/user-tokens/config';
 import { deployableProd } from './support/stages';
 import { type Synthesized, synth } from './support/synth';
 import {

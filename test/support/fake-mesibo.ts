@@ -13,7 +13,7 @@ import type {
   MessageResult,
 } from '../../shared/mesibo/types';
 
-/** Time that only moves when the test moves it (see test/unit/token/support/fakes.ts, VirtualTime). */
+/** Time that only moves when the test moves it (see test/unit/user-tokens/support/fakes.ts, VirtualTime). */
 export interface FakeMesiboTime {
   sleep(ms: number): Promise<void>;
 }

@@ -15,8 +15,8 @@ import { createHandler as createWorkerHandler } from '../../../functions/sync-gr
 import { GROUP_SYNC_DEFAULTS } from '../../../shared/group-sync/config';
 import { dynamoGroupState } from '../../../shared/group-sync/dynamo-state';
 import { noGroupSyncMetrics } from '../../../shared/group-sync/metrics';
+import type { GroupStateStore } from '../../../shared/group-sync/ports';
 import { buildWebhookReceiver } from '../../../shared/group-sync/receiver-deps';
-import type { GroupStateStore } from '../../../shared/group-sync/state';
 import { buildGroupSyncWorker } from '../../../shared/group-sync/worker-deps';
 import { createMesiboClient, type MesiboHttpClient } from '../../../shared/mesibo';
 import type { QueueMessage, QueuePublisher } from '../../../shared/ports';

@@ -8,7 +8,7 @@ import { LocalOneTimeScheduler } from '../../../local/scheduler/one-time';
 import { loadScheduleFile, RecurringScheduler } from '../../../local/scheduler/recurring';
 import type { ScheduleDeadLetter } from '../../../local/scheduler/target';
 import { DEFAULT_SCHEDULES_FILE } from '../../../local/stack';
-import { recurringScheduleInput, ScheduleInputSchema } from '../../../shared/notify/schedule-input';
+import { recurringScheduleInput, ScheduleInputSchema } from '../../../shared/system-messages/schedule-input';
 
 const toInput = (name: string, payload: unknown): unknown =>
   JSON.parse(recurringScheduleInput(name, payload));

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AwsStub, startAwsStub } from '../../../local/harness/aws-stub';
-import { SCHEDULE_SOURCE } from '../../../shared/notify/schedule-input';
 import { REDRIVE_TAGS } from '../../../shared/redrive/discovery';
+import { SCHEDULE_SOURCE } from '../../../shared/system-messages/schedule-input';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 let stub: AwsStub;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../../local/dynamo';
 import { type AwsStub, startAwsStub } from '../../../local/harness/aws-stub';
 import { type CapturedOutput, captureOutput } from '../../../local/harness/capture-output';
-import { iamEvent, jwtEvent, lambdaContext } from '../../../local/harness/token/events';
+import { iamEvent, jwtEvent, lambdaContext } from '../../../local/harness/user-tokens/events';
 import { emulatorControl } from '../../../local/mesibo-emulator/control';
 import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
 import { APP_TOKEN_PLACEHOLDER, AppTokenUnsetError } from '../../../shared/secrets/app-token';

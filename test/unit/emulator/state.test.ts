@@ -6,7 +6,7 @@ import {
   createModel,
   type OpContext,
   snapshotModel,
-} from '../../../local/mesibo-emulator/state';
+} from '../../../local/mesibo-emulator/model';
 
 const setup = () => {
   let clock = 1_000_000;

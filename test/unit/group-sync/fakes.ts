@@ -6,7 +6,7 @@ import type {
   EditIntent,
   GroupMeta,
   GroupStateStore,
-} from '../../../shared/group-sync/state';
+} from '../../../shared/group-sync/ports';
 import type { QueueMessage, QueuePublisher } from '../../../shared/ports';
 
 const emptyMeta = (key: string): GroupMeta => ({ key, versions: {}, memberCount: 0, intents: [] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SCHEDULE_SOURCE } from '../../../shared/notify/schedule-input';
 import { planRedrive } from '../../../shared/redrive/plan';
+import { SCHEDULE_SOURCE } from '../../../shared/system-messages/schedule-input';
 
 const newId = () => 'fresh-id';
 const batch = {
