@@ -10,15 +10,9 @@ import type {
 } from 'aws-lambda';
 import * as z from 'zod';
 import { parseJsonBody } from '../../shared/http/body';
-import {
-  errorResponse,
-  invalidRequest,
-  json,
-  noContent,
-  ProblemError,
-  problem,
-} from '../../shared/http/problem';
+import { invalidRequest, json, noContent, ProblemError, problem } from '../../shared/http/problem';
 import { addressProblem } from '../../shared/mesibo/address';
+import { httpFunction } from '../../shared/runtime/handler-runtime';
 import { addressClaimOf } from '../../shared/user-tokens/caller-claims';
 import type { TokenDeps } from '../../shared/user-tokens/deps';
 import type { IssuedToken } from '../../shared/user-tokens/issue-token';
@@ -142,16 +136,5 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
     }
   };
 
-  return async (event, context) => {
-    if (context) logger.addContext(context);
-    logger.appendKeys({ requestId: event.requestContext.requestId, route: event.routeKey });
-    try {
-      return await route(event);
-    } catch (e) {
-      return errorResponse(e, logger, { what: 'token request' });
-    } finally {
-      metrics.flush();
-      logger.resetKeys();
-    }
-  };
+  return httpFunction({ logger, metrics }, route, { errors: { what: 'token request' } });
 };

@@ -7,7 +7,8 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { parseJsonBody } from '../../shared/http/body';
-import { errorResponse, json, ProblemError } from '../../shared/http/problem';
+import { type ErrorResponseOptions, json, ProblemError } from '../../shared/http/problem';
+import { asyncFunction, httpFunction } from '../../shared/runtime/handler-runtime';
 import { acceptNotification } from '../../shared/system-messages/accept';
 import type { SendSystemMessageDeps } from '../../shared/system-messages/deps';
 import { handleOccurrence, type OccurrenceOutcome } from '../../shared/system-messages/occurrence';
@@ -15,57 +16,50 @@ import { OnceConflictError, OnceInProgressError } from '../../shared/system-mess
 import { NotificationSchema } from '../../shared/system-messages/schema';
 import { readStatus } from '../../shared/system-messages/status';
 
-type Result = APIGatewayProxyResultV2 | OccurrenceOutcome;
-
 const isHttpEvent = (event: unknown): event is APIGatewayProxyEventV2 =>
   typeof event === 'object' &&
   event !== null &&
   typeof (event as { requestContext?: { http?: unknown } }).requestContext?.http === 'object';
 
-export const createHandler =
-  (deps: SendSystemMessageDeps) =>
-  async (event: unknown, context: Context): Promise<Result> => {
-    deps.beginInvocation?.(context);
-    try {
-      if (isHttpEvent(event)) {
-        return event.requestContext.http.method === 'GET'
-          ? await status(deps, event)
-          : await submit(deps, event, context);
-      }
-      return await handleOccurrence(deps, event);
-    } finally {
-      deps.endInvocation?.();
-    }
-  };
+export const createHandler = (deps: SendSystemMessageDeps) => {
+  const http = httpFunction(
+    deps,
+    async (event: APIGatewayProxyEventV2, context) =>
+      event.requestContext.http.method === 'GET'
+        ? json(200, await readStatus(deps, event.pathParameters?.notificationId))
+        : await submit(deps, event, context),
+    { errors: errorOptions },
+  );
+  // Throws only for transient trouble, so Lambda retries the invocation.
+  const occurrence = asyncFunction(deps, 'schedule occurrence', (event: unknown) =>
+    handleOccurrence(deps, event),
+  );
+  return async (event: unknown, context: Context): Promise<APIGatewayProxyResultV2 | OccurrenceOutcome> =>
+    isHttpEvent(event) ? http(event, context) : occurrence(event, context);
+};
+
+const errorOptions = (event: APIGatewayProxyEventV2): ErrorResponseOptions =>
+  event.requestContext.http.method === 'GET'
+    ? { what: 'notification status', instance: event.rawPath }
+    : {
+        what: 'notification',
+        instance: event.rawPath,
+        internalDetail: 'Repeat the request with the same notificationId; it will not be sent twice',
+      };
 
 const submit = async (
   deps: SendSystemMessageDeps,
   event: APIGatewayProxyEventV2,
-  context: Context,
+  context: Context | undefined,
 ): Promise<APIGatewayProxyResultV2> => {
+  const notification = parseJsonBody(event, NotificationSchema);
   try {
-    const notification = parseJsonBody(event, NotificationSchema);
     const accepted = await acceptNotification(deps, notification, {
-      functionArn: context.invokedFunctionArn,
+      functionArn: context?.invokedFunctionArn ?? '',
     });
     return json(202, accepted);
   } catch (e) {
-    return errorResponse(asProblem(e), deps.logger, {
-      what: 'notification',
-      instance: event.rawPath,
-      internalDetail: 'Repeat the request with the same notificationId; it will not be sent twice',
-    });
-  }
-};
-
-const status = async (
-  deps: SendSystemMessageDeps,
-  event: APIGatewayProxyEventV2,
-): Promise<APIGatewayProxyResultV2> => {
-  try {
-    return json(200, await readStatus(deps, event.pathParameters?.notificationId));
-  } catch (e) {
-    return errorResponse(e, deps.logger, { what: 'notification status', instance: event.rawPath });
+    throw asProblem(e);
   }
 };
 

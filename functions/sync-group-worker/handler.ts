@@ -3,12 +3,13 @@
  * failures with FIFO semantics: after a failure, later messages of the same group fail too (order is
  * kept), other groups go on. A message that keeps failing moves to the dead-letter queue.
  */
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ApplyOutcome } from '../../shared/group-sync/apply';
 import type { GroupSyncMetricName } from '../../shared/group-sync/metrics';
 import { failedEventLine } from '../../shared/group-sync/retry-rule';
 import type { GroupSyncWorkerDeps } from '../../shared/group-sync/worker-deps';
+import { sqsFunction } from '../../shared/runtime/handler-runtime';
 
 export type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
@@ -58,19 +59,14 @@ export const createHandler = ({
     }
   };
 
-  return async (event, context) => {
-    if (context) logger.addContext(context);
-    try {
+  return sqsFunction(
+    { logger, metrics },
+    {
       // Until the app token is set the whole batch fails untouched and SQS delivers it again, in order.
-      await requireMesibo?.();
-      // A processor per invocation: it holds the batch's state, and invocations may overlap locally.
-      return await processPartialResponse(event, applyRecord, new SqsFifoPartialProcessorAsync(), {
-        ...(context ? { context } : {}),
-        skipGroupOnError: true,
-        throwOnFullBatchFailure: false,
-      });
-    } finally {
-      metrics.flush();
-    }
-  };
+      ...(requireMesibo ? { before: requireMesibo } : {}),
+      processor: () => new SqsFifoPartialProcessorAsync(),
+      record: applyRecord,
+      batch: { skipGroupOnError: true },
+    },
+  );
 };

@@ -4,7 +4,8 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { WebhookReceiverDeps } from '../../shared/group-sync/receiver-deps';
-import { errorResponse, json, ProblemError } from '../../shared/http/problem';
+import { json, ProblemError } from '../../shared/http/problem';
+import { httpFunction } from '../../shared/runtime/handler-runtime';
 
 export type WebhookHandler = (
   event: APIGatewayProxyEventV2,
@@ -18,26 +19,22 @@ const lowerCaseHeaders = (headers: APIGatewayProxyEventV2['headers']): Record<st
   Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
 
 export const createHandler = ({ receive, logger, metrics }: WebhookReceiverDeps): WebhookHandler => {
-  return async (event, context) => {
-    if (context) logger.addContext(context);
-    logger.appendKeys({ requestId: event.requestContext?.requestId });
-    try {
-      const ack = await receive({
-        body: event.body,
-        isBase64Encoded: event.isBase64Encoded,
-        headers: lowerCaseHeaders(event.headers),
-      });
-      if (ack.duplicate) metrics.count('WebhookDuplicate');
-      else if (ack.status === 'queued' || ack.status === 'stale') metrics.count(ACK_METRIC[ack.status]);
-      return json(202, ack);
-    } catch (e) {
+  const route = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+    const ack = await receive({
+      body: event.body,
+      isBase64Encoded: event.isBase64Encoded,
+      headers: lowerCaseHeaders(event.headers),
+    });
+    if (ack.duplicate) metrics.count('WebhookDuplicate');
+    else if (ack.status === 'queued' || ack.status === 'stale') metrics.count(ACK_METRIC[ack.status]);
+    return json(202, ack);
+  };
+  return httpFunction({ logger, metrics }, route, {
+    errors: { what: 'webhook' },
+    onError: (e) => {
       if (e instanceof ProblemError && e.problem.status < 500) {
         metrics.count('WebhookRefused', 1, { code: e.problem.code });
       }
-      return errorResponse(e, logger, { what: 'webhook' });
-    } finally {
-      metrics.flush();
-      logger.resetKeys();
-    }
-  };
+    },
+  });
 };

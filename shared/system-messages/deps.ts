@@ -38,10 +38,11 @@ type Env = Record<string, string | undefined>;
 export const SEND_SERVICE = 'send-system-message';
 export const WORKER_SERVICE = 'send-system-message-worker';
 
-/** Per-invocation hooks the handlers call; adapters without such needs leave them out. */
+/** What the handler runtime calls per invocation; adapters without such needs leave them out. */
 export interface InvocationHooks {
-  beginInvocation?(context: Context): void;
-  endInvocation?(): void;
+  /** Flushed once per invocation by the handler runtime. */
+  metrics: NotifyMetrics & { flush?(): void };
+  onInvocation?(context: Context): void;
   /**
    * Throws AppTokenUnsetError while the app token is a placeholder, before any work is claimed, so
    * the invocation fails (or answers 503) with nothing recorded and its work comes back later.
@@ -104,8 +105,7 @@ export const buildNotifyDeps = (a: NotifyAdapters): SendSystemMessageDeps => {
     usersPageSize: config.usersPageSize,
     deadLetters: a.deadLetters,
     logger: a.logger ?? createLogger(SEND_SERVICE),
-    beginInvocation: (context) => gate.registerInvocation?.(context),
-    endInvocation: () => metrics.flush?.(),
+    onInvocation: (context) => gate.registerInvocation?.(context),
   };
 };
 
@@ -156,14 +156,13 @@ export const buildWorkerDeps = (a: WorkerAdapters): SendSystemMessageWorkerDeps 
     maxAttempts: a.config.maxAttempts,
     retryBaseSeconds: a.config.retryBaseSeconds,
     leaseSeconds: a.config.leaseSeconds,
-    endInvocation: () => metrics.flush?.(),
     ...(a.requireMesibo ? { requireMesibo: a.requireMesibo } : {}),
   };
 };
 
 /**
  * The mesibo client with its metrics observer, counting into the same Metrics as the function's
- * counters (handlers flush once per invocation, in `endInvocation`: one EMF line).
+ * counters (the handler runtime flushes once per invocation: one EMF line).
  */
 const mesiboFromEnv = (
   env: Env,
