@@ -3,9 +3,9 @@
  * module, so stage config cannot set a name the function never reads (a typo fails synth, not a call).
  */
 import { ENV } from '../shared/config/env';
+import { InvalidInput } from '../shared/errors';
 import type { FunctionName } from '../shared/functions';
 import { GROUP_SYNC_ENV_VARS, MAX_RECEIVE_COUNT_SETTING } from '../shared/group-sync/config';
-import { ProblemError } from '../shared/http/problem';
 import { NOTIFY_ENV, NOTIFY_ENV_VARS, type SendRules } from '../shared/system-messages/config';
 import { checkSendable } from '../shared/system-messages/fan-out';
 import { recurringScheduleInput } from '../shared/system-messages/schedule-input';
@@ -77,7 +77,7 @@ export const unsendableScheduleFields = (
     checkSendable(rules, payload as ScheduledNotification);
     return [];
   } catch (e) {
-    if (e instanceof ProblemError) return e.problem.errors ?? [];
+    if (e instanceof InvalidInput) return [...e.fields];
     throw e;
   }
 };

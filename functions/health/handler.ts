@@ -4,8 +4,9 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { InvalidInput } from '../../shared/errors';
 import type { Readiness } from '../../shared/health/readiness';
-import { invalidRequest, json } from '../../shared/http/problem';
+import { json } from '../../shared/http/problem';
 import { lazyHttpFunction } from '../../shared/runtime/handler-runtime';
 
 export interface HealthDeps {
@@ -29,7 +30,7 @@ export const createHandler = (deps: HealthDeps) => {
       const param = event.queryStringParameters?.deep;
       const deep = param === undefined ? false : DEEP[param];
       if (deep === undefined)
-        throw invalidRequest([{ field: 'deep', message: 'must be 1, true, 0 or false' }]);
+        throw new InvalidInput([{ field: 'deep', message: 'must be 1, true, 0 or false' }]);
       if (!deep) return json(200, { status: 'ok' });
       await log(); // the readiness check logs with this invocation's context
       const readiness = await deps.readiness();

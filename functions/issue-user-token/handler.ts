@@ -9,8 +9,9 @@ import type {
   Context,
 } from 'aws-lambda';
 import * as z from 'zod';
+import { Forbidden, InvalidInput, NotFound, Unauthenticated } from '../../shared/errors';
 import { parseJsonBody } from '../../shared/http/body';
-import { invalidRequest, json, noContent, ProblemError, problem } from '../../shared/http/problem';
+import { json, noContent } from '../../shared/http/problem';
 import { addressProblem } from '../../shared/mesibo/address';
 import { httpFunction } from '../../shared/runtime/handler-runtime';
 import { addressClaimOf } from '../../shared/user-tokens/caller-claims';
@@ -25,14 +26,7 @@ export type TokenHandler = (event: TokenEvent, context?: Context) => Promise<API
 const JwtAuthorizer = z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) });
 const IamAuthorizer = z.object({ iam: z.object({}).loose() });
 
-const unauthorized = (detail: string) =>
-  new ProblemError({
-    status: 401,
-    code: 'unauthorized',
-    title: 'Authentication is required',
-    detail,
-    headers: { 'www-authenticate': 'Bearer' },
-  });
+const unauthorized = (detail: string) => new Unauthenticated('unauthorized', detail);
 
 /** The token response holds a credential: never cached by a browser or proxy. */
 const tokenResponse = ({ token: record, replacedLiveToken }: IssuedToken) =>
@@ -57,15 +51,12 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
   /** A valid address that is not reserved; any token route refuses the rest before touching anything. */
   const checkedAddress = (address: string, field: string, hint = ''): string => {
     const reason = addressProblem(address);
-    if (reason) throw invalidRequest([{ field, message: `${reason}${hint}` }]);
+    if (reason) throw new InvalidInput([{ field, message: `${reason}${hint}` }]);
     if (isReserved(address)) {
-      throw new ProblemError({
-        status: 403,
-        code: 'reserved-address',
-        title: 'This address is reserved',
-        detail:
-          "The address is reserved (the system sender, or the deployment's reserved list) and never gets a user token",
-      });
+      throw new Forbidden(
+        'reserved-address',
+        "The address is reserved (the system sender, or the deployment's reserved list) and never gets a user token",
+      );
     }
     return address;
   };
@@ -132,7 +123,7 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
         return noContent();
       }
       default:
-        return problem({ status: 404, code: 'not-found', title: 'No such route', detail: event.routeKey });
+        throw new NotFound('not-found', event.routeKey);
     }
   };
 

@@ -7,12 +7,11 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { parseJsonBody } from '../../shared/http/body';
-import { type ErrorResponseOptions, json, ProblemError } from '../../shared/http/problem';
+import { type ErrorResponseOptions, json } from '../../shared/http/problem';
 import { asyncFunction, httpFunction } from '../../shared/runtime/handler-runtime';
 import { acceptNotification } from '../../shared/system-messages/accept';
 import type { SendSystemMessageDeps } from '../../shared/system-messages/deps';
 import { handleOccurrence, type OccurrenceOutcome } from '../../shared/system-messages/occurrence';
-import { OnceConflictError, OnceInProgressError } from '../../shared/system-messages/ports';
 import { NotificationSchema } from '../../shared/system-messages/schema';
 import { readStatus } from '../../shared/system-messages/status';
 
@@ -53,35 +52,8 @@ const submit = async (
   context: Context | undefined,
 ): Promise<APIGatewayProxyResultV2> => {
   const notification = parseJsonBody(event, NotificationSchema);
-  try {
-    const accepted = await acceptNotification(deps, notification, {
-      functionArn: context?.invokedFunctionArn ?? '',
-    });
-    return json(202, accepted);
-  } catch (e) {
-    throw asProblem(e);
-  }
-};
-
-/** The errors of accepting a notification that have a specific answer; anything else is a 500. */
-const asProblem = (e: unknown): unknown => {
-  if (e instanceof OnceConflictError) {
-    return new ProblemError({
-      status: 409,
-      code: 'notification-id-conflict',
-      title: 'This notificationId was already used for another notification',
-      detail: e.message,
-      errors: [{ field: 'notificationId', message: 'already used with a different payload' }],
-    });
-  }
-  if (e instanceof OnceInProgressError) {
-    return new ProblemError({
-      status: 409,
-      code: 'notification-in-progress',
-      title: 'This notification is being accepted by another request',
-      detail: 'Repeat the request in a few seconds to get its outcome',
-      headers: { 'retry-after': '2' },
-    });
-  }
-  return e;
+  const accepted = await acceptNotification(deps, notification, {
+    functionArn: context?.invokedFunctionArn ?? '',
+  });
+  return json(202, accepted);
 };

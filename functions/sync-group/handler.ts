@@ -4,7 +4,8 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { WebhookReceiverDeps } from '../../shared/group-sync/receiver-deps';
-import { json, ProblemError } from '../../shared/http/problem';
+import { json } from '../../shared/http/problem';
+import { toProblem } from '../../shared/http/problems';
 import { httpFunction } from '../../shared/runtime/handler-runtime';
 
 export type WebhookHandler = (
@@ -32,9 +33,8 @@ export const createHandler = ({ receive, logger, metrics }: WebhookReceiverDeps)
   return httpFunction({ logger, metrics }, route, {
     errors: { what: 'webhook' },
     onError: (e) => {
-      if (e instanceof ProblemError && e.problem.status < 500) {
-        metrics.count('WebhookRefused', 1, { code: e.problem.code });
-      }
+      const refused = toProblem(e);
+      if (refused && refused.status < 500) metrics.count('WebhookRefused', 1, { code: refused.code });
     },
   });
 };

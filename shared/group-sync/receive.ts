@@ -3,8 +3,17 @@
  * on the group's FIFO lane; acknowledge. Nothing is parsed before the signature is verified, and nothing
  * is enqueued for a request that fails any check.
  */
+
+import {
+  Conflict,
+  InvalidInput,
+  PayloadTooLarge,
+  Unauthenticated,
+  type UnauthenticatedCode,
+  Unavailable,
+  zodFields,
+} from '../errors';
 import { MAX_BODY_BYTES } from '../http/body';
-import { invalidRequest, ProblemError, zodFields } from '../http/problem';
 import type { Clock, QueuePublisher } from '../ports';
 import { SQS_MAX_PAYLOAD_BYTES } from '../queue/limits';
 import type { WebhookSecretsLoader } from '../webhook/secrets';
@@ -40,7 +49,7 @@ export interface ReceiveDeps {
   config: { maxMembers: number; toleranceSeconds: number };
 }
 
-const SIGNATURE_PROBLEMS: Record<VerifyFailure, { code: string; detail: string }> = {
+const SIGNATURE_PROBLEMS: Record<VerifyFailure, { code: UnauthenticatedCode; detail: string }> = {
   missing: { code: 'signature-missing', detail: 'The X-Mesibo-Signature header is missing' },
   malformed: {
     code: 'signature-malformed',
@@ -54,20 +63,13 @@ const SIGNATURE_PROBLEMS: Record<VerifyFailure, { code: string; detail: string }
 };
 
 const unauthorized = (reason: VerifyFailure) =>
-  new ProblemError({
-    status: 401,
-    title: 'The webhook signature was not accepted',
-    ...SIGNATURE_PROBLEMS[reason],
-  });
+  new Unauthenticated(SIGNATURE_PROBLEMS[reason].code, SIGNATURE_PROBLEMS[reason].detail);
 
 const payloadTooLarge = (detail: string) =>
-  new ProblemError({
-    status: 413,
-    code: 'payload-too-large',
-    title: 'The request body is too large',
-    detail,
-    errors: [{ field: '(body)', message: detail }],
-  });
+  new PayloadTooLarge(detail, [{ field: '(body)', message: detail }]);
+
+/** Seconds the sender waits before delivering again when the queue could not take the event. */
+const QUEUE_RETRY_AFTER_SECONDS = 5;
 
 export const createWebhookReceiver = (deps: ReceiveDeps) => {
   const { secrets, store, queue, clock, logger, config } = deps;
@@ -99,10 +101,10 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
     try {
       data = JSON.parse(raw.toString('utf8'));
     } catch {
-      throw invalidRequest([{ field: '(body)', message: 'the body is not valid JSON' }]);
+      throw new InvalidInput([{ field: '(body)', message: 'the body is not valid JSON' }]);
     }
     const parsed = bodySchema.safeParse(data);
-    if (!parsed.success) throw invalidRequest(zodFields(parsed.error));
+    if (!parsed.success) throw new InvalidInput(zodFields(parsed.error));
     return parsed.data;
   };
 
@@ -113,7 +115,7 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
    */
   const deliveryIdOf = (headerValue: string | undefined, bodyId: string): string => {
     if (headerValue !== undefined && headerValue !== bodyId) {
-      throw invalidRequest([
+      throw new InvalidInput([
         {
           field: 'X-Delivery-Id',
           message: 'must equal the body "id" (only the signed body identifies a delivery)',
@@ -128,13 +130,11 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
       await queue.publish([{ body, groupId: message.event.group.key, deduplicationId: message.deliveryId }]);
     } catch (e) {
       logger.error('group sync message not enqueued', { deliveryId: message.deliveryId, error: e });
-      throw new ProblemError({
-        status: 503,
-        code: 'queue-unavailable',
-        title: 'The event could not be queued',
-        detail: 'Nothing was applied; deliver the same event again later',
-        headers: { 'retry-after': '5' },
-      });
+      throw new Unavailable(
+        'queue-unavailable',
+        'Nothing was applied; deliver the same event again later',
+        QUEUE_RETRY_AFTER_SECONDS,
+      );
     }
   };
 
@@ -174,12 +174,10 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
 
     if (existing) {
       if (existing.key !== key || existing.version !== version || existing.type !== groupEvent.type) {
-        throw new ProblemError({
-          status: 409,
-          code: 'delivery-id-conflict',
-          title: 'The delivery id was used for a different event',
-          detail: `Delivery ${deliveryId} was ${existing.type} of ${existing.key} at version ${existing.version}`,
-        });
+        throw new Conflict(
+          'delivery-id-conflict',
+          `Delivery ${deliveryId} was ${existing.type} of ${existing.key} at version ${existing.version}`,
+        );
       }
       // Still queued: the first enqueue may have been lost; SQS drops the copy if it was not.
       if (existing.status === 'queued') await enqueue(message, body);

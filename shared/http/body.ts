@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
-import { invalidRequest, ProblemError, zodFields } from './problem';
+import { InvalidInput, PayloadTooLarge, zodFields } from '../errors';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -22,13 +22,9 @@ export const parseJsonBody = <S extends z.ZodType>(
   const text = rawBody(event);
   const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
   if (Buffer.byteLength(text) > maxBytes) {
-    throw new ProblemError({
-      status: 413,
-      code: 'payload-too-large',
-      title: 'The request body is too large',
-      detail: `The body is over ${maxBytes} bytes`,
-      errors: [{ field: '(body)', message: `over ${maxBytes} bytes` }],
-    });
+    throw new PayloadTooLarge(`The body is over ${maxBytes} bytes`, [
+      { field: '(body)', message: `over ${maxBytes} bytes` },
+    ]);
   }
   let data: unknown;
   if (text.trim() === '' && 'emptyAs' in options) {
@@ -37,10 +33,10 @@ export const parseJsonBody = <S extends z.ZodType>(
     try {
       data = JSON.parse(text);
     } catch {
-      throw invalidRequest([{ field: '(body)', message: 'the body is not valid JSON' }]);
+      throw new InvalidInput([{ field: '(body)', message: 'the body is not valid JSON' }]);
     }
   }
   const result = schema.safeParse(data);
-  if (!result.success) throw invalidRequest(zodFields(result.error));
+  if (!result.success) throw new InvalidInput(zodFields(result.error));
   return result.data;
 };

@@ -4,17 +4,11 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import type { ZodError } from 'zod';
-import { APP_TOKEN_UNSET_CODE, AppTokenUnsetError } from '../secrets/app-token';
+import type { FieldError } from '../errors';
+import { toProblem } from './problems';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const TYPE_BASE = 'https://mesibo-serverless.dev/problems/';
-
-export interface ProblemField {
-  /** Dotted path of the field at fault, e.g. `audience.addresses.3`; `(body)` for the whole body. */
-  field: string;
-  message: string;
-}
 
 export interface ProblemInit {
   status: number;
@@ -22,18 +16,10 @@ export interface ProblemInit {
   code: string;
   title: string;
   detail?: string;
-  errors?: ProblemField[];
+  errors?: FieldError[];
   /** Extra members (e.g. `mesiboError`), already safe to show. */
   extensions?: Record<string, unknown>;
   headers?: Record<string, string>;
-}
-
-/** An error a use case throws to end the request with a specific problem response. */
-export class ProblemError extends Error {
-  override readonly name = 'ProblemError';
-  constructor(readonly problem: ProblemInit) {
-    super(problem.detail ?? problem.title);
-  }
 }
 
 export const problem = (init: ProblemInit, instance?: string): APIGatewayProxyResultV2 => ({
@@ -51,24 +37,6 @@ export const problem = (init: ProblemInit, instance?: string): APIGatewayProxyRe
   }),
 });
 
-/** Turns zod issues into problem fields, paths joined with dots. */
-export const zodFields = (error: ZodError, prefix?: string): ProblemField[] =>
-  error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
-    const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const field = unknownKeys.length ? [path, unknownKeys[0]].filter(Boolean).join('.') : path;
-    return { field: field || '(body)', message: issue.message };
-  });
-
-export const invalidRequest = (errors: ProblemField[], detail?: string): ProblemError =>
-  new ProblemError({
-    status: 400,
-    code: 'invalid-request',
-    title: 'The request is not valid',
-    detail: detail ?? errors.map((e) => `${e.field}: ${e.message}`).join('; '),
-    errors,
-  });
-
 export const json = (
   statusCode: number,
   body: unknown,
@@ -81,20 +49,6 @@ export const json = (
 
 export const noContent = (): APIGatewayProxyResultV2 => ({ statusCode: 204, headers: {} });
 
-/** Seconds a client waits before retrying while the deployment's app token is unset (an operator step). */
-export const APP_TOKEN_UNSET_RETRY_AFTER_SECONDS = 30;
-
-/** Routes that need mesibo answer this until the app token is set; the secret is not named to clients. */
-export const appTokenUnsetProblem = (): ProblemError =>
-  new ProblemError({
-    status: 503,
-    code: APP_TOKEN_UNSET_CODE,
-    title: 'mesibo is not configured yet',
-    detail:
-      "This deployment's mesibo app token has not been set, so nothing was sent to mesibo; try again later",
-    headers: { 'retry-after': String(APP_TOKEN_UNSET_RETRY_AFTER_SECONDS) },
-  });
-
 type ProblemLog = Pick<Logger, 'info' | 'error'>;
 
 export interface ErrorResponseOptions {
@@ -106,21 +60,21 @@ export interface ErrorResponseOptions {
 }
 
 /**
- * The one mapping of a thrown error to a response: a ProblemError answers as it says, an unset app
- * token is a 503 (already logged where it was read); anything else
- * is logged in full and answered with a bare 500, so no stack, upstream body or secret leaks out.
+ * A thrown error as a response: a known failure answers as the table in problems.ts says (an unset app
+ * token was already logged where it was read); anything else is logged in full and answered with a
+ * bare 500, so no stack, upstream body or secret leaks out.
  */
 export const errorResponse = (
   thrown: unknown,
   log: ProblemLog,
   { what, instance, internalDetail }: ErrorResponseOptions,
 ): APIGatewayProxyResultV2 => {
-  const e = thrown instanceof AppTokenUnsetError ? appTokenUnsetProblem() : thrown;
-  if (e instanceof ProblemError) {
-    log.info(`${what} refused`, { status: e.problem.status, code: e.problem.code });
-    return problem(e.problem, instance);
+  const known = toProblem(thrown);
+  if (known) {
+    log.info(`${what} refused`, { status: known.status, code: known.code });
+    return problem(known, instance);
   }
-  log.error(`${what} failed`, { error: e instanceof Error ? e : String(e) });
+  log.error(`${what} failed`, { error: thrown instanceof Error ? thrown : String(thrown) });
   return problem(
     {
       status: 500,

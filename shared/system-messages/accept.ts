@@ -4,11 +4,11 @@
  * at that time. A repeat of the same id with the same payload gets the first answer again and
  * changes nothing; with a different payload it is a conflict.
  */
-import { invalidRequest, ProblemError } from '../http/problem';
+import { Conflict, InvalidInput, PayloadTooLarge } from '../errors';
 import type { Clock, OneTimeScheduler } from '../ports';
 import { MAX_SCHEDULE_INPUT_BYTES } from '../scheduler/eventbridge-scheduler';
 import { checkSendable, type FanOutDeps, type FanOutSummary, fanOut, resolveAudience } from './fan-out';
-import type { OnceGate } from './ports';
+import { OnceConflictError, type OnceGate, OnceInProgressError } from './ports';
 import { oneTimeScheduleInput, oneTimeScheduleName } from './schedule-input';
 import { audienceOf, type Notification } from './schema';
 
@@ -30,13 +30,33 @@ export const SUBMISSION_SCOPE = 'notify.submission';
 
 /** A schedule carries the whole notification, and Scheduler caps what it carries. */
 const scheduleTooLarge = () =>
-  new ProblemError({
-    status: 413,
-    code: 'payload-too-large',
-    title: 'The notification is too large to schedule',
-    detail: `A scheduled notification must fit in ${MAX_SCHEDULE_INPUT_BYTES} bytes; send it now, or address a group`,
-    errors: [{ field: 'audience.addresses', message: 'too large for a scheduled notification' }],
-  });
+  new PayloadTooLarge(
+    `A scheduled notification must fit in ${MAX_SCHEDULE_INPUT_BYTES} bytes; send it now, or address a group`,
+    [{ field: 'audience.addresses', message: 'too large for a scheduled notification' }],
+  );
+
+/** A repeat of an id is a conflict for the caller: a different payload, or the first still running. */
+const onceOrConflict = async <T>(run: () => Promise<T>): Promise<T> => {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof OnceConflictError) {
+      throw new Conflict('notification-id-conflict', e.message, {
+        fields: [{ field: 'notificationId', message: 'already used with a different payload' }],
+      });
+    }
+    if (e instanceof OnceInProgressError) {
+      throw new Conflict(
+        'notification-in-progress',
+        'Repeat the request in a few seconds to get its outcome',
+        {
+          retryAfterSeconds: 2,
+        },
+      );
+    }
+    throw e;
+  }
+};
 
 export const acceptNotification = async (
   deps: AcceptDeps,
@@ -47,34 +67,36 @@ export const acceptNotification = async (
   const { sendAt, ...rest } = notification;
   // Refused before the id is recorded, so a corrected repeat under the same id is not a conflict.
   checkSendable(deps, rest);
-  return deps.gate.once(SUBMISSION_SCOPE, notificationId, notification, async (): Promise<Accepted> => {
-    if (sendAt === undefined) {
-      const summary = await fanOut(deps, { ...rest, notificationId });
-      deps.metrics.count('NotificationsAccepted');
-      return { notificationId, ...summary };
-    }
-    const at = new Date(sendAt);
-    if (at.getTime() <= deps.clock.now()) {
-      throw invalidRequest([{ field: 'sendAt', message: 'must be in the future' }]);
-    }
-    if (at.getTime() > deps.clock.now() + deps.retentionSeconds * 1000) {
-      const days = Math.floor(deps.retentionSeconds / 86_400);
-      throw invalidRequest([
-        { field: 'sendAt', message: `must be at most ${days} days ahead (NOTIFY_RETENTION_DAYS)` },
-      ]);
-    }
-    // An unknown group key is refused now rather than discovered when the schedule fires.
-    const audience = await resolveAudience(deps.findGid, audienceOf(rest.audience));
-    const name = oneTimeScheduleName(notificationId);
-    const payload = oneTimeScheduleInput(name, { ...rest, notificationId });
-    if (Buffer.byteLength(JSON.stringify(payload)) > MAX_SCHEDULE_INPUT_BYTES) throw scheduleTooLarge();
-    await deps.status.begin(notificationId, {
-      audience: audience.kind === 'gid' ? 'group' : audience.kind,
-      phase: 'scheduled',
-      scheduledFor: at.toISOString(),
-    });
-    await deps.schedulerFor(invocation.functionArn).create({ name, at, payload });
-    deps.metrics.count('NotificationsScheduled');
-    return { notificationId, scheduledFor: at.toISOString() };
-  });
+  return onceOrConflict(() =>
+    deps.gate.once(SUBMISSION_SCOPE, notificationId, notification, async (): Promise<Accepted> => {
+      if (sendAt === undefined) {
+        const summary = await fanOut(deps, { ...rest, notificationId });
+        deps.metrics.count('NotificationsAccepted');
+        return { notificationId, ...summary };
+      }
+      const at = new Date(sendAt);
+      if (at.getTime() <= deps.clock.now()) {
+        throw new InvalidInput([{ field: 'sendAt', message: 'must be in the future' }]);
+      }
+      if (at.getTime() > deps.clock.now() + deps.retentionSeconds * 1000) {
+        const days = Math.floor(deps.retentionSeconds / 86_400);
+        throw new InvalidInput([
+          { field: 'sendAt', message: `must be at most ${days} days ahead (NOTIFY_RETENTION_DAYS)` },
+        ]);
+      }
+      // An unknown group key is refused now rather than discovered when the schedule fires.
+      const audience = await resolveAudience(deps.findGid, audienceOf(rest.audience));
+      const name = oneTimeScheduleName(notificationId);
+      const payload = oneTimeScheduleInput(name, { ...rest, notificationId });
+      if (Buffer.byteLength(JSON.stringify(payload)) > MAX_SCHEDULE_INPUT_BYTES) throw scheduleTooLarge();
+      await deps.status.begin(notificationId, {
+        audience: audience.kind === 'gid' ? 'group' : audience.kind,
+        phase: 'scheduled',
+        scheduledFor: at.toISOString(),
+      });
+      await deps.schedulerFor(invocation.functionArn).create({ name, at, payload });
+      deps.metrics.count('NotificationsScheduled');
+      return { notificationId, scheduledFor: at.toISOString() };
+    }),
+  );
 };

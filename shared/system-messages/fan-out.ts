@@ -7,7 +7,7 @@
  * Batches are numbered in audience order, so running the fan-out again for the same notification
  * (a retried invocation) produces the same (notificationId, batch) pairs, which the worker sends once.
  */
-import { invalidRequest, ProblemError, type ProblemField } from '../http/problem';
+import { type FieldError, InvalidInput, NotFound } from '../errors';
 import type { QueuePublisher } from '../ports';
 import type { ExpansionTask, FanoutBatch } from './fanout-message';
 import type { FindGid, NotifyMetrics, StatusStore } from './ports';
@@ -60,13 +60,9 @@ export const batchesFrom = (
     to: to.slice(i * size, (i + 1) * size),
   }));
 
-export const groupNotFound = (key: string): ProblemError =>
-  new ProblemError({
-    status: 404,
-    code: 'group-not-found',
-    title: 'Unknown group',
-    detail: `No group with key "${key}" has been synced to mesibo`,
-    errors: [{ field: 'audience.group.key', message: 'no synced group has this key' }],
+export const groupNotFound = (key: string): NotFound =>
+  new NotFound('group-not-found', `No group with key "${key}" has been synced to mesibo`, {
+    fields: [{ field: 'audience.group.key', message: 'no synced group has this key' }],
   });
 
 /** The audience with a group key replaced by its gid; 404 when the key is unknown. */
@@ -88,7 +84,7 @@ export const checkSendable = (
   deps: Pick<FanOutDeps, 'senders' | 'allowHttpUrls'>,
   n: Pick<ScheduledNotification, 'from' | 'message'>,
 ): void => {
-  const errors: ProblemField[] = [];
+  const errors: FieldError[] = [];
   if (n.from !== undefined && !deps.senders.includes(n.from)) {
     errors.push({ field: 'from', message: `must be one of the system senders (${deps.senders.join(', ')})` });
   }
@@ -98,7 +94,7 @@ export const checkSendable = (
       errors.push({ field: 'message.url', message: `must be an ${protocols.join(' or ')} URL` });
     }
   }
-  if (errors.length > 0) throw invalidRequest(errors);
+  if (errors.length > 0) throw new InvalidInput(errors);
 };
 
 export const fanOut = async (deps: FanOutDeps, n: IdentifiedNotification): Promise<FanOutSummary> => {

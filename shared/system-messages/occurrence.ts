@@ -5,7 +5,7 @@
  * make Lambda retry it) but put on the DLQ with the reason.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ProblemError, zodFields } from '../http/problem';
+import { InvalidInput, NotFound, PayloadTooLarge, zodFields } from '../errors';
 import type { Clock } from '../ports';
 import { checkSendable, type FanOutDeps, type FanOutSummary, fanOut } from './fan-out';
 import type { DeadLetterReason } from './fanout-message';
@@ -58,7 +58,10 @@ export const handleOccurrence = async (deps: OccurrenceDeps, event: unknown): Pr
     );
     return { status: 'sent', notificationId, ...summary };
   } catch (e) {
-    if (e instanceof ProblemError) return deadLetter('schedule-not-sendable', e.message, notificationId);
+    // What no retry can fix: a rule the notification breaks, or a group that is not there.
+    if (e instanceof InvalidInput || e instanceof NotFound || e instanceof PayloadTooLarge) {
+      return deadLetter('schedule-not-sendable', e.message, notificationId);
+    }
     if (e instanceof OnceConflictError) {
       const detail = 'this notification id was already used with another payload';
       return deadLetter('schedule-not-sendable', detail, notificationId);

@@ -6,7 +6,7 @@
  * repeated invocation of the same occurrence keeps it.
  */
 import * as z from 'zod';
-import { zodFields } from '../http/problem';
+import { zodFields } from '../errors';
 import {
   RecurringNotificationSchema,
   type ScheduledNotification,

@@ -1,6 +1,6 @@
 /** `GET /v1/system-messages/{notificationId}`: where a notification stands, from its status record. */
 import * as z from 'zod';
-import { invalidRequest, ProblemError } from '../http/problem';
+import { InvalidInput, NotFound } from '../errors';
 import type { NotificationStatus, StatusStore } from './ports';
 
 /** Caller ids, and the `<schedule>@<time>` ids of recurring occurrences. */
@@ -11,16 +11,15 @@ export const readStatus = async (
   notificationId: string | undefined,
 ): Promise<NotificationStatus> => {
   const id = StatusIdSchema.safeParse(notificationId);
-  if (!id.success) throw invalidRequest([{ field: 'notificationId', message: 'must be a notification id' }]);
+  if (!id.success)
+    throw new InvalidInput([{ field: 'notificationId', message: 'must be a notification id' }]);
   const status = await deps.status.read(id.data);
   if (!status) {
-    throw new ProblemError({
-      status: 404,
-      code: 'notification-not-found',
-      title: 'Unknown notification',
-      detail: `No notification ${id.data} was accepted (or it is older than NOTIFY_RETENTION_DAYS)`,
-      errors: [{ field: 'notificationId', message: 'no notification has this id' }],
-    });
+    throw new NotFound(
+      'notification-not-found',
+      `No notification ${id.data} was accepted (or it is older than NOTIFY_RETENTION_DAYS)`,
+      { fields: [{ field: 'notificationId', message: 'no notification has this id' }] },
+    );
   }
   return status;
 };

@@ -7,7 +7,7 @@ import { isMesiboError } from '../mesibo/errors';
 import type { MesiboClient } from '../mesibo/types';
 import type { Clock } from '../ports';
 import { AppTokenUnsetError } from '../secrets/app-token';
-import { classifyMesiboFailure, failureProblem, mesiboUnavailable } from './mesibo-failure';
+import { classifyMesiboFailure, failureError, mesiboUnavailable } from './mesibo-failure';
 import type { TokenMetrics } from './metrics';
 import type { LeaseFailure, TokenRecord, TokenStore } from './ports';
 
@@ -145,7 +145,7 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
       logger.info('serving a cached token while mesibo is unavailable', { mesiboError: failure.mesiboError });
       return { token: fallback, source: 'stale', replacedLiveToken: false };
     }
-    throw failureProblem(failure);
+    throw failureError(failure);
   };
 
   /** This request holds the lease: it is the only one calling mesibo for this (address, appid). */
@@ -184,7 +184,7 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
           );
         return degrade(e.failure, current, request);
       }
-      if (!issued.token) throw failureProblem({ kind: 'unavailable', mesiboError: 'NOTOKEN' });
+      if (!issued.token) throw failureError({ kind: 'unavailable', mesiboError: 'NOTOKEN' });
 
       const record: TokenRecord = {
         address,
@@ -304,7 +304,7 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
         await callMesibo('userset', (mesibo) => mesibo.userset({ address, removeToken: true }));
       } catch (e) {
         if (!(e instanceof MesiboCallFailed)) throw e;
-        if (!isUnknownUser(e.failure)) throw failureProblem(e.failure);
+        if (!isUnknownUser(e.failure)) throw failureError(e.failure);
       }
       // Dated after mesibo's removal: any token whose useradd started before it can no longer be cached.
       await store.revoke(address, policy.appids, clock.now());
@@ -319,7 +319,7 @@ export const createTokenService = (ports: TokenServicePorts, policy: TokenPolicy
         await callMesibo('userdel', (mesibo) => mesibo.userdel({ address }));
       } catch (e) {
         if (!(e instanceof MesiboCallFailed)) throw e;
-        if (!isUnknownUser(e.failure)) throw failureProblem(e.failure);
+        if (!isUnknownUser(e.failure)) throw failureError(e.failure);
       }
       await store.revoke(address, policy.appids, clock.now());
     },

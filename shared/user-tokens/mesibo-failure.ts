@@ -2,7 +2,7 @@
  * How a failed mesibo call ends a token request. Only mesibo's error code crosses into a response,
  * never its raw body, cause text or anything that could carry the app token.
  */
-import { ProblemError } from '../http/problem';
+import { Unavailable, UpstreamRejected } from '../errors';
 import { isMesiboError } from '../mesibo/errors';
 import type { LeaseFailure } from './ports';
 
@@ -26,23 +26,8 @@ export const classifyMesiboFailure = (e: unknown): LeaseFailure => {
   return { kind: rejected ? 'rejected' : 'unavailable', mesiboError };
 };
 
-export const mesiboUnavailable = (detail = 'mesibo could not be reached; try again shortly'): ProblemError =>
-  new ProblemError({
-    status: 503,
-    code: 'mesibo-unavailable',
-    title: 'mesibo is not available',
-    detail,
-    headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
-  });
+export const mesiboUnavailable = (detail = 'mesibo could not be reached; try again shortly'): Unavailable =>
+  new Unavailable('mesibo-unavailable', detail, RETRY_AFTER_SECONDS);
 
-export const mesiboRejected = (mesiboError: string): ProblemError =>
-  new ProblemError({
-    status: 502,
-    code: 'mesibo-rejected',
-    title: 'mesibo rejected the request',
-    detail: `mesibo answered ${mesiboError}`,
-    extensions: { mesiboError },
-  });
-
-export const failureProblem = (failure: LeaseFailure): ProblemError =>
-  failure.kind === 'rejected' ? mesiboRejected(failure.mesiboError) : mesiboUnavailable();
+export const failureError = (failure: LeaseFailure): Unavailable | UpstreamRejected =>
+  failure.kind === 'rejected' ? new UpstreamRejected(failure.mesiboError) : mesiboUnavailable();

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { capturingLogger } from '../../../local/harness/loggers';
 import { createWebhookReceiver, type WebhookRequest } from '../../../shared/group-sync/receive';
 import { groupSyncMessageSchema } from '../../../shared/group-sync/schema';
-import { ProblemError } from '../../../shared/http/problem';
+import { toProblem } from '../../../shared/http/problems';
 import { webhookSecretsLoader } from '../../../shared/webhook/secrets';
 import { signPayload } from '../../../shared/webhook/signature';
 import { CapturingQueue, fixedClock, MemoryGroupState } from './fakes';
@@ -57,7 +57,8 @@ const refusal = async (request: WebhookRequest) => {
   try {
     await receive(request);
   } catch (e) {
-    if (e instanceof ProblemError) return e.problem;
+    const problem = toProblem(e);
+    if (problem) return problem;
     throw e;
   }
   throw new Error('expected a refusal');

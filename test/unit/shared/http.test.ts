@@ -1,21 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { Conflict, DomainError } from '../../../shared/errors';
 import { parseJsonBody } from '../../../shared/http/body';
-import { errorResponse, PROBLEM_CONTENT_TYPE, ProblemError, problem } from '../../../shared/http/problem';
+import { errorResponse, PROBLEM_CONTENT_TYPE, problem } from '../../../shared/http/problem';
+import { toProblem } from '../../../shared/http/problems';
 
 const schema = z.strictObject({
   appid: z.string().min(1),
   expiryMinutes: z.number().int().positive().optional(),
 });
 
-const caught = (fn: () => unknown): ProblemError => {
+const caught = (fn: () => unknown) => {
   try {
     fn();
   } catch (e) {
-    if (e instanceof ProblemError) return e;
+    const problem = e instanceof DomainError ? toProblem(e) : undefined;
+    if (problem) return { problem };
     throw e;
   }
-  throw new Error('expected a ProblemError');
+  throw new Error('expected a DomainError');
 };
 
 describe('parseJsonBody', () => {
@@ -96,17 +99,21 @@ describe('errorResponse', () => {
     return { lines, info: at('info'), error: at('error') };
   };
 
-  it('answers a ProblemError as it says and logs it as refused', () => {
+  it('answers a domain error as the table says and logs it as refused', () => {
     const log = recordingLog();
-    const refused = new ProblemError({ status: 409, code: 'conflict', title: 'Conflict', detail: 'taken' });
+    const refused = new Conflict('delivery-id-conflict', 'taken');
     const res = errorResponse(refused, log, { what: 'thing', instance: '/v1/things' }) as {
       statusCode: number;
       body: string;
     };
     expect(res.statusCode).toBe(409);
-    expect(JSON.parse(res.body)).toMatchObject({ code: 'conflict', detail: 'taken', instance: '/v1/things' });
+    expect(JSON.parse(res.body)).toMatchObject({
+      code: 'delivery-id-conflict',
+      detail: 'taken',
+      instance: '/v1/things',
+    });
     expect(log.lines).toEqual([
-      { level: 'info', message: 'thing refused', extra: { status: 409, code: 'conflict' } },
+      { level: 'info', message: 'thing refused', extra: { status: 409, code: 'delivery-id-conflict' } },
     ]);
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CountingMetrics } from '../../../local/harness/counting-metrics';
-import { ProblemError } from '../../../shared/http/problem';
+import { Conflict } from '../../../shared/errors';
+import { toProblem } from '../../../shared/http/problems';
 import { type AcceptDeps, acceptNotification } from '../../../shared/system-messages/accept';
 import type { FanoutBatch } from '../../../shared/system-messages/fanout-message';
-import { OnceConflictError } from '../../../shared/system-messages/ports';
 import type { Notification } from '../../../shared/system-messages/schema';
 import { CapturingQueue, CapturingScheduler, ManualClock, MemoryGate, RecordingStatus } from './fakes';
 
@@ -96,7 +96,7 @@ describe('acceptNotification', () => {
     const { deps, queue, status } = setup();
     const n = note({ notificationId: 'refused-1', ...over });
     const error = await acceptNotification(deps, n, invoke).catch((e: unknown) => e);
-    expect((error as ProblemError).problem).toMatchObject({ status: 400, errors: [{ field }] });
+    expect(toProblem(error)!).toMatchObject({ status: 400, errors: [{ field }] });
     expect(queue.published).toEqual([]);
     expect(status.calls).toEqual([]);
     // Nothing recorded under the id: the corrected notification is accepted under it.
@@ -129,8 +129,8 @@ describe('acceptNotification', () => {
       note({ audience: { group: { key: 'nope' } } }),
       invoke,
     ).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProblemError);
-    expect((error as ProblemError).problem).toMatchObject({
+    expect(toProblem(error)).toBeDefined();
+    expect(toProblem(error)!).toMatchObject({
       status: 404,
       errors: [{ field: 'audience.group.key' }],
     });
@@ -180,7 +180,7 @@ describe('acceptNotification', () => {
     expect(queue.published).toHaveLength(2);
     await expect(
       acceptNotification(deps, note({ notificationId: 'n-1', message: { text: 'other' } }), invoke),
-    ).rejects.toBeInstanceOf(OnceConflictError);
+    ).rejects.toBeInstanceOf(Conflict);
   });
 
   describe('with sendAt', () => {
@@ -218,7 +218,7 @@ describe('acceptNotification', () => {
       const { deps, scheduler } = setup();
       const n = note({ from: 'mallory', sendAt: '2030-01-02T00:00:00Z' });
       const error = await acceptNotification(deps, n, invoke).catch((e: unknown) => e);
-      expect((error as ProblemError).problem).toMatchObject({ status: 400, errors: [{ field: 'from' }] });
+      expect(toProblem(error)!).toMatchObject({ status: 400, errors: [{ field: 'from' }] });
       expect(scheduler.created).toEqual([]);
     });
 
@@ -238,7 +238,7 @@ describe('acceptNotification', () => {
     ])('refuses a sendAt %s (400 naming sendAt)', async (_, sendAt) => {
       const { deps, scheduler } = setup();
       const error = await acceptNotification(deps, note({ sendAt }), invoke).catch((e: unknown) => e);
-      expect((error as ProblemError).problem).toMatchObject({ status: 400, errors: [{ field: 'sendAt' }] });
+      expect(toProblem(error)!).toMatchObject({ status: 400, errors: [{ field: 'sendAt' }] });
       expect(scheduler.created).toEqual([]);
     });
 
@@ -255,7 +255,7 @@ describe('acceptNotification', () => {
         note({ audience: { group: { key: 'gone' } }, sendAt: '2030-01-15T00:00:00Z' }),
         invoke,
       ).catch((e: unknown) => e);
-      expect((error as ProblemError).problem.status).toBe(404);
+      expect(toProblem(error)!.status).toBe(404);
       expect(scheduler.created).toEqual([]);
     });
 
@@ -267,7 +267,7 @@ describe('acceptNotification', () => {
         note({ audience: { addresses }, sendAt: '2030-01-15T00:00:00Z' }),
         invoke,
       ).catch((e: unknown) => e);
-      expect((error as ProblemError).problem).toMatchObject({
+      expect(toProblem(error)!).toMatchObject({
         status: 413,
         errors: [{ field: 'audience.addresses' }],
       });

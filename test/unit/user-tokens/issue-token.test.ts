@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CountingMetrics } from '../../../local/harness/counting-metrics';
 import { silentLogger } from '../../../local/harness/loggers';
-import { ProblemError } from '../../../shared/http/problem';
+import { toProblem } from '../../../shared/http/problems';
 import { createTokenService, type IssueRequest } from '../../../shared/user-tokens/issue-token';
 import type { TokenMetricName } from '../../../shared/user-tokens/metrics';
 import type { TokenRecord } from '../../../shared/user-tokens/ports';
@@ -65,8 +65,9 @@ const problemOf = async (work: Promise<unknown>) => {
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(ProblemError);
-  return (error as ProblemError).problem;
+  const problem = toProblem(error);
+  expect(problem).toBeDefined();
+  return problem!;
 };
 
 describe('issue: cache', () => {
@@ -234,8 +235,7 @@ describe('issue: single flight', () => {
     const outcomes = await t.time.run(Promise.all(all));
     expect(t.mesibo.ops('useradd')).toHaveLength(1);
     for (const outcome of outcomes) {
-      expect(outcome).toBeInstanceOf(ProblemError);
-      expect((outcome as ProblemError).problem).toMatchObject({
+      expect(toProblem(outcome)).toMatchObject({
         status: 503,
         headers: { 'retry-after': '5' },
       });
