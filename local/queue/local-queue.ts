@@ -164,6 +164,9 @@ type QueueEntry =
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
+/** How often an idle queue with messages left looks again. */
+const RECHECK_MS = 100;
+
 export class LocalQueue implements QueuePublisher {
   readonly fifo: boolean;
   readonly arn: string;
@@ -398,6 +401,9 @@ export class LocalQueue implements QueuePublisher {
     const now = this.now();
     const pending = this.messages.filter((m) => !m.inFlight && m.visibleAt > now);
     if (pending.length) this.schedule(Math.min(...pending.map((m) => m.visibleAt)) - now);
+    // A wake-up is never lost: while messages remain and nothing else is due, look again soon
+    // (a rare stall was seen under load with visible work, nothing in flight and no timer).
+    else if (!this.timer && this.messages.length > 0) this.schedule(RECHECK_MS);
   }
 
   private takeBatch(): StoredMessage[] {
