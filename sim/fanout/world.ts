@@ -15,11 +15,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { createHandler as createSendHandler } from '../../functions/send-system-message/handler';
 import { createHandler as createWorkerHandler } from '../../functions/send-system-message-worker/handler';
 import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../local/dynamo';
 import { buildHttpEvent } from '../../local/gateway/event';
+import { lambdaContext } from '../../local/harness/system-messages/harness';
 import { type EmulatorControl, emulatorControl, type FaultSpec } from '../../local/mesibo-emulator/control';
 import { type RunningEmulator, startMesiboEmulator } from '../../local/mesibo-emulator/server';
 import { LocalQueue } from '../../local/queue/local-queue';
@@ -34,23 +35,15 @@ import { buildNotifyDeps, buildWorkerDeps } from '../../shared/system-messages/d
 import { groupGidLookup } from '../../shared/system-messages/group-lookup';
 import type { NotificationStatus, NotifyMetrics } from '../../shared/system-messages/ports';
 import { queueDeadLetters } from '../../shared/system-messages/sqs-adapters';
+import { bump, type ChaosOptions } from '../lib/counts';
 import { faultsApplied } from '../lib/faults';
 import { untilQuiet } from '../lib/quiet';
 import { type Random, seededRandom } from '../lib/random';
 import { buildScenario, type PlannedNotification, type Scenario, type Submission } from './scenario';
 
-export interface SimOptions {
-  seed: number;
+export interface SimOptions extends ChaosOptions {
   notifications: number;
   users: number;
-  /** Share of mesibo calls that meet a fault, percent. */
-  faultPercent: number;
-  /** Chance, percent, that a worker invocation is killed at each kill point it reaches. */
-  killPercent: number;
-  /** Queue batches handled at once (the event source mapping's concurrency). */
-  concurrency: number;
-  /** Give up waiting for quiescence once the queue has made no progress for this long. */
-  stallTimeoutMs?: number;
 }
 
 export interface SimFigures {
@@ -80,7 +73,6 @@ export interface SimResult {
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
-const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:send-system-message`;
 /** Short timings so leases, timeouts and redeliveries play out within the run. */
 const VISIBILITY_MS = 1500;
 const MESIBO_TIMEOUT_MS = 250;
@@ -109,27 +101,8 @@ interface Life {
   dead: boolean;
 }
 
-const bump = (counts: Record<string, number>, key: string, n = 1) => {
-  counts[key] = (counts[key] ?? 0) + n;
-};
-
 const noMetrics: NotifyMetrics = { count: () => {} };
 const silent = (serviceName: string) => new Logger({ serviceName, logLevel: 'SILENT' });
-
-const lambdaContext = (): Context => ({
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'send-system-message',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: FUNCTION_ARN,
-  memoryLimitInMB: '512',
-  awsRequestId: crypto.randomUUID(),
-  logGroupName: '/aws/lambda/sim',
-  logStreamName: 'sim',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => {},
-  fail: () => {},
-  succeed: () => {},
-});
 
 /** Wraps every function-valued property so that a dead invocation's calls throw, and kill points fire. */
 const guarded = <T extends object>(

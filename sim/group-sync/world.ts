@@ -29,26 +29,18 @@ import { buildGroupSyncWorker } from '../../shared/group-sync/worker-deps';
 import { createMesiboClient, type MesiboHttpClient } from '../../shared/mesibo';
 import { systemClock } from '../../shared/ports';
 import { signPayload } from '../../shared/webhook/signature';
+import { bump, type ChaosOptions } from '../lib/counts';
 import { faultsApplied } from '../lib/faults';
 import { untilQuiet } from '../lib/quiet';
 import { type Random, seededRandom } from '../lib/random';
 import { modelGroup } from './model';
 import { buildScenario, type Delivery, type Scenario, type Send } from './scenario';
 
-export interface SimOptions {
-  seed: number;
+export interface SimOptions extends ChaosOptions {
   groups: number;
   events: number;
   /** Distinct addresses per group. */
   members: number;
-  /** Share of mesibo group calls that meet a fault, percent. */
-  faultPercent: number;
-  /** Chance, percent, that the worker is stopped at each step it reaches. */
-  killPercent: number;
-  /** Queue batches handled at once (the event source mapping's concurrency). */
-  concurrency: number;
-  /** Give up waiting for quiescence once the queue has made no progress for this long. */
-  stallTimeoutMs?: number;
 }
 
 export interface SimFigures {
@@ -126,10 +118,6 @@ const TAKEOVER_WARNINGS = [
   'group creation taken over from an interrupted attempt; it may have left an empty group at mesibo',
   'group deleted while a creation was unfinished; an empty group may be left at mesibo',
 ];
-
-const bump = (counts: Record<string, number>, key: string, n = 1) => {
-  counts[key] = (counts[key] ?? 0) + n;
-};
 
 interface World {
   emulator: RunningEmulator;
