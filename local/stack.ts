@@ -309,7 +309,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     });
     notifications = () => recentNotifications(dynamo.doc, tables.idempotencyTable, statusStore);
 
-    const closeClients = wireFunctions(runtime, {
+    const closeClients = await wireFunctions(runtime, {
       region,
       accountId,
       tables,

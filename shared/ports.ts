@@ -32,6 +32,11 @@ export interface OneTimeScheduler {
   create(schedule: OneTimeSchedule): Promise<'created' | 'exists'>;
 }
 
+/** Delays a consumed message's next delivery (SQS ChangeMessageVisibility). */
+export interface RedeliveryDelay {
+  delay(message: { receiptHandle: string; eventSourceARN: string }, seconds: number): Promise<void>;
+}
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;

@@ -1,5 +1,5 @@
-/** The Lambda entry: settings are read and checked during init, so a missing one fails the cold start. */
-import { webhookReceiverFromEnv } from '../../shared/group-sync/receiver-deps';
-import { createHandler } from './handler';
+/** The Lambda entry: settings are checked and clients built during init, so a bad setting fails the cold start. */
+import { awsPlatform } from '../../shared/runtime/aws-platform';
+import { wire } from './wiring';
 
-export const handler = createHandler(webhookReceiverFromEnv(process.env));
+export const handler = await wire(process.env, awsPlatform);

@@ -1,20 +1,15 @@
 /**
- * Wiring for the webhook route (sync-group). `webhookReceiverFromEnv` builds the AWS adapters from the
- * environment; the local stack and the tests call `buildWebhookReceiver` with their own DynamoDB
- * client, secret source, queue and clock. Kept apart from the worker's wiring so the route's bundle
- * never loads the mesibo client.
+ * The webhook route's (sync-group) dependencies from ready adapters: its wiring
+ * (functions/sync-group/wiring.ts) passes the platform's, the harnesses their own. Kept apart from the
+ * worker's so the route's bundle never loads the mesibo client.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Env } from '../config/env';
 import { createLogger } from '../observability/logger';
 import { functionMetrics } from '../observability/mesibo-metrics';
 import { type Clock, type QueuePublisher, type SecretSource, systemClock } from '../ports';
-import { createSqsPublisher } from '../queue/sqs-publisher';
-import { secretsManagerSource } from '../secrets/secrets-manager';
-import { dynamoClients } from '../storage/dynamo-client';
 import { webhookSecretsLoader } from '../webhook/secrets';
-import { type ReceiverConfig, receiverConfigFromEnv } from './config';
+import type { ReceiverConfig } from './config';
 import { dynamoGroupState } from './dynamo-state';
 import { powertoolsLogger } from './logging';
 import { type GroupSyncMetrics, powertoolsGroupSyncMetrics } from './metrics';
@@ -60,14 +55,4 @@ export const buildWebhookReceiver = (input: BuildReceiverInput): WebhookReceiver
     logger,
     metrics: input.metrics ?? powertoolsGroupSyncMetrics(functionMetrics(RECEIVER_SERVICE)),
   };
-};
-
-export const webhookReceiverFromEnv = (env: Env = process.env): WebhookReceiverDeps => {
-  const config = receiverConfigFromEnv(env);
-  return buildWebhookReceiver({
-    config,
-    doc: dynamoClients().doc,
-    webhookSecrets: secretsManagerSource(config.webhookSecretId),
-    queue: createSqsPublisher({ queueUrl: config.queueUrl }),
-  });
 };

@@ -1,19 +1,14 @@
 /**
- * Wiring for the worker (sync-group-worker). `groupSyncWorkerFromEnv` builds the mesibo client (with its
- * metrics observer) and the DynamoDB client from the environment; the local stack, the tests and the
- * benchmarks call `buildGroupSyncWorker` with their own (a client without `onCall` emits no mesibo metrics).
+ * The worker's (sync-group-worker) dependencies from ready adapters: its wiring
+ * (functions/sync-group-worker/wiring.ts) passes the platform's; the harnesses, the simulation and the
+ * benchmarks their own (a mesibo client without `onCall` emits no mesibo metrics).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Env } from '../config/env';
-import { createMesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
-import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
+import { functionMetrics } from '../observability/mesibo-metrics';
 import { type Clock, systemClock } from '../ports';
-import { appTokenSource, requireAppToken } from '../secrets/app-token';
-import { secretsManagerSource } from '../secrets/secrets-manager';
-import { dynamoClients } from '../storage/dynamo-client';
 import {
   type ApplyCheckpoint,
   type ApplyOutcome,
@@ -21,7 +16,7 @@ import {
   DEFAULT_EDITS_IN_FLIGHT,
   type GroupMesibo,
 } from './apply';
-import { type WorkerConfig, workerConfigFromEnv } from './config';
+import type { WorkerConfig } from './config';
 import { dynamoGroupState } from './dynamo-state';
 import { powertoolsLogger } from './logging';
 import { type GroupSyncMetrics, powertoolsGroupSyncMetrics } from './metrics';
@@ -87,29 +82,4 @@ export const buildGroupSyncWorker = (input: BuildWorkerInput): GroupSyncWorkerDe
     metrics: input.metrics ?? powertoolsGroupSyncMetrics(functionMetrics(WORKER_SERVICE)),
     ...(input.config.maxReceiveCount ? { maxReceiveCount: input.config.maxReceiveCount } : {}),
   };
-};
-
-export const groupSyncWorkerFromEnv = (env: Env = process.env): GroupSyncWorkerDeps => {
-  const config = workerConfigFromEnv(env);
-  const logger = createLogger(WORKER_SERVICE);
-  const metrics = functionMetrics(WORKER_SERVICE, env);
-  const appToken = appTokenSource(secretsManagerSource(config.appTokenSecretId), {
-    secretId: config.appTokenSecretId,
-    logger,
-  });
-  const mesibo = createMesiboClient({
-    ...mesiboOptionsFromEnv(env),
-    appToken,
-    logger: powertoolsLogger(logger),
-    onCall: mesiboCallMetrics(metrics),
-  });
-  // One Metrics for the counters and the mesibo calls: the handler's flush writes both in one line.
-  return buildGroupSyncWorker({
-    config,
-    doc: dynamoClients().doc,
-    mesibo,
-    requireMesibo: requireAppToken(appToken),
-    logger,
-    metrics: powertoolsGroupSyncMetrics(metrics),
-  });
 };

@@ -1,11 +1,11 @@
 /**
- * Wiring for the health function. Liveness needs nothing: the logger is loaded on the first refusal,
- * failure or deep check, the Secrets Manager client and the webhook secret's parser (zod) on the first
- * deep check, and the settings are read without zod.
+ * Dependencies of the health function. Liveness needs nothing: the logger is loaded on the first
+ * refusal, failure or deep check, the secrets (the Secrets Manager client, the webhook secret's parser)
+ * on the first deep check, and the settings are read without zod.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ENV, Env } from '../config/env';
-import { type SecretSource, systemClock } from '../ports';
+import type { Platform } from '../runtime/platform';
 import { type Readiness, readinessCheck } from './readiness';
 
 export const HEALTH_SERVICE = 'health';
@@ -15,20 +15,10 @@ const SETTINGS = ['MESIBO_APP_TOKEN_SECRET_ID', 'WEBHOOK_SECRET_ID'] as const sa
   | typeof ENV.WEBHOOK_SECRET_ID
 )[];
 
-/** Readiness reads with `forceRefresh`, once per window, so the provider's cache never serves it. */
-const lazySecret = (secretId: string): SecretSource => {
-  let source: SecretSource | undefined;
-  return async (options) => {
-    if (!source) {
-      const { secretsManagerSource } = await import('../secrets/secrets-manager');
-      source = secretsManagerSource(secretId);
-    }
-    return source(options);
-  };
-};
+export type HealthConfig = Record<(typeof SETTINGS)[number], string>;
 
 /** Both secret ids, or one error naming every missing variable (as the other functions' parsers do). */
-export const healthConfigFromEnv = (env: Env): Record<(typeof SETTINGS)[number], string> => {
+export const healthConfigFromEnv = (env: Env): HealthConfig => {
   const missing = SETTINGS.filter((name) => !env[name]?.trim());
   if (missing.length > 0) {
     throw new Error(
@@ -41,26 +31,35 @@ export const healthConfigFromEnv = (env: Env): Record<(typeof SETTINGS)[number],
   };
 };
 
-export const healthDepsFromEnv = (env: Env = process.env) => {
-  const config = healthConfigFromEnv(env);
+/**
+ * The health function's dependencies: the logger and the secret sources are loaded on the first deep
+ * check (or refusal), never for liveness. Readiness reads with `forceRefresh`, once per window, so the
+ * secret cache never answers it.
+ */
+export const buildHealthDeps = (config: HealthConfig, platform: Platform) => {
   let logger: Promise<Logger> | undefined;
   const loadLogger = () => {
     logger ??= import('../observability/logger').then(({ createLogger }) => createLogger(HEALTH_SERVICE));
     return logger;
   };
-  let check: (() => Promise<Readiness>) | undefined;
+  let check: Promise<() => Promise<Readiness>> | undefined;
+  const loadCheck = async () => {
+    const [log, appToken, webhook] = await Promise.all([
+      loadLogger(),
+      platform.secret(config.MESIBO_APP_TOKEN_SECRET_ID),
+      platform.secret(config.WEBHOOK_SECRET_ID),
+    ]);
+    return readinessCheck({ appToken, webhook, clock: platform.clock, logger: log });
+  };
   return {
     logger: loadLogger,
     readiness: async (): Promise<Readiness> => {
-      const log = await loadLogger();
       // One check per container, so concurrent deep checks share one evaluation and its cache.
-      check ??= readinessCheck({
-        appToken: lazySecret(config.MESIBO_APP_TOKEN_SECRET_ID),
-        webhook: lazySecret(config.WEBHOOK_SECRET_ID),
-        clock: systemClock,
-        logger: log,
+      check ??= loadCheck().catch((e: unknown) => {
+        check = undefined;
+        throw e;
       });
-      return check();
+      return (await check)();
     },
   };
 };

@@ -1,39 +1,34 @@
 /**
- * Wiring of the two functions from adapters. `build*` take ready adapters (the local stack and the
- * tests pass local ones); `*FromEnv` build the AWS ones from the environment.
+ * The two functions' dependencies from ready adapters: their wirings (`wiring.ts` in
+ * functions/send-system-message and its worker's folder) pass the platform's, the harnesses and the
+ * simulation their own.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { createMesiboClient, type MesiboClient, mesiboOptionsFromEnv } from '../mesibo/index';
+import type { MesiboClient } from '../mesibo/index';
 import { createLogger } from '../observability/logger';
-import { mesiboLoggerFrom } from '../observability/mesibo-logger';
-import { functionMetrics, mesiboCallMetrics } from '../observability/mesibo-metrics';
-import { type Clock, type OneTimeScheduler, type QueuePublisher, systemClock } from '../ports';
-import { createSqsPublisher } from '../queue/sqs-publisher';
-import { eventBridgeOneTimeScheduler } from '../scheduler/eventbridge-scheduler';
-import { appTokenSource, requireAppToken } from '../secrets/app-token';
-import { secretsManagerSource } from '../secrets/secrets-manager';
-import { dynamoClients } from '../storage/dynamo-client';
+import { functionMetrics } from '../observability/mesibo-metrics';
+import {
+  type Clock,
+  type OneTimeScheduler,
+  type QueuePublisher,
+  type RedeliveryDelay,
+  systemClock,
+} from '../ports';
 import type { AcceptDeps } from './accept';
-import { type SendConfig, sendConfigFromEnv, type WorkerConfig, workerConfigFromEnv } from './config';
+import type { SendConfig, WorkerConfig } from './config';
 import { dynamoBatchLedger } from './dynamo-batch-ledger';
-import { groupGidLookup } from './group-lookup';
-import { emfNotifyMetrics, type FlushableMetrics } from './metrics';
+import { emfNotifyMetrics } from './metrics';
 import type { OccurrenceDeps } from './occurrence';
-import type { DeadLetters, FindGid, NotifyMetrics, OnceGate, RedeliveryDelay } from './ports';
+import type { DeadLetters, FindGid, NotifyMetrics, OnceGate } from './ports';
 import { powertoolsOnceGate } from './powertools-once-gate';
 import type { WorkerDeps } from './send-batch';
 import { senderRegistry } from './sender-registry';
-import { queueDeadLetters, queueUrlFromArn, sqsRedeliveryDelay } from './sqs-adapters';
 import { dynamoStatusStore } from './status-store';
 import { scanUserAddressPage } from './user-addresses';
-
-type Env = Record<string, string | undefined>;
 
 export const SEND_SERVICE = 'send-system-message';
 export const WORKER_SERVICE = 'send-system-message-worker';
@@ -158,70 +153,4 @@ export const buildWorkerDeps = (a: WorkerAdapters): SendSystemMessageWorkerDeps 
     leaseSeconds: a.config.leaseSeconds,
     ...(a.requireMesibo ? { requireMesibo: a.requireMesibo } : {}),
   };
-};
-
-/**
- * The mesibo client with its metrics observer, counting into the same Metrics as the function's
- * counters (the handler runtime flushes once per invocation: one EMF line).
- */
-const mesiboFromEnv = (
-  env: Env,
-  service: string,
-  appTokenSecretId: string,
-  logger: Logger,
-): { mesibo: MesiboClient; metrics: FlushableMetrics; requireMesibo: () => Promise<void> } => {
-  const metrics = functionMetrics(service, env);
-  const appToken = appTokenSource(secretsManagerSource(appTokenSecretId), {
-    secretId: appTokenSecretId,
-    logger,
-  });
-  return {
-    mesibo: createMesiboClient({
-      ...mesiboOptionsFromEnv(env),
-      appToken,
-      logger: mesiboLoggerFrom(logger),
-      onCall: mesiboCallMetrics(metrics),
-    }),
-    metrics: emfNotifyMetrics(metrics),
-    requireMesibo: requireAppToken(appToken),
-  };
-};
-
-export const sendSystemMessageDepsFromEnv = (env: Env): SendSystemMessageDeps => {
-  const config = sendConfigFromEnv(env);
-  const logger = createLogger(SEND_SERVICE);
-  const dynamo = dynamoClients();
-  const scheduler = new SchedulerClient({});
-  return buildNotifyDeps({
-    config,
-    dynamo,
-    metrics: emfNotifyMetrics(functionMetrics(SEND_SERVICE, env)),
-    queue: createSqsPublisher({ queueUrl: config.fanoutQueueUrl }),
-    deadLetters: queueDeadLetters(createSqsPublisher({ queueUrl: queueUrlFromArn(config.schedule.dlqArn) })),
-    schedulerFor: (targetArn) =>
-      eventBridgeOneTimeScheduler({
-        client: scheduler,
-        groupName: config.schedule.groupName,
-        roleArn: config.schedule.roleArn,
-        deadLetterArn: config.schedule.dlqArn,
-        targetArn,
-      }),
-    findGid: groupGidLookup({ doc: dynamo.doc, tableName: config.groupsTable }),
-    logger,
-  });
-};
-
-export const sendSystemMessageWorkerDepsFromEnv = (env: Env): SendSystemMessageWorkerDeps => {
-  const config = workerConfigFromEnv(env);
-  const logger = createLogger(WORKER_SERVICE);
-  const sqs = new SQSClient({});
-  return buildWorkerDeps({
-    config,
-    doc: dynamoClients().doc,
-    ...mesiboFromEnv(env, WORKER_SERVICE, config.appTokenSecretId, logger),
-    queue: createSqsPublisher({ queueUrl: config.fanoutQueueUrl, client: sqs }),
-    deadLetters: queueDeadLetters(createSqsPublisher({ queueUrl: config.fanoutDlqUrl, client: sqs })),
-    redelivery: sqsRedeliveryDelay(sqs),
-    logger,
-  });
 };

@@ -115,11 +115,6 @@ export interface NotifyMetrics {
   count(name: NotifyMetricName, value?: number): void;
 }
 
-/** Delays the next delivery of an SQS message (visibility timeout), for backoff between attempts. */
-export interface RedeliveryDelay {
-  delay(message: { receiptHandle: string; eventSourceARN: string }, seconds: number): Promise<void>;
-}
-
 /**
  * Where a batch stands. `sending` is an attempt under way (or one that crashed: its lease tells);
  * `retry` an attempt known not to have reached mesibo; the rest are final.

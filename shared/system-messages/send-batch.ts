@@ -17,7 +17,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MesiboClient, MessageInput } from '../mesibo/types';
-import type { Clock } from '../ports';
+import type { Clock, RedeliveryDelay } from '../ports';
 import { type ExpansionDeps, expandStep } from './expand';
 import { classifyFailure, failureDetail, mayBlameRecipients } from './failure';
 import {
@@ -33,7 +33,6 @@ import type {
   CountedOutcome,
   DeadLetters,
   NotifyMetrics,
-  RedeliveryDelay,
   SenderRegistry,
   StatusStore,
 } from './ports';

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../../functions/health/handler';
 import { silentLogger } from '../../../local/harness/loggers';
-import { healthDepsFromEnv } from '../../../shared/health/deps';
+import { buildHealthDeps } from '../../../shared/health/deps';
 import { type Readiness, readinessCheck } from '../../../shared/health/readiness';
 import type { SecretSource } from '../../../shared/ports';
+import { awsPlatform } from '../../../shared/runtime/aws-platform';
 import { APP_TOKEN_PLACEHOLDER } from '../../../shared/secrets/app-token';
 
 const silent = silentLogger();
@@ -65,7 +66,10 @@ describe('health handler', () => {
 
 describe('health wiring', () => {
   it('loads its logger on the first refusal, never for liveness', async () => {
-    const deps = healthDepsFromEnv({ MESIBO_APP_TOKEN_SECRET_ID: 'app', WEBHOOK_SECRET_ID: 'hook' });
+    const deps = buildHealthDeps(
+      { MESIBO_APP_TOKEN_SECRET_ID: 'app', WEBHOOK_SECRET_ID: 'hook' },
+      awsPlatform,
+    );
     const load = deps.logger;
     let loads = 0;
     const handler = createHandler({

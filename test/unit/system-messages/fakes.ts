@@ -1,6 +1,12 @@
 /** In-memory ports for the notify unit tests: no sockets, everything assertable. */
 import { MesiboError, type MesiboErrorInit } from '../../../shared/mesibo/errors';
-import type { OneTimeSchedule, OneTimeScheduler, QueueMessage, QueuePublisher } from '../../../shared/ports';
+import type {
+  OneTimeSchedule,
+  OneTimeScheduler,
+  QueueMessage,
+  QueuePublisher,
+  RedeliveryDelay,
+} from '../../../shared/ports';
 import type { DeadLetterRecord } from '../../../shared/system-messages/fanout-message';
 import {
   type BatchLedger,
@@ -9,7 +15,6 @@ import {
   OnceConflictError,
   type OnceGate,
   OnceInProgressError,
-  type RedeliveryDelay,
   type StatusStore,
 } from '../../../shared/system-messages/ports';
 

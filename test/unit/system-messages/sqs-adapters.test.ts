@@ -1,13 +1,11 @@
-/** The SQS adapters of the notify ports, against a mocked SQS client (no local SQS stands in for them). */
+/** The SQS adapters (queue ARNs, redelivery backoff, the notify dead letters), against a mocked SQS client (no local SQS stands in for them). */
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueMessage } from '../../../shared/ports';
-import {
-  queueDeadLetters,
-  queueUrlFromArn,
-  sqsRedeliveryDelay,
-} from '../../../shared/system-messages/sqs-adapters';
+import { queueUrlFromArn } from '../../../shared/queue/queue-url';
+import { sqsRedeliveryDelay } from '../../../shared/queue/sqs-redelivery';
+import { queueDeadLetters } from '../../../shared/system-messages/sqs-adapters';
 
 describe('queueUrlFromArn', () => {
   it.each([

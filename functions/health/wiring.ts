@@ -1,0 +1,7 @@
+/** health, wired once for Lambda, the local stack and the tests: liveness loads nothing. */
+import { buildHealthDeps, healthConfigFromEnv } from '../../shared/health/deps';
+import type { FunctionWiring } from '../../shared/runtime/platform';
+import { createHandler } from './handler';
+
+export const wire: FunctionWiring<ReturnType<typeof createHandler>> = async (env, platform) =>
+  createHandler(buildHealthDeps(healthConfigFromEnv(env), platform));

@@ -1,0 +1,26 @@
+/** sync-group, wired once for Lambda, the local stack and the harnesses: no mesibo client at all. */
+import { receiverConfigFromEnv } from '../../shared/group-sync/config';
+import { powertoolsGroupSyncMetrics } from '../../shared/group-sync/metrics';
+import { buildWebhookReceiver, RECEIVER_SERVICE } from '../../shared/group-sync/receiver-deps';
+import { functionMetrics } from '../../shared/observability/mesibo-metrics';
+import type { FunctionWiring } from '../../shared/runtime/platform';
+import { createHandler, type WebhookHandler } from './handler';
+
+export const wire: FunctionWiring<WebhookHandler> = async (env, platform) => {
+  const config = receiverConfigFromEnv(env);
+  const [{ doc }, webhookSecrets, queue] = await Promise.all([
+    platform.dynamo(),
+    platform.secret(config.webhookSecretId),
+    platform.queue(config.queueUrl),
+  ]);
+  return createHandler(
+    buildWebhookReceiver({
+      config,
+      doc,
+      webhookSecrets,
+      queue,
+      clock: platform.clock,
+      metrics: powertoolsGroupSyncMetrics(functionMetrics(RECEIVER_SERVICE, env)),
+    }),
+  );
+};
