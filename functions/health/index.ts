@@ -1,5 +1,7 @@
 /** The Lambda entry: settings are checked and clients built during init, so a bad setting fails the cold start. */
-import { awsPlatform } from '../../shared/runtime/aws-platform';
+
+import { awsPlatform } from '../../shared/runtime/aws/platform';
+import { awsSecrets } from '../../shared/runtime/aws/secrets';
 import { wire } from './wiring';
 
-export const handler = await wire(process.env, awsPlatform);
+export const handler = await wire(process.env, awsPlatform({ ...awsSecrets }));

@@ -12,7 +12,7 @@ import { buildTokenDeps, SERVICE_NAME } from '../../shared/user-tokens/deps';
 import { powertoolsTokenMetrics } from '../../shared/user-tokens/metrics';
 import { createHandler, type TokenHandler } from './handler';
 
-export const wire: FunctionWiring<TokenHandler> = async (env, platform) => {
+export const wire: FunctionWiring<TokenHandler, 'dynamo' | 'secret' | 'mesibo'> = async (env, platform) => {
   const config = tokenConfigFromEnv(env);
   const endpoint = mesiboOptionsFromEnv(env);
   const logger = createLogger(SERVICE_NAME);

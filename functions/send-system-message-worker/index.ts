@@ -1,5 +1,12 @@
 /** The Lambda entry: settings are checked and clients built during init, so a bad setting fails the cold start. */
-import { awsPlatform } from '../../shared/runtime/aws-platform';
+import { awsDynamo } from '../../shared/runtime/aws/dynamo';
+import { awsMesibo } from '../../shared/runtime/aws/mesibo';
+import { awsPlatform } from '../../shared/runtime/aws/platform';
+import { awsSecrets } from '../../shared/runtime/aws/secrets';
+import { awsSqs } from '../../shared/runtime/aws/sqs';
 import { wire } from './wiring';
 
-export const handler = await wire(process.env, awsPlatform);
+export const handler = await wire(
+  process.env,
+  awsPlatform({ ...awsDynamo, ...awsSecrets, ...awsSqs, ...awsMesibo }),
+);

@@ -10,7 +10,10 @@ import { emfNotifyMetrics } from '../../shared/system-messages/metrics';
 import { queueDeadLetters } from '../../shared/system-messages/sqs-adapters';
 import { createHandler } from './handler';
 
-export const wire: FunctionWiring<ReturnType<typeof createHandler>> = async (env, platform) => {
+export const wire: FunctionWiring<
+  ReturnType<typeof createHandler>,
+  'dynamo' | 'secret' | 'queue' | 'redelivery' | 'mesibo'
+> = async (env, platform) => {
   const config = workerConfigFromEnv(env);
   const endpoint = mesiboOptionsFromEnv(env);
   const logger = createLogger(WORKER_SERVICE);

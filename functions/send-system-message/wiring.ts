@@ -13,7 +13,10 @@ import { emfNotifyMetrics } from '../../shared/system-messages/metrics';
 import { queueDeadLetters } from '../../shared/system-messages/sqs-adapters';
 import { createHandler } from './handler';
 
-export const wire: FunctionWiring<ReturnType<typeof createHandler>> = async (env, platform) => {
+export const wire: FunctionWiring<
+  ReturnType<typeof createHandler>,
+  'dynamo' | 'queue' | 'scheduler'
+> = async (env, platform) => {
   const config = sendConfigFromEnv(env);
   const [dynamo, queue, schedulerDlq, schedulerFor] = await Promise.all([
     platform.dynamo(),

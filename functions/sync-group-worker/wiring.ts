@@ -9,7 +9,7 @@ import { wireMesibo } from '../../shared/runtime/mesibo-wiring';
 import type { FunctionWiring } from '../../shared/runtime/platform';
 import { createHandler, type WorkerHandler } from './handler';
 
-export const wire: FunctionWiring<WorkerHandler> = async (env, platform) => {
+export const wire: FunctionWiring<WorkerHandler, 'dynamo' | 'secret' | 'mesibo'> = async (env, platform) => {
   const config = workerConfigFromEnv(env);
   const endpoint = mesiboOptionsFromEnv(env);
   const logger = createLogger(WORKER_SERVICE);

@@ -6,7 +6,7 @@ import { functionMetrics } from '../../shared/observability/mesibo-metrics';
 import type { FunctionWiring } from '../../shared/runtime/platform';
 import { createHandler, type WebhookHandler } from './handler';
 
-export const wire: FunctionWiring<WebhookHandler> = async (env, platform) => {
+export const wire: FunctionWiring<WebhookHandler, 'dynamo' | 'secret' | 'queue'> = async (env, platform) => {
   const config = receiverConfigFromEnv(env);
   const [{ doc }, webhookSecrets, queue] = await Promise.all([
     platform.dynamo(),

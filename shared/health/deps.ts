@@ -36,7 +36,7 @@ export const healthConfigFromEnv = (env: Env): HealthConfig => {
  * check (or refusal), never for liveness. Readiness reads with `forceRefresh`, once per window, so the
  * secret cache never answers it.
  */
-export const buildHealthDeps = (config: HealthConfig, platform: Platform) => {
+export const buildHealthDeps = (config: HealthConfig, platform: Pick<Platform, 'secret' | 'clock'>) => {
   let logger: Promise<Logger> | undefined;
   const loadLogger = () => {
     logger ??= import('../observability/logger').then(({ createLogger }) => createLogger(HEALTH_SERVICE));

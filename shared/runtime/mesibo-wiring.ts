@@ -19,7 +19,7 @@ export interface WiredMesibo {
 }
 
 export const wireMesibo = async (
-  platform: Platform,
+  platform: Pick<Platform, 'secret' | 'mesibo'>,
   input: {
     endpoint: MesiboEndpoint;
     appTokenSecretId: string;

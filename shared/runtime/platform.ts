@@ -44,8 +44,11 @@ export interface Platform {
 /** Any Lambda handler: the trigger's event (and the Lambda context) in, the trigger's answer out. */
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
-/** A function's one wiring: its settings and a platform in, its Lambda handler out. */
-export type FunctionWiring<H extends LambdaHandler = LambdaHandler> = (
-  env: Env,
-  platform: Platform,
-) => Promise<H>;
+/**
+ * A function's one wiring: its settings and the parts of a platform it uses (`Uses`, always with the
+ * clock) in, its Lambda handler out.
+ */
+export type FunctionWiring<
+  H extends LambdaHandler = LambdaHandler,
+  Uses extends keyof Platform = keyof Platform,
+> = (env: Env, platform: Pick<Platform, Uses | 'clock'>) => Promise<H>;

@@ -4,7 +4,8 @@ import { silentLogger } from '../../../local/harness/loggers';
 import { buildHealthDeps } from '../../../shared/health/deps';
 import { type Readiness, readinessCheck } from '../../../shared/health/readiness';
 import type { SecretSource } from '../../../shared/ports';
-import { awsPlatform } from '../../../shared/runtime/aws-platform';
+import { awsPlatform } from '../../../shared/runtime/aws/platform';
+import { awsSecrets } from '../../../shared/runtime/aws/secrets';
 import { APP_TOKEN_PLACEHOLDER } from '../../../shared/secrets/app-token';
 
 const silent = silentLogger();
@@ -68,7 +69,7 @@ describe('health wiring', () => {
   it('loads its logger on the first refusal, never for liveness', async () => {
     const deps = buildHealthDeps(
       { MESIBO_APP_TOKEN_SECRET_ID: 'app', WEBHOOK_SECRET_ID: 'hook' },
-      awsPlatform,
+      awsPlatform(awsSecrets),
     );
     const load = deps.logger;
     let loads = 0;
