@@ -186,7 +186,7 @@ export const tokenCases = async (settings: BenchSettings): Promise<BenchRow[]> =
       unit: 'calls',
     });
     // The same stampede spread over 50 containers (own handler each, one table): the cross-container lease.
-    const containers = Array.from({ length: 50 }, () => harness.container());
+    const containers = await Promise.all(Array.from({ length: 50 }, () => harness.container()));
     const c1 = await useraddCount(harness);
     harness.dynamoCalls.clear();
     const spreadStarted = performance.now();

@@ -8,14 +8,21 @@ import { createLogger } from '../../shared/observability/logger';
 import { functionMetrics } from '../../shared/observability/mesibo-metrics';
 import type { FunctionWiring } from '../../shared/runtime/platform';
 import { tokenConfigFromEnv } from '../../shared/user-tokens/config';
-import { buildTokenDeps, SERVICE_NAME } from '../../shared/user-tokens/deps';
+import { type BuildTokenDepsInput, buildTokenDeps, SERVICE_NAME } from '../../shared/user-tokens/deps';
 import { powertoolsTokenMetrics } from '../../shared/user-tokens/metrics';
 import { createHandler, type TokenHandler } from './handler';
 
-export const wire: FunctionWiring<TokenHandler, 'dynamo' | 'secret' | 'mesibo'> = async (env, platform) => {
+/** What a harness may replace: the logger and the token counters, the waits and the jitter. */
+export type TokenOverrides = Partial<Pick<BuildTokenDepsInput, 'logger' | 'metrics' | 'sleep' | 'random'>>;
+
+export const wire: FunctionWiring<TokenHandler, 'dynamo' | 'secret' | 'mesibo', TokenOverrides> = async (
+  env,
+  platform,
+  overrides = {},
+) => {
   const config = tokenConfigFromEnv(env);
   const endpoint = mesiboOptionsFromEnv(env);
-  const logger = createLogger(SERVICE_NAME);
+  const logger = overrides.logger ?? createLogger(SERVICE_NAME);
   // One Metrics for the token counters and the mesibo calls: the handler's flush writes both.
   const metrics = functionMetrics(SERVICE_NAME, env);
   const { doc } = await platform.dynamo();
@@ -38,6 +45,7 @@ export const wire: FunctionWiring<TokenHandler, 'dynamo' | 'secret' | 'mesibo'> 
       clock: platform.clock,
       logger,
       metrics: powertoolsTokenMetrics(metrics),
+      ...overrides,
     }),
   );
 };

@@ -5,18 +5,22 @@ import { functionMetrics } from '../../shared/observability/mesibo-metrics';
 import { wireMesibo } from '../../shared/runtime/mesibo-wiring';
 import type { FunctionWiring } from '../../shared/runtime/platform';
 import { workerConfigFromEnv } from '../../shared/system-messages/config';
-import { buildWorkerDeps, WORKER_SERVICE } from '../../shared/system-messages/deps';
+import { buildWorkerDeps, WORKER_SERVICE, type WorkerAdapters } from '../../shared/system-messages/deps';
 import { emfNotifyMetrics } from '../../shared/system-messages/metrics';
 import { queueDeadLetters } from '../../shared/system-messages/sqs-adapters';
 import { createHandler } from './handler';
 
+/** What a harness may replace: the logger, the counters and the backoff jitter. */
+export type WorkerOverrides = Partial<Pick<WorkerAdapters, 'logger' | 'metrics' | 'random'>>;
+
 export const wire: FunctionWiring<
   ReturnType<typeof createHandler>,
-  'dynamo' | 'secret' | 'queue' | 'redelivery' | 'mesibo'
-> = async (env, platform) => {
+  'dynamo' | 'secret' | 'queue' | 'redelivery' | 'mesibo',
+  WorkerOverrides
+> = async (env, platform, overrides = {}) => {
   const config = workerConfigFromEnv(env);
   const endpoint = mesiboOptionsFromEnv(env);
-  const logger = createLogger(WORKER_SERVICE);
+  const logger = overrides.logger ?? createLogger(WORKER_SERVICE);
   // One Metrics for the counters and the mesibo calls: the handler's flush writes both in one line.
   const metrics = functionMetrics(WORKER_SERVICE, env);
   const [{ doc }, queue, dlq, redelivery, { mesibo, requireMesibo }] = await Promise.all([
@@ -38,6 +42,7 @@ export const wire: FunctionWiring<
       clock: platform.clock,
       logger,
       metrics: emfNotifyMetrics(metrics),
+      ...overrides,
     }),
   );
 };

@@ -7,16 +7,20 @@ import { functionMetrics } from '../../shared/observability/mesibo-metrics';
 import { queueUrlFromArn } from '../../shared/queue/queue-url';
 import type { FunctionWiring } from '../../shared/runtime/platform';
 import { sendConfigFromEnv } from '../../shared/system-messages/config';
-import { buildNotifyDeps, SEND_SERVICE } from '../../shared/system-messages/deps';
+import { buildNotifyDeps, type NotifyAdapters, SEND_SERVICE } from '../../shared/system-messages/deps';
 import { groupGidLookup } from '../../shared/system-messages/group-lookup';
 import { emfNotifyMetrics } from '../../shared/system-messages/metrics';
 import { queueDeadLetters } from '../../shared/system-messages/sqs-adapters';
 import { createHandler } from './handler';
 
+/** What a harness may replace: the logger, the counters, the ids and the once-gate. */
+export type SendOverrides = Partial<Pick<NotifyAdapters, 'logger' | 'metrics' | 'newId' | 'gate'>>;
+
 export const wire: FunctionWiring<
   ReturnType<typeof createHandler>,
-  'dynamo' | 'queue' | 'scheduler'
-> = async (env, platform) => {
+  'dynamo' | 'queue' | 'scheduler',
+  SendOverrides
+> = async (env, platform, overrides = {}) => {
   const config = sendConfigFromEnv(env);
   const [dynamo, queue, schedulerDlq, schedulerFor] = await Promise.all([
     platform.dynamo(),
@@ -39,6 +43,7 @@ export const wire: FunctionWiring<
       clock: platform.clock,
       logger: createLogger(SEND_SERVICE),
       metrics: emfNotifyMetrics(functionMetrics(SEND_SERVICE, env)),
+      ...overrides,
     }),
   );
 };

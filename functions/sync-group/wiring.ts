@@ -1,12 +1,23 @@
 /** sync-group, wired once for Lambda, the local stack and the harnesses: no mesibo client at all. */
 import { receiverConfigFromEnv } from '../../shared/group-sync/config';
 import { powertoolsGroupSyncMetrics } from '../../shared/group-sync/metrics';
-import { buildWebhookReceiver, RECEIVER_SERVICE } from '../../shared/group-sync/receiver-deps';
+import {
+  type BuildReceiverInput,
+  buildWebhookReceiver,
+  RECEIVER_SERVICE,
+} from '../../shared/group-sync/receiver-deps';
 import { functionMetrics } from '../../shared/observability/mesibo-metrics';
 import type { FunctionWiring } from '../../shared/runtime/platform';
 import { createHandler, type WebhookHandler } from './handler';
 
-export const wire: FunctionWiring<WebhookHandler, 'dynamo' | 'secret' | 'queue'> = async (env, platform) => {
+/** What a harness may replace: the logger and the counters. */
+export type ReceiverOverrides = Partial<Pick<BuildReceiverInput, 'logger' | 'metrics'>>;
+
+export const wire: FunctionWiring<WebhookHandler, 'dynamo' | 'secret' | 'queue', ReceiverOverrides> = async (
+  env,
+  platform,
+  overrides = {},
+) => {
   const config = receiverConfigFromEnv(env);
   const [{ doc }, webhookSecrets, queue] = await Promise.all([
     platform.dynamo(),
@@ -21,6 +32,7 @@ export const wire: FunctionWiring<WebhookHandler, 'dynamo' | 'secret' | 'queue'>
       queue,
       clock: platform.clock,
       metrics: powertoolsGroupSyncMetrics(functionMetrics(RECEIVER_SERVICE, env)),
+      ...overrides,
     }),
   );
 };

@@ -46,9 +46,11 @@ export type LambdaHandler = (event: never, context: Context) => Promise<unknown>
 
 /**
  * A function's one wiring: its settings and the parts of a platform it uses (`Uses`, always with the
- * clock) in, its Lambda handler out.
+ * clock) in, its Lambda handler out. `Overrides` are what a harness may replace beyond the platform
+ * (a counting logger or metrics, a checkpoint for fault simulations); production passes none.
  */
 export type FunctionWiring<
   H extends LambdaHandler = LambdaHandler,
   Uses extends keyof Platform = keyof Platform,
-> = (env: Env, platform: Pick<Platform, Uses | 'clock'>) => Promise<H>;
+  Overrides extends object = object,
+> = (env: Env, platform: Pick<Platform, Uses | 'clock'>, overrides?: Overrides) => Promise<H>;

@@ -1,6 +1,6 @@
 /**
  * Group sync over real sockets, in one process: the mesibo emulator over HTTP, dynalite through the
- * real AWS SDK, both handlers wired as the local stack wires them. The queue is an in-test
+ * real AWS SDK, both handlers built by their own wirings (`wiring.ts` in functions/sync-group and functions/sync-group-worker). The queue is an in-test
  * QueuePublisher whose messages are handed to the worker as SQS-shaped events (checked against the
  * Powertools SqsSchema); messages the worker reports as failed stay queued, as SQS would redeliver them.
  * Shared by the integration tests and the group-sync measurements.
@@ -10,14 +10,12 @@ import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/sche
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createHandler as createWebhookHandler } from '../../../functions/sync-group/handler';
-import { createHandler as createWorkerHandler } from '../../../functions/sync-group-worker/handler';
+import { wire as wireWebhook } from '../../../functions/sync-group/wiring';
+import { wire as wireWorker } from '../../../functions/sync-group-worker/wiring';
 import { GROUP_SYNC_DEFAULTS } from '../../../shared/group-sync/config';
 import { dynamoGroupState } from '../../../shared/group-sync/dynamo-state';
 import { noGroupSyncMetrics } from '../../../shared/group-sync/metrics';
 import type { GroupStateStore } from '../../../shared/group-sync/ports';
-import { buildWebhookReceiver } from '../../../shared/group-sync/receiver-deps';
-import { buildGroupSyncWorker } from '../../../shared/group-sync/worker-deps';
 import { createMesiboClient, type MesiboHttpClient } from '../../../shared/mesibo';
 import type { QueueMessage, QueuePublisher } from '../../../shared/ports';
 import { documentClientFor } from '../../../shared/storage/dynamo-client';
@@ -26,6 +24,11 @@ import { createTables, LOCAL_AWS, type LocalDynamo, startDynalite, uniqueTableNa
 import { type EmulatorControl, emulatorControl } from '../../mesibo-emulator/control';
 import { type RunningEmulator, startMesiboEmulator } from '../../mesibo-emulator/server';
 import { silentLogger } from '../loggers';
+import { harnessMesibo } from '../mesibo';
+
+const WEBHOOK_SECRET_ID = 'group-sync/webhook';
+const APP_TOKEN_SECRET_ID = 'group-sync/app-token';
+const GROUP_SYNC_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/group-sync.fifo';
 
 export const WEBHOOK_SECRET = 'whsec_integration_current_0001';
 export const PREVIOUS_WEBHOOK_SECRET = 'whsec_integration_previous_0001';
@@ -115,13 +118,17 @@ export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promi
   const clock = manualClock();
   const queue = new CapturingQueue();
 
+  const mesiboTuning = {
+    maxAttempts: options.mesiboAttempts ?? 3,
+    timeoutMs: options.mesiboTimeoutMs ?? 10_000,
+    sleep: async () => {},
+  };
+  // The harness's own client, for checks and baselines; the worker builds its own through its wiring.
   const mesibo = createMesiboClient({
     baseUrl: emulator.backendUrl,
     style: 'json',
     appToken: async () => emulator.appToken,
-    maxAttempts: options.mesiboAttempts ?? 3,
-    timeoutMs: options.mesiboTimeoutMs ?? 10_000,
-    sleep: async () => {},
+    ...mesiboTuning,
   });
 
   // The worker gets its own SDK client so a simulated crash touches only its writes.
@@ -138,35 +145,41 @@ export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promi
   );
   const workerDoc = documentClientFor(workerDynamo);
 
-  const maxMembers = options.maxMembers ?? GROUP_SYNC_DEFAULTS.maxMembers;
-  const recordTtlSeconds = GROUP_SYNC_DEFAULTS.recordTtlDays * 86_400;
-  const webhook = createWebhookHandler(
-    buildWebhookReceiver({
-      config: { groupsTable: tables.groupsTable, maxMembers, toleranceSeconds: 300, recordTtlSeconds },
-      doc: dynamo.doc,
-      webhookSecrets: async () =>
-        JSON.stringify({ current: WEBHOOK_SECRET, previous: PREVIOUS_WEBHOOK_SECRET }),
-      queue,
+  const env = {
+    GROUPS_TABLE: tables.groupsTable,
+    GROUP_MAX_MEMBERS: String(options.maxMembers ?? GROUP_SYNC_DEFAULTS.maxMembers),
+    WEBHOOK_SECRET_ID,
+    GROUP_SYNC_QUEUE_URL,
+    MESIBO_APP_TOKEN_SECRET_ID: APP_TOKEN_SECRET_ID,
+    MESIBO_API_URL: emulator.backendUrl,
+    GROUP_SYNC_CHUNK_SIZE: String(options.chunkSize ?? GROUP_SYNC_DEFAULTS.chunkSize),
+  };
+  const secrets: Record<string, string> = {
+    [WEBHOOK_SECRET_ID]: JSON.stringify({ current: WEBHOOK_SECRET, previous: PREVIOUS_WEBHOOK_SECRET }),
+    [APP_TOKEN_SECRET_ID]: emulator.appToken,
+  };
+  const secret = async (secretId: string) => async () => secrets[secretId] ?? '';
+  const quiet = { logger: silentLogger(), metrics: noGroupSyncMetrics };
+  const webhook = await wireWebhook(
+    env,
+    {
       clock,
-      logger: silentLogger(),
-      metrics: noGroupSyncMetrics,
-    }),
+      dynamo: async () => ({ client: dynamo.client, doc: dynamo.doc }),
+      secret,
+      queue: async () => queue,
+    },
+    quiet,
   );
-  const worker = createWorkerHandler(
-    buildGroupSyncWorker({
-      config: {
-        groupsTable: tables.groupsTable,
-        maxMembers,
-        chunkSize: options.chunkSize ?? GROUP_SYNC_DEFAULTS.chunkSize,
-        recordTtlSeconds,
-      },
-      doc: workerDoc,
-      mesibo,
+  const workerMesibo: MesiboHttpClient[] = [];
+  const worker = await wireWorker(
+    env,
+    {
       clock,
-      ...(options.editsInFlight ? { editsInFlight: options.editsInFlight } : {}),
-      logger: silentLogger(),
-      metrics: noGroupSyncMetrics,
-    }),
+      dynamo: async () => ({ client: workerDynamo, doc: workerDoc }),
+      secret,
+      mesibo: harnessMesibo(mesiboTuning, workerMesibo),
+    },
+    { ...quiet, ...(options.editsInFlight ? { editsInFlight: options.editsInFlight } : {}) },
   );
 
   let sequence = 0;
@@ -231,7 +244,12 @@ export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promi
     clock,
     queue,
     workerReads,
-    state: dynamoGroupState({ doc: dynamo.doc, tableName: tables.groupsTable, clock, recordTtlSeconds }),
+    state: dynamoGroupState({
+      doc: dynamo.doc,
+      tableName: tables.groupsTable,
+      clock,
+      recordTtlSeconds: GROUP_SYNC_DEFAULTS.recordTtlDays * 86_400,
+    }),
     async post({ body, secret, t, headers = {} }) {
       const text = typeof body === 'string' ? body : JSON.stringify(body);
       const signature: Record<string, string> =
@@ -283,7 +301,7 @@ export const startGroupSyncHarness = async (options: HarnessOptions = {}): Promi
       return new Map(group.members.map((m) => [m.address, { ...m.permissions }]));
     },
     async close() {
-      await mesibo.close();
+      await Promise.all([mesibo, ...workerMesibo].map((client) => client.close()));
       workerDynamo.destroy();
       await dynamo.close();
       await emulator.close();

@@ -1,5 +1,5 @@
 /**
- * send-system-message and its worker wired as in production, every dependency on loopback: dynalite
+ * send-system-message and its worker built by their own wirings, every dependency on loopback: dynalite
  * through the real DynamoDB client (Powertools idempotency and the batch ledger included), the mesibo
  * emulator over HTTP through the real mesibo client, group lookups through group sync's own store.
  * The fan-out queue is captured: `drain()` feeds its messages to the worker as SQS events (checked
@@ -17,21 +17,20 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
-import { createHandler as createSendHandler } from '../../../functions/send-system-message/handler';
-import { createHandler as createWorkerHandler } from '../../../functions/send-system-message-worker/handler';
+import { wire as wireSend } from '../../../functions/send-system-message/wiring';
+import { wire as wireWorker } from '../../../functions/send-system-message-worker/wiring';
 import { dynamoGroupState } from '../../../shared/group-sync/dynamo-state';
 import { createMesiboClient, type MesiboHttpClient } from '../../../shared/mesibo';
-import type { Clock, OneTimeSchedule, QueueMessage } from '../../../shared/ports';
-import { sendConfigFromEnv, workerConfigFromEnv } from '../../../shared/system-messages/config';
-import { buildNotifyDeps, buildWorkerDeps } from '../../../shared/system-messages/deps';
+import type { Clock, OneTimeSchedule, QueueMessage, QueuePublisher } from '../../../shared/ports';
+import { queueUrlFromArn } from '../../../shared/queue/queue-url';
 import type { DeadLetterRecord } from '../../../shared/system-messages/fanout-message';
-import { groupGidLookup } from '../../../shared/system-messages/group-lookup';
 import type { NotifyMetricName } from '../../../shared/system-messages/ports';
 import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../dynamo';
 import { type EmulatorControl, emulatorControl } from '../../mesibo-emulator/control';
 import { type RunningEmulator, startMesiboEmulator } from '../../mesibo-emulator/server';
 import { CountingMetrics } from '../counting-metrics';
 import { silentLogger } from '../loggers';
+import { harnessMesibo } from '../mesibo';
 
 export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:send-system-message';
 const FANOUT_QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:fanout';
@@ -121,6 +120,7 @@ export const lambdaContext = (functionArn = FUNCTION_ARN): Context => ({
 export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Promise<NotifyHarness> => {
   const tables = uniqueTableNames();
   const clock = options.clock ?? { now: () => Date.now() };
+  const [dynamo, emulator] = await Promise.all([startDynalite(), startMesiboEmulator({ port: 0 })]);
   const env = {
     MESIBO_APP_TOKEN_SECRET_ID: 'mesibo/app-token',
     USERS_TABLE: tables.usersTable,
@@ -131,21 +131,25 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/scheduler',
     SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:000000000000:scheduler-dlq',
     FANOUT_DLQ_URL: 'http://127.0.0.1/000000000000/fanout-dlq',
+    MESIBO_API_URL: emulator.backendUrl,
     ...options.env,
   };
-  const [dynamo, emulator] = await Promise.all([startDynalite(), startMesiboEmulator({ port: 0 })]);
   await createTables(dynamo.client, tables);
   const control = emulatorControl(emulator.url);
   if (options.emulatorLatencyMs) await control.addFault({ kind: 'latency', ms: options.emulatorLatencyMs });
 
-  const mesibo = createMesiboClient({
-    baseUrl: emulator.backendUrl,
-    style: 'json',
-    appToken: async () => emulator.appToken,
+  const mesiboTuning = {
     timeoutMs: options.mesiboTimeoutMs ?? 2000,
     maxAttempts: 2,
     baseDelayMs: 5,
     maxDelayMs: 20,
+  };
+  // The harness's own client, for seeding and checks; the worker builds its own through its wiring.
+  const mesibo = createMesiboClient({
+    baseUrl: emulator.backendUrl,
+    style: 'json',
+    appToken: async () => emulator.appToken,
+    ...mesiboTuning,
   });
 
   const queued: QueuedMessage[] = [];
@@ -165,38 +169,46 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
         throw new Error('crashed after publishing');
     },
   };
-  const send = createSendHandler(
-    buildNotifyDeps({
-      config: sendConfigFromEnv(env),
-      dynamo: { client: dynamo.client, doc: dynamo.doc },
-      queue: fanoutQueue,
-      deadLetters: { put: async (r) => void deadLetters.scheduler.push(r) },
-      schedulerFor: (targetArn) => ({
-        async create(schedule) {
-          if (schedules.some((s) => s.name === schedule.name)) return 'exists';
-          schedules.push({ ...schedule, targetArn });
-          return 'created';
-        },
-      }),
-      findGid: groupGidLookup({ doc: dynamo.doc, tableName: tables.groupsTable }),
-      clock,
-      logger: silentLogger('send-system-message'),
-      metrics: metrics.send,
+  const dlqOf = (records: DeadLetterRecord[]): QueuePublisher => ({
+    publish: async (messages) => {
+      for (const m of messages) records.push(JSON.parse(m.body) as DeadLetterRecord);
+    },
+  });
+  const queues = new Map<string, QueuePublisher>([
+    [env.FANOUT_QUEUE_URL, fanoutQueue],
+    [env.FANOUT_DLQ_URL, dlqOf(deadLetters.fanout)],
+    [queueUrlFromArn(env.SCHEDULER_DLQ_ARN), dlqOf(deadLetters.scheduler)],
+  ]);
+  const mesiboClients: MesiboHttpClient[] = [];
+  const platform = {
+    clock,
+    dynamo: async () => ({ client: dynamo.client, doc: dynamo.doc }),
+    secret: async () => async () => emulator.appToken,
+    queue: async (url: string) => {
+      const queue = queues.get(url);
+      if (!queue) throw new Error(`the harness has no queue ${url}`);
+      return queue;
+    },
+    redelivery: async () => ({
+      delay: async (_m: unknown, seconds: number) => void redeliveryDelays.push(seconds),
     }),
-  );
-  const worker = createWorkerHandler(
-    buildWorkerDeps({
-      config: workerConfigFromEnv(env),
-      doc: dynamo.doc,
-      mesibo,
-      queue: fanoutQueue,
-      deadLetters: { put: async (r) => void deadLetters.fanout.push(r) },
-      redelivery: { delay: async (_m, seconds) => void redeliveryDelays.push(seconds) },
-      clock,
-      logger: silentLogger('send-system-message-worker'),
-      metrics: metrics.worker,
+    scheduler: async () => (targetArn: string) => ({
+      async create(schedule: OneTimeSchedule) {
+        if (schedules.some((s) => s.name === schedule.name)) return 'exists' as const;
+        schedules.push({ ...schedule, targetArn });
+        return 'created' as const;
+      },
     }),
-  );
+    mesibo: harnessMesibo(mesiboTuning, mesiboClients),
+  };
+  const send = await wireSend(env, platform, {
+    logger: silentLogger('send-system-message'),
+    metrics: metrics.send,
+  });
+  const worker = await wireWorker(env, platform, {
+    logger: silentLogger('send-system-message-worker'),
+    metrics: metrics.worker,
+  });
 
   const sqsEvent = (messages: QueuedMessage[]): SQSEvent =>
     SqsSchema.parse({
@@ -353,7 +365,7 @@ export const startNotifyHarness = async (options: NotifyHarnessOptions = {}): Pr
       return gid;
     },
     async close() {
-      await mesibo.close();
+      await Promise.all([mesibo, ...mesiboClients].map((client) => client.close()));
       await Promise.all([emulator.close(), dynamo.close()]);
     },
   };

@@ -1,22 +1,21 @@
 /**
- * The issue-user-token handler wired as in production, but every dependency on loopback: dynalite
- * through the real DynamoDB client, the mesibo emulator over HTTP through the real mesibo client, and
- * the app token through Powertools SecretsProvider and the real Secrets Manager client (stub server).
- * Shared by the integration tests and the token benchmark (measure.ts).
+ * The issue-user-token handler wired by its own wiring (functions/issue-user-token/wiring.ts), on a
+ * platform of loopback parts: dynalite through the real DynamoDB client, the mesibo emulator over HTTP
+ * through the real mesibo client, and the app token through Powertools SecretsProvider and the real
+ * Secrets Manager client (stub server). Shared by the integration tests and the token benchmark.
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createHandler, type TokenHandler } from '../../../functions/issue-user-token/handler';
-import { createMesiboClient, type MesiboClientOptions } from '../../../shared/mesibo';
+import type { TokenHandler } from '../../../functions/issue-user-token/handler';
+import { wire } from '../../../functions/issue-user-token/wiring';
+import type { MesiboClientOptions, MesiboHttpClient } from '../../../shared/mesibo';
 import { createLogger } from '../../../shared/observability/logger';
-import { mesiboLoggerFrom } from '../../../shared/observability/mesibo-logger';
-import type { Clock } from '../../../shared/ports';
+import { type Clock, systemClock } from '../../../shared/ports';
 import { secretsManagerSource } from '../../../shared/secrets/secrets-manager';
 import { documentClientFor } from '../../../shared/storage/dynamo-client';
-import { tokenConfigFromEnv } from '../../../shared/user-tokens/config';
-import { buildTokenDeps, SERVICE_NAME } from '../../../shared/user-tokens/deps';
+import { SERVICE_NAME } from '../../../shared/user-tokens/deps';
 import type { TokenMetricName, TokenMetrics } from '../../../shared/user-tokens/metrics';
 import { createTables, LOCAL_AWS, type LocalDynamo, startDynalite, uniqueTableNames } from '../../dynamo';
 import { type EmulatorControl, emulatorControl } from '../../mesibo-emulator/control';
@@ -24,6 +23,7 @@ import { type RunningEmulator, startMesiboEmulator } from '../../mesibo-emulator
 import { type AwsStub, startAwsStub } from '../aws-stub';
 import { type CapturedOutput, captureOutput } from '../capture-output';
 import { CountingMetrics } from '../counting-metrics';
+import { harnessMesibo } from '../mesibo';
 
 export const SECRET_ID = 'mesibo/app-token';
 export const APPIDS = ['com.example.app', 'com.example.web'] as const;
@@ -48,10 +48,10 @@ export interface HarnessOptions {
 export interface TokenHarness {
   handler: TokenHandler;
   /**
-   * Another container of the same function: its own handler and in-process state, sharing the table,
-   * mesibo and the secret with every other one (as concurrent Lambda containers do).
+   * Another container of the same function: its own handler, mesibo client and in-process state,
+   * sharing the table, mesibo and the secret with every other one (as concurrent Lambda containers do).
    */
-  container(): TokenHandler;
+  container(): Promise<TokenHandler>;
   emulator: RunningEmulator;
   control: EmulatorControl;
   dynamo: LocalDynamo;
@@ -68,17 +68,19 @@ export interface TokenHarness {
 
 export const startTokenHarness = async (options: HarnessOptions = {}): Promise<TokenHarness> => {
   const tables = uniqueTableNames();
-  const config = tokenConfigFromEnv({
-    USERS_TABLE: tables.usersTable,
-    MESIBO_APP_TOKEN_SECRET_ID: SECRET_ID,
-    TOKEN_APPIDS: APPIDS.join(','),
-    TOKEN_LEASE_MS: '3000',
-    ...options.env,
-  });
   const [dynamo, emulator] = await Promise.all([
     options.dynamo ?? startDynalite(),
     startMesiboEmulator({ port: 0 }),
   ]);
+  const env = {
+    USERS_TABLE: tables.usersTable,
+    MESIBO_APP_TOKEN_SECRET_ID: SECRET_ID,
+    MESIBO_API_URL: emulator.backendUrl,
+    MESIBO_API_STYLE: 'json',
+    TOKEN_APPIDS: APPIDS.join(','),
+    TOKEN_LEASE_MS: '3000',
+    ...options.env,
+  };
   const secrets = await startAwsStub({ [SECRET_ID]: options.secretValue ?? emulator.appToken });
   await createTables(dynamo.client, tables);
 
@@ -99,36 +101,27 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
   const logger = createLogger(SERVICE_NAME);
   logger.setLogLevel(options.logLevel ?? 'DEBUG');
   const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, ...LOCAL_AWS });
-  const appToken = secretsManagerSource(config.appTokenSecretId, {
-    maxAgeSeconds: config.appTokenMaxAgeSeconds,
-    provider: new SecretsProvider({ awsSdkV3Client: secretsClient }),
-  });
-  const mesibo = createMesiboClient({
-    baseUrl: emulator.backendUrl,
-    style: 'json',
-    appToken,
-    logger: mesiboLoggerFrom(logger),
-    timeoutMs: 2000,
-    maxAttempts: 2,
-    baseDelayMs: 10,
-    maxDelayMs: 50,
-    ...options.mesibo,
-  });
+  const provider = new SecretsProvider({ awsSdkV3Client: secretsClient });
+  const mesiboClients: MesiboHttpClient[] = [];
   const metrics = options.metrics ?? new CountingMetrics<TokenMetricName>();
   const container = () =>
-    createHandler(
-      buildTokenDeps({
-        config,
-        doc,
-        mesibo,
-        logger,
-        metrics,
-        ...(options.clock ? { clock: options.clock } : {}),
-      }),
+    wire(
+      env,
+      {
+        clock: options.clock ?? systemClock,
+        dynamo: async () => ({ client: handlerDynamo, doc }),
+        secret: async (secretId, secretOptions) =>
+          secretsManagerSource(secretId, { ...secretOptions, provider }),
+        mesibo: harnessMesibo(
+          { timeoutMs: 2000, maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50, ...options.mesibo },
+          mesiboClients,
+        ),
+      },
+      { logger, metrics },
     );
 
   return {
-    handler: container(),
+    handler: await container(),
     container,
     emulator,
     control: emulatorControl(emulator.url),
@@ -142,7 +135,7 @@ export const startTokenHarness = async (options: HarnessOptions = {}): Promise<T
       return Items ?? [];
     },
     close: async () => {
-      await mesibo.close();
+      await Promise.all(mesiboClients.map((client) => client.close()));
       secretsClient.destroy();
       handlerDynamo.destroy();
       await Promise.all([emulator.close(), options.dynamo ? undefined : dynamo.close(), secrets.close()]);

@@ -40,8 +40,8 @@ const twelveDifferent = (i: number) => ({ name: `Nina ${i}`, expiryMinutes: 60 +
 
 describe('concurrent re-issue', () => {
   it.each([
-    ['in one container', (t: TokenHarness) => Array.from({ length: 12 }, () => t.handler)],
-    ['in 12 containers', (t: TokenHarness) => Array.from({ length: 12 }, () => t.container())],
+    ['in one container', async (t: TokenHarness) => Array.from({ length: 12 }, () => t.handler)],
+    ['in 12 containers', (t: TokenHarness) => Promise.all(Array.from({ length: 12 }, () => t.container()))],
   ])(
     '12 concurrent backend calls with different names and lifetimes (%s): one useradd, every token live',
     async (_, handlers) => {
@@ -49,7 +49,7 @@ describe('concurrent re-issue', () => {
       h = t;
       await t.control.addFault({ kind: 'latency', ms: 50, ops: ['useradd'] });
       const results = await Promise.all(
-        handlers(t).map((handler, i) => backendIssue(handler, 'nina', twelveDifferent(i))),
+        (await handlers(t)).map((handler, i) => backendIssue(handler, 'nina', twelveDifferent(i))),
       );
       expect(await t.control.requests({ op: 'useradd' })).toHaveLength(1);
       const live = await liveTokens(t, 'nina');
