@@ -7,9 +7,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fromRoot } from '../infra/paths';
-import { ENV } from '../shared/config/env';
+import { type ResourceLocations, resourceEnvironment } from '../shared/function-env';
 import { type FunctionSpec, functionSpecs } from '../shared/functions';
-import { MAX_RECEIVE_COUNT_SETTING } from '../shared/group-sync/config';
 import type { MesiboApiStyle } from '../shared/mesibo';
 import type { Clock, SecretSource } from '../shared/ports';
 import type { FunctionWiring } from '../shared/runtime/platform';
@@ -41,7 +40,7 @@ export interface WiringContext {
 }
 
 /** Local defaults for function settings the deployed stack takes from stage config. */
-const LOCAL_SETTINGS: Record<string, string> = {
+export const LOCAL_SETTINGS: Record<string, string> = {
   [TOKEN_ENV.TOKEN_APPIDS]: 'com.example.app',
   [TOKEN_ENV.TOKEN_ADDRESS_CLAIM]: 'sub',
   // Quicker fan-out retries than in AWS, so a failure plays out while you watch.
@@ -53,24 +52,30 @@ const queueUrl = (ctx: WiringContext, queue: { arn: string }): string => {
   return `https://sqs.${ctx.region}.amazonaws.com/${ctx.accountId}/${name}`;
 };
 
-/** The environment a function would see in AWS: names of local resources, never secret values. */
-const functionEnv = (ctx: WiringContext): Record<string, string | undefined> => ({
+/** Where the local resources are, named as AWS would name them. */
+const localLocations = (ctx: WiringContext): ResourceLocations => ({
+  mesibo: { apiUrl: ctx.mesibo.baseUrl, apiStyle: ctx.mesibo.style },
+  appTokenSecretId: LOCAL_SECRET_IDS.appToken,
+  webhookSecretId: LOCAL_SECRET_IDS.webhook,
+  tables: ctx.tables,
+  queues: {
+    groupSyncQueueUrl: queueUrl(ctx, ctx.queues.groupSyncQueue),
+    groupSyncMaxReceiveCount: ctx.queues.groupSyncQueue.maxReceiveCount,
+    fanoutQueueUrl: queueUrl(ctx, ctx.queues.fanoutQueue),
+    fanoutDlqUrl: queueUrl(ctx, ctx.queues.fanoutQueue.dlq),
+  },
+  scheduler: {
+    groupName: 'local',
+    roleArn: `arn:aws:iam::${ctx.accountId}:role/local-scheduler`,
+    dlqArn: ctx.schedulerDlq.arn,
+  },
+});
+
+/** The environment a function would see in AWS: its settings and its resources' names, never a secret. */
+const functionEnv = (spec: FunctionSpec, ctx: WiringContext): Record<string, string | undefined> => ({
   ...LOCAL_SETTINGS,
   ...ctx.env,
-  [ENV.USERS_TABLE]: ctx.tables.usersTable,
-  [ENV.GROUPS_TABLE]: ctx.tables.groupsTable,
-  [ENV.IDEMPOTENCY_TABLE]: ctx.tables.idempotencyTable,
-  [ENV.MESIBO_API_URL]: ctx.mesibo.baseUrl,
-  [ENV.MESIBO_API_STYLE]: ctx.mesibo.style,
-  [ENV.MESIBO_APP_TOKEN_SECRET_ID]: LOCAL_SECRET_IDS.appToken,
-  [ENV.WEBHOOK_SECRET_ID]: LOCAL_SECRET_IDS.webhook,
-  [ENV.GROUP_SYNC_QUEUE_URL]: queueUrl(ctx, ctx.queues.groupSyncQueue),
-  [MAX_RECEIVE_COUNT_SETTING]: String(ctx.queues.groupSyncQueue.maxReceiveCount),
-  [ENV.FANOUT_QUEUE_URL]: queueUrl(ctx, ctx.queues.fanoutQueue),
-  [NOTIFY_ENV.FANOUT_DLQ_URL]: queueUrl(ctx, ctx.queues.fanoutQueue.dlq),
-  [ENV.SCHEDULE_GROUP_NAME]: 'local',
-  [ENV.SCHEDULER_ROLE_ARN]: `arn:aws:iam::${ctx.accountId}:role/local-scheduler`,
-  [ENV.SCHEDULER_DLQ_ARN]: ctx.schedulerDlq.arn,
+  ...resourceEnvironment(spec, localLocations(ctx)),
 });
 
 /** A function's wiring module, beside its Lambda entry: `functions/<name>/wiring.ts`. */
@@ -86,7 +91,6 @@ export const wireFunctions = async (
   runtime: LambdaRuntime,
   ctx: WiringContext,
 ): Promise<() => Promise<void>> => {
-  const env = functionEnv(ctx);
   const closers: (() => Promise<void>)[] = [];
   const { groupSyncQueue, fanoutQueue } = ctx.queues;
   const platform = localPlatform(
@@ -108,7 +112,7 @@ export const wireFunctions = async (
   try {
     for (const spec of functionSpecs) {
       const wire = await wiringOf(spec);
-      runtime.register(spec.name, asInvoker(await wire(env, platform)));
+      runtime.register(spec.name, asInvoker(await wire(functionEnv(spec, ctx), platform)));
     }
   } catch (e) {
     await close();
