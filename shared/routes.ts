@@ -23,6 +23,11 @@ export interface Route {
   function: FunctionName;
   auth: AuthKind;
   summary: string;
+  /**
+   * A valid request body, unique per `id`: the cold-start benchmark sends it as the function's first
+   * request. Each function with routes needs one route with an example, or a GET without parameters.
+   */
+  example?: (id: string) => unknown;
 }
 
 export const routes: readonly Route[] = [
@@ -32,6 +37,7 @@ export const routes: readonly Route[] = [
     function: 'issue-user-token',
     auth: 'jwt',
     summary: "Issue (or return the cached) mesibo token for the caller's own address",
+    example: () => ({}),
   },
   {
     method: 'DELETE',
@@ -60,6 +66,11 @@ export const routes: readonly Route[] = [
     function: 'sync-group',
     auth: 'hmac',
     summary: 'Group sync event from the customer system; verified, enqueued, acknowledged with 202',
+    example: (id) => ({
+      id,
+      type: 'group.upsert',
+      group: { key: id, name: 'Team', members: [{ address: 'alice' }, { address: 'bob' }], version: 1 },
+    }),
   },
   {
     method: 'POST',
@@ -67,6 +78,11 @@ export const routes: readonly Route[] = [
     function: 'send-system-message',
     auth: 'iam',
     summary: 'Send a system message now, or at sendAt',
+    example: (id) => ({
+      notificationId: id,
+      audience: { addresses: ['alice', 'bob'] },
+      message: { text: 'Maintenance tonight at 22:00' },
+    }),
   },
   {
     method: 'GET',

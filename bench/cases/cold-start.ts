@@ -14,12 +14,15 @@ import { fileURLToPath } from 'node:url';
 import type { SQSEvent } from 'aws-lambda';
 import { build } from 'esbuild';
 import { bundleOptions, ENTRY_FILE } from '../../infra/bundling';
-import { createTables, LOCAL_AWS, uniqueTableNames } from '../../local/dynamo';
+import { createTables, LOCAL_AWS, type TableNames, uniqueTableNames } from '../../local/dynamo';
 import { buildHttpEvent, type EventContext } from '../../local/gateway/event';
 import { type AwsStub, type SentMessage, startAwsStub } from '../../local/harness/aws-stub';
 import { bearerToken } from '../../local/harness/user-tokens/events';
 import { startMesiboEmulator } from '../../local/mesibo-emulator/server';
-import { type FunctionName, functionSpecs } from '../../shared/functions';
+import { LOCAL_SETTINGS } from '../../local/wiring';
+import { type ResourceLocations, resourceEnvironment } from '../../shared/function-env';
+import { type FunctionName, type FunctionSpec, functionSpecs } from '../../shared/functions';
+import { type Route, routes } from '../../shared/routes';
 import { signPayload } from '../../shared/webhook/signature';
 import { type BundleSizes, bundleSizes } from '../lib/bundle-size';
 import { startDynaliteProcess } from '../lib/dynalite-process';
@@ -161,7 +164,6 @@ const IAM = {
   },
 } as const;
 
-/** Per function: its environment and the one request the child serves on run `i`. */
 /** Where a function's calls go: the recording proxies in front of dynalite, the AWS stub and mesibo. */
 interface Endpoints {
   mesibo: string;
@@ -171,117 +173,101 @@ interface Endpoints {
   stub: AwsStub;
 }
 
+/** The queues' names at the AWS proxy; a worker's events are what its queue received. */
+const QUEUE_NAMES: Record<NonNullable<FunctionSpec['consumes']>, string> = {
+  groupSyncQueue: 'group-sync.fifo',
+  fanoutQueue: 'fanout',
+};
+
 /** A queue URL at the AWS proxy (the SQS client sends to the queue URL's host). */
 const queueUrl = (endpoints: Endpoints, name: string) => `${endpoints.aws}/000000000000/${name}`;
 
-const scenarios = (
+const benchLocations = (endpoints: Endpoints, tables: TableNames): ResourceLocations => ({
+  mesibo: { apiUrl: endpoints.mesibo, apiStyle: 'json' },
+  appTokenSecretId: APP_TOKEN_SECRET,
+  webhookSecretId: WEBHOOK_SECRET_ID,
+  tables,
+  queues: {
+    groupSyncQueueUrl: queueUrl(endpoints, QUEUE_NAMES.groupSyncQueue),
+    groupSyncMaxReceiveCount: 5,
+    fanoutQueueUrl: queueUrl(endpoints, QUEUE_NAMES.fanoutQueue),
+    fanoutDlqUrl: queueUrl(endpoints, 'fanout-dlq'),
+  },
+  scheduler: {
+    groupName: 'mesibo-serverless',
+    roleArn: 'arn:aws:iam::000000000000:role/scheduler',
+    dlqArn: 'arn:aws:sqs:us-east-1:000000000000:scheduler-dlq',
+  },
+});
+
+/** The route a function's cold start is measured on: the first with an example, or a plain GET. */
+const benchRoute = (name: FunctionName): Route => {
+  const route = routes.find(
+    (r) => r.function === name && (r.example !== undefined || (r.method === 'GET' && !r.path.includes('{'))),
+  );
+  if (!route) throw new Error(`${name} has no route with an example request (shared/routes.ts)`);
+  return route;
+};
+
+/** The caller each kind of route expects, as the gateway would present it. */
+const caller = (
+  route: Route,
+  body: string,
+): { headers: Record<string, string>; authorizer?: EventContext['authorizer'] } => {
+  switch (route.auth) {
+    case 'jwt':
+      // The function reads the claim's type from the token the authorizer verified.
+      return {
+        headers: { authorization: bearerToken({ sub: 'cold-start-user' }) },
+        authorizer: { jwt: { claims: { sub: 'cold-start-user' }, scopes: null } },
+      };
+    case 'iam':
+      return { headers: {}, authorizer: IAM };
+    case 'hmac':
+      return {
+        headers: { 'x-mesibo-signature': signPayload(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) },
+      };
+    case 'none':
+      return { headers: {} };
+  }
+};
+
+/**
+ * Per function, from the catalogue and the route table alone: its environment (its resources' names
+ * and the local defaults of its settings) and the request the child serves on run `i`. A worker's
+ * event is the message its queue received on run `i` from the function that feeds it (listed before it).
+ * The token route's first request is a cache miss that fills the cache; every measured one is a hit.
+ */
+const scenario = (
+  spec: FunctionSpec,
   endpoints: Endpoints,
-  tables: ReturnType<typeof uniqueTableNames>,
-): Record<
-  FunctionName,
-  { env: Record<string, string>; event(i: number): unknown; ok(result: unknown): boolean }
-> => {
-  const { stub } = endpoints;
-  const aws = {
+  tables: TableNames,
+): { env: Record<string, string>; event(i: number): unknown; ok(result: unknown): boolean } => {
+  const env = {
+    ...LOCAL_SETTINGS,
+    ...resourceEnvironment(spec, benchLocations(endpoints, tables)),
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.aws,
-    MESIBO_API_URL: endpoints.mesibo,
-    MESIBO_APP_TOKEN_SECRET_ID: APP_TOKEN_SECRET,
   };
-  const http2xx = (r: unknown) => {
-    const status = (r as { statusCode?: number }).statusCode ?? 0;
-    return status >= 200 && status < 300;
-  };
-  const noFailures = (r: unknown) =>
-    ((r as { batchItemFailures?: unknown[] }).batchItemFailures ?? []).length === 0;
+  if (spec.consumes) {
+    const queue = QUEUE_NAMES[spec.consumes];
+    return {
+      env,
+      event: (i) => sqsEvent(queue, endpoints.stub.sent(queue)[i]!),
+      ok: (r) => ((r as { batchItemFailures?: unknown[] }).batchItemFailures ?? []).length === 0,
+    };
+  }
+  const route = benchRoute(spec.name);
   return {
-    health: {
-      env: { MESIBO_APP_TOKEN_SECRET_ID: APP_TOKEN_SECRET, WEBHOOK_SECRET_ID },
-      event: () => httpEvent('GET', '/v1/health', '/v1/health', undefined, {}),
-      ok: http2xx,
+    env,
+    event: (i) => {
+      const body = route.example ? JSON.stringify(route.example(`cold-${i}`)) : undefined;
+      const { headers, authorizer } = caller(route, body ?? '');
+      return httpEvent(route.method, route.path, route.path, body, headers, authorizer);
     },
-    'issue-user-token': {
-      env: { ...aws, USERS_TABLE: tables.usersTable, TOKEN_APPIDS: 'com.example.app' },
-      // The very first request is a miss that fills the cache; every measured one is a cache hit.
-      event: () =>
-        httpEvent(
-          'POST',
-          '/v1/users/me/token',
-          '/v1/users/me/token',
-          '{}',
-          // The function reads the claim's type from the token the authorizer verified.
-          { authorization: bearerToken({ sub: 'cold-start-user' }) },
-          {
-            jwt: { claims: { sub: 'cold-start-user' }, scopes: null },
-          },
-        ),
-      ok: http2xx,
-    },
-    'sync-group': {
-      env: {
-        ...aws,
-        GROUPS_TABLE: tables.groupsTable,
-        WEBHOOK_SECRET_ID,
-        GROUP_SYNC_QUEUE_URL: queueUrl(endpoints, 'group-sync.fifo'),
-      },
-      event: (i) => {
-        const body = JSON.stringify({
-          id: `cold-${i}`,
-          type: 'group.upsert',
-          group: {
-            key: `cold-${i}`,
-            name: 'Cold',
-            members: [{ address: 'alice' }, { address: 'bob' }],
-            version: 1,
-          },
-        });
-        const signature = signPayload(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000));
-        return httpEvent('POST', '/v1/webhooks/groups', '/v1/webhooks/groups', body, {
-          'x-mesibo-signature': signature,
-        });
-      },
-      ok: http2xx,
-    },
-    'sync-group-worker': {
-      env: { ...aws, GROUPS_TABLE: tables.groupsTable },
-      event: (i) => sqsEvent('group-sync.fifo', stub.sent('group-sync.fifo')[i]!),
-      ok: noFailures,
-    },
-    'send-system-message': {
-      env: {
-        ...aws,
-        GROUPS_TABLE: tables.groupsTable,
-        IDEMPOTENCY_TABLE: tables.idempotencyTable,
-        FANOUT_QUEUE_URL: queueUrl(endpoints, 'fanout'),
-        SCHEDULE_GROUP_NAME: 'mesibo-serverless',
-        SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/scheduler',
-        SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:000000000000:scheduler-dlq',
-      },
-      event: (i) =>
-        httpEvent(
-          'POST',
-          '/v1/system-messages',
-          '/v1/system-messages',
-          JSON.stringify({
-            notificationId: `cold-${i}`,
-            audience: { addresses: ['alice', 'bob'] },
-            message: { text: 'Maintenance tonight at 22:00' },
-          }),
-          {},
-          IAM,
-        ),
-      ok: http2xx,
-    },
-    'send-system-message-worker': {
-      env: {
-        ...aws,
-        USERS_TABLE: tables.usersTable,
-        IDEMPOTENCY_TABLE: tables.idempotencyTable,
-        FANOUT_QUEUE_URL: queueUrl(endpoints, 'fanout'),
-        FANOUT_DLQ_URL: queueUrl(endpoints, 'fanout-dlq'),
-      },
-      event: (i) => sqsEvent('fanout', stub.sent('fanout')[i]!),
-      ok: noFailures,
+    ok: (r) => {
+      const status = (r as { statusCode?: number }).statusCode ?? 0;
+      return status >= 200 && status < 300;
     },
   };
 };
@@ -351,7 +337,6 @@ export const coldStartCases = async (
       aws: awsProxy.endpoint,
       stub,
     };
-    const byName = scenarios(endpoints, tables);
     // The floor replays the product's calls with the product's endpoints swapped for its own stub's.
     const forFloor = (plan: FloorPlan): FloorPlan =>
       plan.map((wave) =>
@@ -360,7 +345,7 @@ export const coldStartCases = async (
     for (const spec of functionSpecs.filter(
       (s) => !process.env.SCRATCH_FNS || process.env.SCRATCH_FNS.split(',').includes(s.name),
     )) {
-      const scenario = byName[spec.name];
+      const { env: scenarioEnv, event, ok } = scenario(spec, endpoints, tables);
       const { metafile } = await build({
         ...bundleOptions({ entry: spec.entry, outdir: join(dir, spec.name), root }),
         metafile: true,
@@ -375,18 +360,17 @@ export const coldStartCases = async (
         const resultFile = join(dir, `${spec.name}-${tag}.json`);
         const env = {
           ...baseEnv(),
-          ...scenario.env,
+          ...scenarioEnv,
           POWERTOOLS_SERVICE_NAME: spec.name,
-          BENCH_EVENT: JSON.stringify(scenario.event(events++)),
-          BENCH_WARM_EVENT: JSON.stringify(scenario.event(events++)),
+          BENCH_EVENT: JSON.stringify(event(events++)),
+          BENCH_WARM_EVENT: JSON.stringify(event(events++)),
           BENCH_RESULT_FILE: resultFile,
         };
         recorded();
         const wallMs = await runNode(node.execPath, ['--input-type=module', '-e', CHILD, file], env);
         const child = JSON.parse(await readFile(resultFile, 'utf8')) as Omit<ChildResult, 'wallMs'>;
         for (const r of [child.result, child.warmResult]) {
-          if (!scenario.ok(r))
-            throw new Error(`${spec.name} did not serve its request: ${JSON.stringify(r)}`);
+          if (!ok(r)) throw new Error(`${spec.name} did not serve its request: ${JSON.stringify(r)}`);
         }
         const calls = recorded();
         const plans = [
