@@ -3,5 +3,5 @@ import { writeFileSync } from 'node:fs';
 import { openApiDocument } from './document';
 
 const target = new URL('../../docs/openapi.json', import.meta.url);
-writeFileSync(target, `${JSON.stringify(openApiDocument(), null, 2)}\n`);
+writeFileSync(target, `${JSON.stringify(await openApiDocument(), null, 2)}\n`);
 console.log('wrote docs/openapi.json');
