@@ -1,9 +1,15 @@
-/** DynamoDB for a Lambda's platform: one client per container, its module loaded on first use. */
+/**
+ * DynamoDB for a Lambda's platform: one client per container. Imported statically: every function
+ * that uses a table needs it at init (a token cache hit is one read).
+ */
+import { dynamoClients } from '../../storage/dynamo-client';
 import type { DynamoClients, Platform } from '../platform';
-import { once } from './once';
+
+let clients: DynamoClients | undefined;
 
 export const awsDynamo: Pick<Platform, 'dynamo'> = {
-  dynamo: once(
-    async (): Promise<DynamoClients> => (await import('../../storage/dynamo-client')).dynamoClients(),
-  ),
+  dynamo: async () => {
+    clients ??= dynamoClients();
+    return clients;
+  },
 };

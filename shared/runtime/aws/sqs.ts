@@ -1,26 +1,19 @@
-/** SQS for a Lambda's platform: one client per container for sending and redelivery, loaded on first use. */
-import type { SQSClient } from '@aws-sdk/client-sqs';
+/**
+ * SQS for a Lambda's platform: one client per container for sending and redelivery. Imported
+ * statically: every function that sends to a queue does so on its first request.
+ */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsPublisher } from '../../queue/sqs-publisher';
+import { sqsRedeliveryDelay } from '../../queue/sqs-redelivery';
 import type { Platform } from '../platform';
-import { once } from './once';
 
-const sqsClient = once(async (): Promise<SQSClient> => {
-  const { SQSClient } = await import('@aws-sdk/client-sqs');
-  return new SQSClient({});
-});
+let client: SQSClient | undefined;
+const sqsClient = (): SQSClient => {
+  client ??= new SQSClient({});
+  return client;
+};
 
 export const awsSqs: Pick<Platform, 'queue' | 'redelivery'> = {
-  queue: async (queueUrl) => {
-    const [{ createSqsPublisher }, client] = await Promise.all([
-      import('../../queue/sqs-publisher'),
-      sqsClient(),
-    ]);
-    return createSqsPublisher({ queueUrl, client });
-  },
-  redelivery: async () => {
-    const [{ sqsRedeliveryDelay }, client] = await Promise.all([
-      import('../../queue/sqs-redelivery'),
-      sqsClient(),
-    ]);
-    return sqsRedeliveryDelay(client);
-  },
+  queue: async (queueUrl) => createSqsPublisher({ queueUrl, client: sqsClient() }),
+  redelivery: async () => sqsRedeliveryDelay(sqsClient()),
 };
