@@ -11,15 +11,15 @@ import { CREATION_LEASE_MS, minReceiveCount, retriesOutlastLease } from '../shar
 import { routes } from '../shared/routes';
 import { sendRulesFromEnv } from '../shared/system-messages/config';
 import { ONE_TIME_SCHEDULE_PREFIX } from '../shared/system-messages/schedule-input';
-import { DEFAULT_TOKEN_LEASE_MS, minTokenTimeoutMs, TOKEN_ENV } from '../shared/user-tokens/config';
+import { minTokenTimeoutMs, TOKEN_ENV } from '../shared/user-tokens/config';
 import { VISIBILITY_FACTOR } from './constructs/queues';
 import { fromRoot } from './paths';
 import {
-  DEFAULT_FANOUT_MAX_ATTEMPTS,
   FANOUT_MAX_ATTEMPTS_SETTING,
   STACK_OWNED_ENV,
   SYSTEM_SENDER_SETTING,
   SYSTEM_SENDERS_SETTING,
+  settingDefault,
   settingNamesFor,
   unsendableScheduleFields,
   validateSchedulePayload,
@@ -235,7 +235,10 @@ export const StageConfigSchema = z
     }
     // A request waiting on another's mesibo call may wait two leases; it must be able to answer after.
     const token = config.functions['issue-user-token'];
-    const leaseMs = Number(token?.settings[TOKEN_ENV.TOKEN_LEASE_MS] ?? DEFAULT_TOKEN_LEASE_MS);
+    const leaseMs = Number(
+      token?.settings[TOKEN_ENV.TOKEN_LEASE_MS] ||
+        settingDefault('issue-user-token', TOKEN_ENV.TOKEN_LEASE_MS),
+    );
     const tokenTimeout = token?.timeoutSeconds ?? config.functionDefaults.timeoutSeconds;
     if (Number.isFinite(leaseMs) && tokenTimeout * 1000 <= minTokenTimeoutMs(leaseMs)) {
       ctx.addIssue({
@@ -285,9 +288,12 @@ export const StageConfigSchema = z
     }
     // The fan-out worker retries a batch itself; SQS must not dead-letter it before the worker gives up.
     const fanoutWorker = functionSpecs.find((f) => f.consumes === 'fanoutQueue')?.name;
-    const attemptsSetting =
-      fanoutWorker && config.functions[fanoutWorker]?.settings[FANOUT_MAX_ATTEMPTS_SETTING];
-    const attempts = !attemptsSetting ? DEFAULT_FANOUT_MAX_ATTEMPTS : Number(attemptsSetting);
+    const attempts = fanoutWorker
+      ? Number(
+          config.functions[fanoutWorker]?.settings[FANOUT_MAX_ATTEMPTS_SETTING] ||
+            settingDefault(fanoutWorker, FANOUT_MAX_ATTEMPTS_SETTING),
+        )
+      : 0;
     if (config.queues.fanout.maxReceiveCount <= attempts) {
       ctx.addIssue({
         code: 'custom',

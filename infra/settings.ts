@@ -1,16 +1,16 @@
 /**
- * What each function accepts beyond the stack-owned environment, taken from the function's own config
- * module, so stage config cannot set a name the function never reads (a typo fails synth, not a call).
+ * What each function accepts beyond the stack-owned environment, from the settings its catalogue entry
+ * declares, so stage config cannot set a name the function never reads (a typo fails synth, not a call).
  */
 import { ENV } from '../shared/config/env';
 import { InvalidInput } from '../shared/errors';
-import type { FunctionName } from '../shared/functions';
-import { GROUP_SYNC_ENV_VARS, MAX_RECEIVE_COUNT_SETTING } from '../shared/group-sync/config';
-import { NOTIFY_ENV, NOTIFY_ENV_VARS, type SendRules } from '../shared/system-messages/config';
+import { type FunctionName, functionSpec } from '../shared/functions';
+import { MAX_RECEIVE_COUNT_SETTING } from '../shared/group-sync/config';
+import { NOTIFY_ENV, type SendRules } from '../shared/system-messages/config';
 import { checkSendable } from '../shared/system-messages/fan-out';
 import { recurringScheduleInput } from '../shared/system-messages/schedule-input';
 import type { ScheduledNotification } from '../shared/system-messages/schema';
-import { TOKEN_ENV, TOKEN_ENV_VARS } from '../shared/user-tokens/config';
+import { TOKEN_ENV } from '../shared/user-tokens/config';
 
 /** The setting of issue-user-token fed from `jwt.addressClaim`, so authorizer and function agree. */
 export const ADDRESS_CLAIM_SETTING = TOKEN_ENV.TOKEN_ADDRESS_CLAIM;
@@ -20,9 +20,8 @@ export const SYSTEM_SENDER_SETTING = NOTIFY_ENV.SYSTEM_SENDER_ADDRESS;
 export const SYSTEM_SENDERS_SETTING = NOTIFY_ENV.SYSTEM_SENDERS;
 /** The fan-out worker dead-letters poison batches itself; the stack sets the DLQ's URL. */
 export const FANOUT_DLQ_URL_SETTING = NOTIFY_ENV.FANOUT_DLQ_URL;
-/** Deliveries the fan-out worker attempts itself before dead-lettering (its default). */
+/** Deliveries the fan-out worker attempts itself before dead-lettering. */
 export const FANOUT_MAX_ATTEMPTS_SETTING = NOTIFY_ENV.FANOUT_MAX_ATTEMPTS;
-export const DEFAULT_FANOUT_MAX_ATTEMPTS = 5;
 
 /** Names the stack sets from its own resources or from typed config: never from `settings`. */
 export const STACK_OWNED_ENV: ReadonlySet<string> = new Set<string>([
@@ -36,24 +35,15 @@ export const STACK_OWNED_ENV: ReadonlySet<string> = new Set<string>([
   'POWERTOOLS_METRICS_NAMESPACE',
 ]);
 
-const readBy: Record<FunctionName, readonly string[]> = {
-  'issue-user-token': TOKEN_ENV_VARS,
-  'sync-group': GROUP_SYNC_ENV_VARS['sync-group'],
-  'sync-group-worker': GROUP_SYNC_ENV_VARS['sync-group-worker'],
-  'send-system-message': [
-    ...NOTIFY_ENV_VARS['send-system-message'].required,
-    ...NOTIFY_ENV_VARS['send-system-message'].optional,
-  ],
-  'send-system-message-worker': [
-    ...NOTIFY_ENV_VARS['send-system-message-worker'].required,
-    ...NOTIFY_ENV_VARS['send-system-message-worker'].optional,
-  ],
-  health: [],
-};
-
 /** Settings stage config may give a function: what it reads, minus what the stack owns. */
 export const settingNamesFor = (name: FunctionName): readonly string[] =>
-  readBy[name].filter((n) => !STACK_OWNED_ENV.has(n));
+  functionSpec(name)
+    .settings.map((s) => s.name)
+    .filter((n) => !STACK_OWNED_ENV.has(n));
+
+/** The value a function uses for a setting stage config leaves unset (undefined: none, or derived). */
+export const settingDefault = (name: FunctionName, setting: string): string | undefined =>
+  functionSpec(name).settings.find((s) => s.name === setting)?.default;
 
 /** Returns a problem description, or undefined when the recurring-schedule payload is valid. */
 export const validateSchedulePayload = (name: string, payload: unknown): string | undefined => {

@@ -12,6 +12,7 @@ import { type FunctionSpec, functionSpecs } from '../shared/functions';
 import type { MesiboApiStyle } from '../shared/mesibo';
 import type { Clock, SecretSource } from '../shared/ports';
 import type { FunctionWiring } from '../shared/runtime/platform';
+import { onlySettingsOf } from '../shared/settings';
 import { NOTIFY_ENV } from '../shared/system-messages/config';
 import { TOKEN_ENV } from '../shared/user-tokens/config';
 import type { TableNames } from './dynamo';
@@ -71,10 +72,12 @@ const localLocations = (ctx: WiringContext): ResourceLocations => ({
   },
 });
 
-/** The environment a function would see in AWS: its settings and its resources' names, never a secret. */
+/**
+ * The environment a function would see in AWS: the settings it declares (local defaults, then the
+ * shell's) and its resources' names, nothing else and never a secret.
+ */
 const functionEnv = (spec: FunctionSpec, ctx: WiringContext): Record<string, string | undefined> => ({
-  ...LOCAL_SETTINGS,
-  ...ctx.env,
+  ...onlySettingsOf(spec.settings, { ...LOCAL_SETTINGS, ...ctx.env }),
   ...resourceEnvironment(spec, localLocations(ctx)),
 });
 

@@ -1,8 +1,16 @@
 /**
- * The function catalogue: every Lambda of the product, where its handler lives, and which
- * resources it uses. infra/ turns `uses` into environment variables and least-privilege grants;
- * local/ uses it to wire the same handlers in-process.
+ * The function catalogue: every Lambda of the product, where its handler lives, which resources it
+ * uses and which settings it reads. infra/ turns `uses` into environment variables and least-privilege
+ * grants and `settings` into what stage config may set; local/ wires the same handlers in-process with
+ * the same variables. Only tooling imports it as a value: no function bundle carries another's schemas.
  */
+import { RECEIVER_ENV_SCHEMA, WORKER_ENV_SCHEMA } from './group-sync/config';
+import { HEALTH_SETTINGS } from './health/deps';
+import { MESIBO_ENDPOINT_ENV_SCHEMA } from './mesibo/env';
+import { requiredSettings, type Setting, settingsOf } from './settings';
+import { FANOUT_WORKER_ENV_SCHEMA, SEND_ENV_SCHEMA } from './system-messages/config';
+import { TOKEN_ENV_SCHEMA } from './user-tokens/config';
+
 export type FunctionName =
   | 'issue-user-token'
   | 'sync-group'
@@ -39,6 +47,8 @@ export interface FunctionSpec {
   readsOnly?: readonly TableResource[];
   /** The SQS queue this function consumes, if any. */
   consumes?: 'groupSyncQueue' | 'fanoutQueue';
+  /** Every variable it reads, from its config schemas: it receives these and no others. */
+  settings: readonly Setting[];
 }
 
 export const functionSpecs: readonly FunctionSpec[] = [
@@ -47,12 +57,14 @@ export const functionSpecs: readonly FunctionSpec[] = [
     entry: 'functions/issue-user-token/index.ts',
     description: 'Issues, caches, revokes and deletes mesibo user tokens',
     uses: ['mesibo', 'usersTable'],
+    settings: settingsOf(TOKEN_ENV_SCHEMA, MESIBO_ENDPOINT_ENV_SCHEMA),
   },
   {
     name: 'sync-group',
     entry: 'functions/sync-group/index.ts',
     description: 'Verifies signed group webhooks and enqueues them per group',
     uses: ['webhookSecret', 'groupsTable', 'groupSyncQueue'],
+    settings: settingsOf(RECEIVER_ENV_SCHEMA),
   },
   {
     name: 'sync-group-worker',
@@ -60,6 +72,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
     description: 'Applies group changes to mesibo, only the difference',
     uses: ['mesibo', 'groupsTable'],
     consumes: 'groupSyncQueue',
+    settings: settingsOf(WORKER_ENV_SCHEMA, MESIBO_ENDPOINT_ENV_SCHEMA),
   },
   {
     name: 'send-system-message',
@@ -69,6 +82,7 @@ export const functionSpecs: readonly FunctionSpec[] = [
     uses: ['groupsTable', 'idempotencyTable', 'fanoutQueue', 'scheduler'],
     // Resolves group keys; never writes group sync's table.
     readsOnly: ['groupsTable'],
+    settings: settingsOf(SEND_ENV_SCHEMA),
   },
   {
     name: 'send-system-message-worker',
@@ -78,12 +92,14 @@ export const functionSpecs: readonly FunctionSpec[] = [
     // Lists cached users for `allUsers` (keys only); never writes the users table.
     readsOnly: ['usersTable'],
     consumes: 'fanoutQueue',
+    settings: settingsOf(FANOUT_WORKER_ENV_SCHEMA, MESIBO_ENDPOINT_ENV_SCHEMA),
   },
   {
     name: 'health',
     entry: 'functions/health/index.ts',
     description: 'Liveness, calling no dependency; readiness (?deep=1) reports which secrets are set',
     uses: ['appTokenSecret', 'webhookSecret'],
+    settings: requiredSettings(HEALTH_SETTINGS),
   },
 ];
 

@@ -23,6 +23,7 @@ import { LOCAL_SETTINGS } from '../../local/wiring';
 import { type ResourceLocations, resourceEnvironment } from '../../shared/function-env';
 import { type FunctionName, type FunctionSpec, functionSpecs } from '../../shared/functions';
 import { type Route, routes } from '../../shared/routes';
+import { onlySettingsOf } from '../../shared/settings';
 import { signPayload } from '../../shared/webhook/signature';
 import { type BundleSizes, bundleSizes } from '../lib/bundle-size';
 import { startDynaliteProcess } from '../lib/dynalite-process';
@@ -244,7 +245,7 @@ const scenario = (
   tables: TableNames,
 ): { env: Record<string, string>; event(i: number): unknown; ok(result: unknown): boolean } => {
   const env = {
-    ...LOCAL_SETTINGS,
+    ...(onlySettingsOf(spec.settings, LOCAL_SETTINGS) as Record<string, string>),
     ...resourceEnvironment(spec, benchLocations(endpoints, tables)),
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.aws,

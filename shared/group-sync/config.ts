@@ -22,7 +22,8 @@ const SharedSchema = z.object({
   GROUP_SYNC_RECORD_TTL_DAYS: positiveInt(GROUP_SYNC_DEFAULTS.recordTtlDays, 3650),
 });
 
-const ReceiverSchema = SharedSchema.extend({
+/** What sync-group reads; shared/settings.ts declares it. */
+export const RECEIVER_ENV_SCHEMA = SharedSchema.extend({
   [ENV.WEBHOOK_SECRET_ID]: required,
   [ENV.GROUP_SYNC_QUEUE_URL]: required,
   WEBHOOK_TOLERANCE_SECONDS: positiveInt(GROUP_SYNC_DEFAULTS.toleranceSeconds, 86_400),
@@ -31,17 +32,12 @@ const ReceiverSchema = SharedSchema.extend({
 /** The queue's maxReceiveCount (0 or unset: unknown), set by the stack: the worker says when a failure dead-letters. */
 export const MAX_RECEIVE_COUNT_SETTING = 'GROUP_SYNC_MAX_RECEIVE_COUNT';
 
-const WorkerSchema = SharedSchema.extend({
+/** What sync-group-worker reads beside the mesibo endpoint; shared/settings.ts declares it. */
+export const WORKER_ENV_SCHEMA = SharedSchema.extend({
   [ENV.MESIBO_APP_TOKEN_SECRET_ID]: required,
   GROUP_SYNC_CHUNK_SIZE: positiveInt(GROUP_SYNC_DEFAULTS.chunkSize, 10_000),
   [MAX_RECEIVE_COUNT_SETTING]: intVar(0, 0, 1000),
 });
-
-/** The variables each function reads, straight from its schema, so the stack cannot set a stray one. */
-export const GROUP_SYNC_ENV_VARS = {
-  'sync-group': Object.keys(ReceiverSchema.shape),
-  'sync-group-worker': Object.keys(WorkerSchema.shape),
-} as const satisfies Record<string, readonly string[]>;
 
 /** Settings of the webhook route (sync-group). */
 export interface ReceiverConfig {
@@ -67,7 +63,7 @@ export interface WorkerConfig {
 const DAY_SECONDS = 86_400;
 
 export const receiverConfigFromEnv = (env: Env = process.env): ReceiverConfig => {
-  const e = parseEnv(ReceiverSchema, env, 'sync-group');
+  const e = parseEnv(RECEIVER_ENV_SCHEMA, env, 'sync-group');
   return {
     groupsTable: e.GROUPS_TABLE,
     webhookSecretId: e.WEBHOOK_SECRET_ID,
@@ -79,7 +75,7 @@ export const receiverConfigFromEnv = (env: Env = process.env): ReceiverConfig =>
 };
 
 export const workerConfigFromEnv = (env: Env = process.env): WorkerConfig => {
-  const e = parseEnv(WorkerSchema, env, 'sync-group-worker');
+  const e = parseEnv(WORKER_ENV_SCHEMA, env, 'sync-group-worker');
   return {
     groupsTable: e.GROUPS_TABLE,
     appTokenSecretId: e.MESIBO_APP_TOKEN_SECRET_ID,

@@ -10,16 +10,17 @@ import { type Readiness, readinessCheck } from './readiness';
 
 export const HEALTH_SERVICE = 'health';
 
-const SETTINGS = ['MESIBO_APP_TOKEN_SECRET_ID', 'WEBHOOK_SECRET_ID'] as const satisfies readonly (
-  | typeof ENV.MESIBO_APP_TOKEN_SECRET_ID
-  | typeof ENV.WEBHOOK_SECRET_ID
-)[];
+/** What health reads (no zod, so liveness loads none); shared/settings.ts declares them. */
+export const HEALTH_SETTINGS = [
+  'MESIBO_APP_TOKEN_SECRET_ID',
+  'WEBHOOK_SECRET_ID',
+] as const satisfies readonly (typeof ENV.MESIBO_APP_TOKEN_SECRET_ID | typeof ENV.WEBHOOK_SECRET_ID)[];
 
-export type HealthConfig = Record<(typeof SETTINGS)[number], string>;
+export type HealthConfig = Record<(typeof HEALTH_SETTINGS)[number], string>;
 
 /** Both secret ids, or one error naming every missing variable (as the other functions' parsers do). */
 export const healthConfigFromEnv = (env: Env): HealthConfig => {
-  const missing = SETTINGS.filter((name) => !env[name]?.trim());
+  const missing = HEALTH_SETTINGS.filter((name) => !env[name]?.trim());
   if (missing.length > 0) {
     throw new Error(
       `invalid ${HEALTH_SERVICE} configuration: ${missing.map((n) => `${n} is required`).join('; ')}`,

@@ -8,7 +8,8 @@ import { DEFAULT_BASE_URL, type MesiboApiStyle } from './options';
 const blankAsUndefined = (value: unknown) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
-const EnvSchema = z.object({
+/** The mesibo endpoint's variables, read by every function that calls mesibo. */
+export const MESIBO_ENDPOINT_ENV_SCHEMA = z.object({
   MESIBO_API_STYLE: z.preprocess(
     blankAsUndefined,
     z.enum(['json', 'legacy'], { error: "must be 'json' or 'legacy'" }).default('json'),
@@ -28,7 +29,7 @@ export interface MesiboEndpoint {
 export const mesiboOptionsFromEnv = (
   env: Record<string, string | undefined> = process.env,
 ): MesiboEndpoint => {
-  const parsed = EnvSchema.safeParse({
+  const parsed = MESIBO_ENDPOINT_ENV_SCHEMA.safeParse({
     MESIBO_API_STYLE: env.MESIBO_API_STYLE,
     MESIBO_API_URL: env.MESIBO_API_URL,
   });

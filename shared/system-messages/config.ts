@@ -1,7 +1,6 @@
 /**
- * Typed configuration of send-system-message and its worker, parsed once from the environment.
- * NOTIFY_ENV_VARS tells the stack which variables each function reads (the mesibo client's own
- * variables come from shared/mesibo).
+ * Typed configuration of send-system-message and its worker, parsed once from the environment. Their
+ * schemas are what shared/settings.ts declares to the stack (the mesibo endpoint's come from shared/mesibo).
  */
 import * as z from 'zod';
 import { csv, ENV, type Env, intVar, optionalVar, parseEnv, requiredVar } from '../config/env';
@@ -34,43 +33,6 @@ export const NOTIFY_ENV = {
   FANOUT_DLQ_URL: 'FANOUT_DLQ_URL',
 } as const;
 
-/** Which variables each function reads, for the stack (mesibo variables not included). */
-export const NOTIFY_ENV_VARS = {
-  'send-system-message': {
-    required: [
-      ENV.GROUPS_TABLE,
-      ENV.IDEMPOTENCY_TABLE,
-      ENV.FANOUT_QUEUE_URL,
-      ENV.SCHEDULE_GROUP_NAME,
-      ENV.SCHEDULER_ROLE_ARN,
-      ENV.SCHEDULER_DLQ_ARN,
-    ],
-    optional: [
-      NOTIFY_ENV.SYSTEM_SENDER_ADDRESS,
-      NOTIFY_ENV.SYSTEM_SENDERS,
-      NOTIFY_ENV.MESSAGE_URL_ALLOW_HTTP,
-      NOTIFY_ENV.FANOUT_BATCH_SIZE,
-      NOTIFY_ENV.USERS_SCAN_PAGE_SIZE,
-      NOTIFY_ENV.NOTIFY_RETENTION_DAYS,
-    ],
-  },
-  'send-system-message-worker': {
-    required: [
-      ENV.MESIBO_APP_TOKEN_SECRET_ID,
-      ENV.USERS_TABLE,
-      ENV.IDEMPOTENCY_TABLE,
-      ENV.FANOUT_QUEUE_URL,
-      NOTIFY_ENV.FANOUT_DLQ_URL,
-    ],
-    optional: [
-      NOTIFY_ENV.NOTIFY_RETENTION_DAYS,
-      NOTIFY_ENV.FANOUT_MAX_ATTEMPTS,
-      NOTIFY_ENV.FANOUT_RETRY_BASE_SECONDS,
-      NOTIFY_ENV.FANOUT_SEND_LEASE_SECONDS,
-    ],
-  },
-} as const;
-
 /**
  * 50 recipients per call: mesibo documents no limit for a comma-separated `to`, so stay well below
  * anything a proxy could truncate (~13 KB of addresses at most), and keep small what one
@@ -81,7 +43,8 @@ export const MAX_BATCH_SIZE = 500;
 
 const required = requiredVar();
 
-const retentionSeconds = intVar(30, 1, 3650).transform((days) => days * 86_400);
+const retentionDays = intVar(30, 1, 3650);
+const DAY_SECONDS = 86_400;
 
 /** Who may be `from` and which URLs a message may carry: also checked on recurring schedules at synth. */
 const SendRulesSchema = z.object({
@@ -106,7 +69,8 @@ const sendRules = (c: z.output<typeof SendRulesSchema>): SendRules => ({
 export const sendRulesFromEnv = (env: Env): SendRules =>
   sendRules(parseEnv(SendRulesSchema, env, 'send-system-message'));
 
-const SendConfigSchema = SendRulesSchema.extend({
+/** What send-system-message reads. */
+export const SEND_ENV_SCHEMA = SendRulesSchema.extend({
   [ENV.GROUPS_TABLE]: required,
   [ENV.IDEMPOTENCY_TABLE]: required,
   [ENV.FANOUT_QUEUE_URL]: required,
@@ -115,16 +79,17 @@ const SendConfigSchema = SendRulesSchema.extend({
   [ENV.SCHEDULER_DLQ_ARN]: required,
   [NOTIFY_ENV.FANOUT_BATCH_SIZE]: intVar(DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
   [NOTIFY_ENV.USERS_SCAN_PAGE_SIZE]: intVar(500, 1, 10_000),
-  [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionSeconds,
+  [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionDays,
 });
 
-const WorkerConfigSchema = z.object({
+/** What send-system-message-worker reads beside the mesibo endpoint. */
+export const FANOUT_WORKER_ENV_SCHEMA = z.object({
   [ENV.MESIBO_APP_TOKEN_SECRET_ID]: required,
   [ENV.USERS_TABLE]: required,
   [ENV.IDEMPOTENCY_TABLE]: required,
   [ENV.FANOUT_QUEUE_URL]: required,
   [NOTIFY_ENV.FANOUT_DLQ_URL]: required,
-  [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionSeconds,
+  [NOTIFY_ENV.NOTIFY_RETENTION_DAYS]: retentionDays,
   [NOTIFY_ENV.FANOUT_MAX_ATTEMPTS]: intVar(5, 1, 100),
   [NOTIFY_ENV.FANOUT_RETRY_BASE_SECONDS]: intVar(10, 0, 900),
   [NOTIFY_ENV.FANOUT_SEND_LEASE_SECONDS]: intVar(120, 1, 43_200),
@@ -153,7 +118,7 @@ export interface WorkerConfig {
 }
 
 export const sendConfigFromEnv = (env: Env): SendConfig => {
-  const c = parseEnv(SendConfigSchema, env, 'send-system-message');
+  const c = parseEnv(SEND_ENV_SCHEMA, env, 'send-system-message');
   return {
     groupsTable: c.GROUPS_TABLE,
     idempotencyTable: c.IDEMPOTENCY_TABLE,
@@ -166,19 +131,19 @@ export const sendConfigFromEnv = (env: Env): SendConfig => {
     ...sendRules(c),
     batchSize: c.FANOUT_BATCH_SIZE,
     usersPageSize: c.USERS_SCAN_PAGE_SIZE,
-    retentionSeconds: c.NOTIFY_RETENTION_DAYS,
+    retentionSeconds: c.NOTIFY_RETENTION_DAYS * DAY_SECONDS,
   };
 };
 
 export const workerConfigFromEnv = (env: Env): WorkerConfig => {
-  const c = parseEnv(WorkerConfigSchema, env, 'send-system-message-worker');
+  const c = parseEnv(FANOUT_WORKER_ENV_SCHEMA, env, 'send-system-message-worker');
   return {
     appTokenSecretId: c.MESIBO_APP_TOKEN_SECRET_ID,
     usersTable: c.USERS_TABLE,
     idempotencyTable: c.IDEMPOTENCY_TABLE,
     fanoutQueueUrl: c.FANOUT_QUEUE_URL,
     fanoutDlqUrl: c.FANOUT_DLQ_URL,
-    retentionSeconds: c.NOTIFY_RETENTION_DAYS,
+    retentionSeconds: c.NOTIFY_RETENTION_DAYS * DAY_SECONDS,
     maxAttempts: c.FANOUT_MAX_ATTEMPTS,
     retryBaseSeconds: c.FANOUT_RETRY_BASE_SECONDS,
     leaseSeconds: c.FANOUT_SEND_LEASE_SECONDS,

@@ -54,13 +54,6 @@ export const TOKEN_ENV = {
   SYSTEM_SENDERS: NOTIFY_ENV.SYSTEM_SENDERS,
 } as const;
 
-/** Every variable this function's config reads (the mesibo endpoint ones are read by shared/mesibo). */
-export const TOKEN_ENV_VARS: readonly string[] = [
-  ...Object.values(TOKEN_ENV),
-  ENV.MESIBO_API_URL,
-  ENV.MESIBO_API_STYLE,
-];
-
 export interface TokenConfig {
   usersTable: string;
   appTokenSecretId: string;
@@ -77,7 +70,8 @@ export interface TokenConfig {
   reservedAddresses: readonly string[];
 }
 
-const EnvSchema = z.object({
+/** The variables issue-user-token reads (beside the mesibo endpoint's); shared/settings.ts declares them. */
+export const TOKEN_ENV_SCHEMA = z.object({
   USERS_TABLE: requiredVar(),
   MESIBO_APP_TOKEN_SECRET_ID: requiredVar(),
   MESIBO_APP_TOKEN_MAX_AGE_SECONDS: intVar(DEFAULT_SECRET_MAX_AGE_SECONDS, 0, 86_400),
@@ -98,7 +92,7 @@ const EnvSchema = z.object({
 });
 
 export const tokenConfigFromEnv = (env: Env): TokenConfig => {
-  const e = parseEnv(EnvSchema, env, 'issue-user-token');
+  const e = parseEnv(TOKEN_ENV_SCHEMA, env, 'issue-user-token');
   const appids = [...new Set(e.TOKEN_APPIDS)];
   const defaultAppid = e.TOKEN_DEFAULT_APPID || appids[0]!;
   const expiry = {

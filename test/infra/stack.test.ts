@@ -33,6 +33,7 @@ import { mesiboOptionsFromEnv } from '../../shared/mesibo/env';
 import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
 import { routeKey, routes } from '../../shared/routes';
 import { isAppTokenPlaceholder } from '../../shared/secrets/app-token';
+import { isPlatformVariable } from '../../shared/settings';
 import { tableSpecs } from '../../shared/storage/tables';
 import {
   workerConfigFromEnv as fanoutWorkerConfigFromEnv,
@@ -390,6 +391,17 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
         ).toEqual(expected);
         for (const parse of parsersOf[spec.name])
           expect(() => parse(resolvedEnv(env)), spec.name).not.toThrow();
+      }
+    });
+
+    it('gives each function only the variables its catalogue entry declares, and every required one', () => {
+      for (const spec of functionSpecs) {
+        const env = envOf(c(), spec.name);
+        const declared = new Set(spec.settings.map((s) => s.name));
+        const stray = Object.keys(env).filter((k) => !declared.has(k) && !isPlatformVariable(k));
+        expect(stray, spec.name).toEqual([]);
+        const missing = spec.settings.filter((s) => s.required && !(s.name in env)).map((s) => s.name);
+        expect(missing, spec.name).toEqual([]);
       }
     });
 

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  GROUP_SYNC_ENV_VARS,
-  receiverConfigFromEnv,
-  workerConfigFromEnv,
-} from '../../../shared/group-sync/config';
+import { type FunctionName, functionSpec } from '../../../shared/functions';
+import { receiverConfigFromEnv, workerConfigFromEnv } from '../../../shared/group-sync/config';
 
 const base = {
   GROUPS_TABLE: 'groups',
@@ -52,8 +49,9 @@ describe('group-sync config', () => {
     );
   });
 
-  it('tells the stack which variables each function reads', () => {
-    expect([...GROUP_SYNC_ENV_VARS['sync-group']].sort()).toEqual(
+  it('declares to the stack the variables each function reads', () => {
+    const names = (fn: FunctionName) => functionSpec(fn).settings.map((s) => s.name);
+    expect(names('sync-group').sort()).toEqual(
       [
         'GROUPS_TABLE',
         'GROUP_MAX_MEMBERS',
@@ -63,7 +61,7 @@ describe('group-sync config', () => {
         'WEBHOOK_TOLERANCE_SECONDS',
       ].sort(),
     );
-    expect([...GROUP_SYNC_ENV_VARS['sync-group-worker']].sort()).toEqual(
+    expect(names('sync-group-worker').sort()).toEqual(
       [
         'GROUPS_TABLE',
         'GROUP_MAX_MEMBERS',
@@ -71,6 +69,8 @@ describe('group-sync config', () => {
         'GROUP_SYNC_MAX_RECEIVE_COUNT',
         'GROUP_SYNC_RECORD_TTL_DAYS',
         'MESIBO_APP_TOKEN_SECRET_ID',
+        'MESIBO_API_URL',
+        'MESIBO_API_STYLE',
       ].sort(),
     );
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TOKEN_ENV_VARS, tokenConfigFromEnv } from '../../../shared/user-tokens/config';
+import { functionSpec } from '../../../shared/functions';
+import { tokenConfigFromEnv } from '../../../shared/user-tokens/config';
 
 const minimal = {
   USERS_TABLE: 'users',
@@ -37,7 +38,7 @@ describe('tokenConfigFromEnv', () => {
     });
   });
 
-  it('reads every setting it lists in TOKEN_ENV_VARS', () => {
+  it('reads every setting its catalogue entry declares', () => {
     const config = tokenConfigFromEnv({
       ...minimal,
       MESIBO_APP_TOKEN_MAX_AGE_SECONDS: '60',
@@ -59,7 +60,7 @@ describe('tokenConfigFromEnv', () => {
       refreshWindow: 0.25,
       leaseMs: 3000,
     });
-    expect(TOKEN_ENV_VARS).toEqual(
+    expect(functionSpec('issue-user-token').settings.map((s) => s.name)).toEqual(
       expect.arrayContaining(['TOKEN_APPIDS', 'TOKEN_LEASE_MS', 'MESIBO_API_URL']),
     );
   });
