@@ -1,8 +1,12 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One project per test tier, so a tier can run alone (`npm run test:unit`, ...) and `npm test` runs all.
 export default defineConfig({
   test: {
+    // Vitest's default (cores - 1) is one worker on a 2-core machine, so every file would wait for the
+    // last; most files spend their time waiting on child processes and sockets, not on the CPU.
+    maxWorkers: Math.max(3, availableParallelism()),
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
       {

@@ -72,16 +72,7 @@ interface ChildResult {
   warmResult: unknown;
 }
 
-const runNode = async (node: string, args0: string[], env: Record<string, string>): Promise<number> => {
-  const args =
-    process.env.SCRATCH_PROF && args0.length > 2
-      ? [
-          '--cpu-prof',
-          '--cpu-prof-interval=100',
-          `--cpu-prof-dir=${process.env.SCRATCH_PROF}/${args0.at(-1)!.split('/').at(-1)}`,
-          ...args0,
-        ]
-      : args0;
+const runNode = async (node: string, args: string[], env: Record<string, string>): Promise<number> => {
   const started = performance.now();
   const child = spawn(node, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -289,7 +280,7 @@ const pairedRatio = (pairs: readonly Pair[], pick: (r: ChildResult) => number): 
 export const coldStartCases = async (
   settings: BenchSettings,
 ): Promise<{ rows: BenchRow[]; nodes: string[] }> => {
-  const runs = settings.quick ? 2 : 7;
+  const runs = settings.quick ? 1 : 7;
   // Quick mode (the harness test) measures Lambda's Node only.
   const runtimes = settings.quick ? benchRuntimes(root).slice(0, 1) : benchRuntimes(root);
   const dir = await mkdtemp(join(tmpdir(), 'mesibo-bench-'));
@@ -343,9 +334,7 @@ export const coldStartCases = async (
       plan.map((wave) =>
         wave.map((c) => ({ ...c, body: c.body.replaceAll(awsProxy.endpoint, floorAwsProxy.endpoint) })),
       );
-    for (const spec of functionSpecs.filter(
-      (s) => !process.env.SCRATCH_FNS || process.env.SCRATCH_FNS.split(',').includes(s.name),
-    )) {
+    for (const spec of functionSpecs) {
       const { env: scenarioEnv, event, ok } = scenario(spec, endpoints, tables);
       const { metafile } = await build({
         ...bundleOptions({ entry: spec.entry, outdir: join(dir, spec.name), root }),

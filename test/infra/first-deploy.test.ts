@@ -17,9 +17,9 @@ import { fromRoot } from '../../infra/paths';
 import { appTokenSecretName, webhookSecretName } from '../../shared/secrets/names';
 import { tableSpecs } from '../../shared/storage/tables';
 import { deployableProd, fillProductionValues, type RawConfig, rawConfig } from './support/stages';
+import { NO_BUNDLING } from './support/synth';
 import { props, resourcesOfType, type TemplateJson } from './support/template';
 
-const NO_BUNDLING = { context: { 'aws:cdk:bundling-stacks': [] } };
 const apps: App[] = [];
 afterAll(() => {
   for (const app of apps.splice(0)) rmSync(app.outdir, { recursive: true, force: true });

@@ -87,11 +87,11 @@ interface Ctx extends Synthesized {
   config: StageConfig;
 }
 
-/** Cloud assemblies (with bundles) of this file's synths, removed afterwards. */
+/** Cloud assemblies of this file's synths, removed afterwards. */
 const outdirs: string[] = [];
 
-const ctxFor = (stageOrConfig: string | StageConfig): Ctx => {
-  const s = synth(stageOrConfig);
+const ctxFor = (stageOrConfig: string | StageConfig, options: { bundle?: boolean } = {}): Ctx => {
+  const s = synth(stageOrConfig, options);
   outdirs.push(s.app.outdir);
   const config = typeof stageOrConfig === 'string' ? loadStageConfig(stageOrConfig) : stageOrConfig;
   return { ...s, t: s.json as unknown as TemplateJson, config };
@@ -138,15 +138,27 @@ const bundleDir = (c: Ctx, name: FunctionName): string => {
   return join(c.app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
 };
 
-const cfnLint = (c: Ctx): { available: boolean; errors: string[] } => {
-  const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
-  const file = join(dir, 'template.json');
-  writeFileSync(file, JSON.stringify(c.json));
-  const run = spawnSync('cfn-lint', ['--format', 'parseable', file], { encoding: 'utf8' });
-  rmSync(dir, { recursive: true, force: true });
-  if (run.error) return { available: false, errors: [] };
-  const lines = `${run.stdout}${run.stderr}`.split('\n').filter(Boolean);
-  return { available: true, errors: lines.filter((l) => /:E\d{4}:/.test(l)) };
+/** cfn-lint's errors per synthesized template, all linted in one run (its start-up is most of its time). */
+let lintErrors: Record<string, string[]> | undefined;
+const cfnLintErrors = (name: string): string[] => {
+  if (!lintErrors) {
+    const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
+    const files = Object.entries(stages).map(([stage, c]) => {
+      const file = join(dir, `${stage}.json`);
+      writeFileSync(file, JSON.stringify(c.json));
+      return [stage, file] as const;
+    });
+    const run = spawnSync('cfn-lint', ['--format', 'parseable', ...files.map(([, f]) => f)], {
+      encoding: 'utf8',
+    });
+    rmSync(dir, { recursive: true, force: true });
+    if (run.error) throw run.error;
+    const lines = `${run.stdout}${run.stderr}`.split('\n').filter((l) => /:E\d{4}:/.test(l));
+    lintErrors = Object.fromEntries(files.map(([stage, f]) => [stage, lines.filter((l) => l.startsWith(f))]));
+  }
+  const errors = lintErrors[name];
+  if (!errors) throw new Error(`no synthesized stage ${name}`);
+  return errors;
 };
 const cfnLintInstalled = !spawnSync('cfn-lint', ['--version']).error;
 if (!cfnLintInstalled) console.warn('\n!!! cfn-lint is not installed: template linting is SKIPPED !!!\n');
@@ -156,6 +168,7 @@ const stages: Record<string, Ctx> = {};
 beforeAll(() => {
   stages.dev = ctxFor('dev');
   // prod also names a second system sender, which the token function must refuse too.
+  // Only prod, the stage that deploys, is bundled: every stage bundles with the same options.
   stages.prod = ctxFor(
     deployableProd((c) => {
       c.functions['send-system-message'] = {
@@ -163,7 +176,15 @@ beforeAll(() => {
         settings: { SYSTEM_SENDERS: 'billing,alerts' },
       };
     }),
+    { bundle: true },
   );
+  const base = deployableProd();
+  stages.fiveNatKms = ctxFor({
+    ...base,
+    egress: { enabled: true, natGateways: 5 },
+    data: { customerManagedKey: true },
+    observability: { ...base.observability, alarmEmail: 'ops@example.com' },
+  });
   console.info(`synth: dev ${stages.dev.seconds.toFixed(1)} s, prod ${stages.prod.seconds.toFixed(1)} s`);
 });
 
@@ -203,9 +224,7 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
     });
 
     it.skipIf(!cfnLintInstalled)('passes cfn-lint with zero errors', () => {
-      const lint = cfnLint(c());
-      expect(lint.available).toBe(true);
-      expect(lint.errors).toEqual([]);
+      expect(cfnLintErrors(stage)).toEqual([]);
     });
   });
 
@@ -415,38 +434,6 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
         }
       }
       expect(JSON.stringify(c().json)).not.toMatch(/"SecretString"/);
-    });
-
-    it('bundles ESM, minified, split at dynamic imports, with source maps and the AWS SDK inside (not external)', () => {
-      for (const spec of functionSpecs) {
-        const dir = bundleDir(c(), spec.name);
-        const files = readdirSync(dir).sort();
-        // The entry and the chunks its dynamic imports load, each with its source map, nothing else.
-        const chunks = files.filter((f) => f.endsWith('.mjs'));
-        expect(chunks, spec.name).toContain('index.mjs');
-        expect(files, spec.name).toEqual(chunks.flatMap((f) => [f, `${f}.map`]).sort());
-        const entry = readFileSync(join(dir, 'index.mjs'), 'utf8');
-        const code = chunks.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
-        // Assertions on derived values, so a failure does not print a megabyte of bundle.
-        expect(entry.startsWith(REQUIRE_SHIM), spec.name).toBe(true);
-        const sdkExternals = [...code.matchAll(/(?:from\s*|require\(|import\()["'](@aws-sdk\/[^"']+)["']/g)]
-          .map((m) => m[1]!)
-          .filter((m) => !OPTIONAL_SDK_MODULES.has(m));
-        expect(sdkExternals, spec.name).toEqual([]);
-        // Unminified esbuild output marks each module with a `// <path>` comment; minified output has none.
-        expect(/^\/\/ (functions|shared|node_modules)\//m.test(code), `${spec.name} is minified`).toBe(false);
-        if (spec.uses.some((u) => u.endsWith('Table'))) {
-          expect(/dynamodb/i.test(code), `${spec.name} bundles the DynamoDB client`).toBe(true);
-        }
-      }
-    });
-
-    it('leaves what only a cache miss or a deep health check needs out of the entry chunk', () => {
-      for (const name of ['issue-user-token', 'health'] as const) {
-        const entry = readFileSync(join(bundleDir(c(), name), 'index.mjs'), 'utf8');
-        // The Secrets Manager client's signing name, a string only that client carries.
-        expect(/["']secretsmanager["']/.test(entry), name).toBe(false);
-      }
     });
 
     it('switches X-Ray tracing from config', () => {
@@ -869,6 +856,42 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
   });
 });
 
+describe('function bundles (prod synth)', () => {
+  const prod = (): Ctx => stages.prod!;
+
+  it('bundles ESM, minified, split at dynamic imports, with source maps and the AWS SDK inside (not external)', () => {
+    for (const spec of functionSpecs) {
+      const dir = bundleDir(prod(), spec.name);
+      const files = readdirSync(dir).sort();
+      // The entry and the chunks its dynamic imports load, each with its source map, nothing else.
+      const chunks = files.filter((f) => f.endsWith('.mjs'));
+      expect(chunks, spec.name).toContain('index.mjs');
+      expect(files, spec.name).toEqual(chunks.flatMap((f) => [f, `${f}.map`]).sort());
+      const entry = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      const code = chunks.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+      // Assertions on derived values, so a failure does not print a megabyte of bundle.
+      expect(entry.startsWith(REQUIRE_SHIM), spec.name).toBe(true);
+      const sdkExternals = [...code.matchAll(/(?:from\s*|require\(|import\()["'](@aws-sdk\/[^"']+)["']/g)]
+        .map((m) => m[1]!)
+        .filter((m) => !OPTIONAL_SDK_MODULES.has(m));
+      expect(sdkExternals, spec.name).toEqual([]);
+      // Unminified esbuild output marks each module with a `// <path>` comment; minified output has none.
+      expect(/^\/\/ (functions|shared|node_modules)\//m.test(code), `${spec.name} is minified`).toBe(false);
+      if (spec.uses.some((u) => u.endsWith('Table'))) {
+        expect(/dynamodb/i.test(code), `${spec.name} bundles the DynamoDB client`).toBe(true);
+      }
+    }
+  });
+
+  it('leaves what only a cache miss or a deep health check needs out of the entry chunk', () => {
+    for (const name of ['issue-user-token', 'health'] as const) {
+      const entry = readFileSync(join(bundleDir(prod(), name), 'index.mjs'), 'utf8');
+      // The Secrets Manager client's signing name, a string only that client carries.
+      expect(/["']secretsmanager["']/.test(entry), name).toBe(false);
+    }
+  });
+});
+
 describe('static egress', () => {
   const mesiboFns = functionSpecs.filter((f) => f.uses.includes('mesibo')).map((f) => f.name);
   const otherFns = functionSpecs.filter((f) => !f.uses.includes('mesibo')).map((f) => f.name);
@@ -899,13 +922,7 @@ describe('static egress', () => {
   });
 
   it('allows up to five NAT gateways, one Elastic IP each, all output; a customer KMS key and an e-mail', () => {
-    const base = deployableProd();
-    const c = ctxFor({
-      ...base,
-      egress: { enabled: true, natGateways: 5 },
-      data: { customerManagedKey: true },
-      observability: { ...base.observability, alarmEmail: 'ops@example.com' },
-    });
+    const c = stages.fiveNatKms!;
     expect(resourcesOfType(c.t, 'AWS::EC2::EIP')).toHaveLength(5);
     expect(resourcesOfType(c.t, 'AWS::EC2::NatGateway')).toHaveLength(5);
     for (let i = 1; i <= 5; i++) expect(c.t.Outputs?.[`EgressIp${i}`], `EgressIp${i}`).toBeDefined();
@@ -923,7 +940,7 @@ describe('static egress', () => {
       expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@example.com' }),
     ]);
     expect(new AwsSolutionsChecks().validateScope(c.app).violations).toEqual([]);
-    if (cfnLintInstalled) expect(cfnLint(c).errors).toEqual([]);
+    if (cfnLintInstalled) expect(cfnLintErrors('fiveNatKms')).toEqual([]);
   });
 
   it('reuses pre-allocated Elastic IPs instead of allocating new ones', () => {

@@ -13,11 +13,20 @@ export interface Synthesized {
   seconds: number;
 }
 
-/** Synthesizes one stage (or config) once; nag runs as part of synth and throws on findings. */
-export const synth = (stageOrConfig: string | StageConfig): Synthesized => {
+/** CDK context that skips asset bundling: the template is the same, the assets are placeholders. */
+export const NO_BUNDLING = { context: { 'aws:cdk:bundling-stacks': [] } };
+
+/**
+ * Synthesizes one stage (or config) once; nag runs as part of synth and throws on findings. Bundling
+ * the functions' assets is the slow part, so only a synth whose bundles are inspected asks for it.
+ */
+export const synth = (
+  stageOrConfig: string | StageConfig,
+  options: { bundle?: boolean } = {},
+): Synthesized => {
   const started = performance.now();
   const config = typeof stageOrConfig === 'string' ? loadStageConfig(stageOrConfig) : stageOrConfig;
-  const { app, stack } = createApp({ config });
+  const { app, stack } = createApp({ config, ...(options.bundle ? {} : { appProps: NO_BUNDLING }) });
   const template = Template.fromStack(stack);
   return {
     app,

@@ -179,8 +179,9 @@ describe('views', () => {
     ).toBe(202);
     const groups = await eventually(async () => {
       const r = await get('/_local/groups', { 'if-none-match': etag });
-      const body = r.status === 200 ? ((await r.json()) as { gid?: number }[]) : undefined;
-      return body?.[0]?.gid === undefined ? undefined : body;
+      const body = r.status === 200 ? ((await r.json()) as { memberCount?: number }[]) : undefined;
+      // The group is created before its members are added: wait for the whole change.
+      return body?.[0]?.memberCount === 1 ? body : undefined;
     });
     const gid = (await emulatorControl(stack.emulatorUrl ?? '').state()).groups[0]?.gid;
     expect(groups).toEqual([{ key: 'team-feeds', gid, name: 'Feeds', memberCount: 1, state: 'active' }]);

@@ -4,7 +4,7 @@ import { dynamoBatchLedger } from '../../../shared/system-messages/dynamo-batch-
 import { expansionLedgerKey } from '../../../shared/system-messages/expand';
 
 const message = { text: 'Scheduled maintenance tonight' };
-const USERS = 2_500;
+const USERS = 1_000;
 const users = Array.from({ length: USERS }, (_, i) => `user-${String(i).padStart(5, '0')}`);
 
 /** How often each recipient got a message at mesibo. */
@@ -30,8 +30,9 @@ describe('send-system-message: all users, expanded by the worker page by page', 
   afterEach(() => h.close());
 
   const start = async () => {
-    // 500 items per page: a user is an appid item and a lease item, so 250 users (5 batches) a step.
-    h = await startNotifyHarness({ env: { FANOUT_BATCH_SIZE: '50', USERS_SCAN_PAGE_SIZE: '500' } });
+    // 200 items per page: a user is an appid item and a lease item, so 100 users (2 batches) a step,
+    // ten steps in all.
+    h = await startNotifyHarness({ env: { FANOUT_BATCH_SIZE: '50', USERS_SCAN_PAGE_SIZE: '200' } });
     await h.seedUsers(users);
   };
 
