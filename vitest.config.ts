@@ -8,12 +8,16 @@ export default defineConfig({
     // last; most files spend their time waiting on child processes and sockets, not on the CPU.
     maxWorkers: Math.max(3, availableParallelism()),
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
+      {
+        // Pure tests: one module graph per worker instead of one per file.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', isolate: false },
+      },
       {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          isolate: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -8,11 +8,11 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { type FunctionName, functionSpecs } from '../shared/functions';
 import { CREATION_LEASE_MS, minReceiveCount, retriesOutlastLease } from '../shared/group-sync/retry-rule';
+import { VISIBILITY_FACTOR } from '../shared/queue/limits';
 import { routes } from '../shared/routes';
 import { sendRulesFromEnv } from '../shared/system-messages/config';
 import { ONE_TIME_SCHEDULE_PREFIX } from '../shared/system-messages/schedule-input';
 import { minTokenTimeoutMs, TOKEN_ENV } from '../shared/user-tokens/config';
-import { VISIBILITY_FACTOR } from './constructs/queues';
 import { fromRoot } from './paths';
 import {
   FANOUT_MAX_ATTEMPTS_SETTING,

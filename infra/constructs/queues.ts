@@ -6,7 +6,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
+import { SQS_MAX_PAYLOAD_BYTES, VISIBILITY_FACTOR } from '../../shared/queue/limits';
 
 export interface QueuesProps {
   /** Consumer timeouts: a queue's visibility timeout is six times its consumer's (AWS guidance). */
@@ -16,7 +16,6 @@ export interface QueuesProps {
   fanoutMaxReceiveCount: number;
 }
 
-export const VISIBILITY_FACTOR = 6;
 const DLQ_RETENTION = Duration.days(14);
 
 export class Queues extends Construct {

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUIRE_SHIM } from '../../infra/bundling';
 import { functionConfig, loadStageConfig, type StageConfig } from '../../infra/config';
 import { MESIBO_ERROR_RATE_MIN_CALLS, MESIBO_ERROR_RATE_PERCENT } from '../../infra/constructs/operations';
-import { VISIBILITY_FACTOR } from '../../infra/constructs/queues';
 import { ASYNC_RETRIES } from '../../infra/constructs/scheduling';
 import { SCHEDULE_TARGET } from '../../infra/stack';
 import { ENV } from '../../shared/config/env';
@@ -30,7 +29,7 @@ import {
 } from '../../shared/group-sync/config';
 import { healthConfigFromEnv } from '../../shared/health/deps';
 import { mesiboOptionsFromEnv } from '../../shared/mesibo/env';
-import { SQS_MAX_PAYLOAD_BYTES } from '../../shared/queue/limits';
+import { SQS_MAX_PAYLOAD_BYTES, VISIBILITY_FACTOR } from '../../shared/queue/limits';
 import { routeKey, routes } from '../../shared/routes';
 import { isAppTokenPlaceholder } from '../../shared/secrets/app-token';
 import { isPlatformVariable } from '../../shared/settings';
