@@ -6,6 +6,7 @@ import { ENV } from '../shared/config/env';
 import { InvalidInput } from '../shared/errors';
 import { type FunctionName, functionSpec } from '../shared/functions';
 import { MAX_RECEIVE_COUNT_SETTING } from '../shared/group-sync/config';
+import { TRACING_ENV } from '../shared/observability/tracing';
 import { NOTIFY_ENV, type SendRules } from '../shared/system-messages/config';
 import { checkSendable } from '../shared/system-messages/fan-out';
 import { recurringScheduleInput } from '../shared/system-messages/schedule-input';
@@ -33,6 +34,7 @@ export const STACK_OWNED_ENV: ReadonlySet<string> = new Set<string>([
   'POWERTOOLS_SERVICE_NAME',
   'POWERTOOLS_LOG_LEVEL',
   'POWERTOOLS_METRICS_NAMESPACE',
+  ...Object.keys(TRACING_ENV),
 ]);
 
 /** Settings stage config may give a function: what it reads, minus what the stack owns. */

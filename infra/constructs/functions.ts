@@ -3,6 +3,7 @@
  * derived from its `uses` through one binding table: each resource contributes environment variables
  * (names and ARNs only) and a grant scoped to that resource. No per-function wiring lives here.
  */
+
 import { existsSync } from 'node:fs';
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,6 +15,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { type FunctionName, type FunctionSpec, functionSpecs, type Resource } from '../../shared/functions';
+import { TRACING_ENV } from '../../shared/observability/tracing';
 import { bundleOptions, ENTRY_FILE } from '../bundling';
 import { functionConfig, type StageConfig } from '../config';
 import { fromRoot, repoRoot } from '../paths';
@@ -105,6 +107,7 @@ export class Functions extends Construct {
         POWERTOOLS_SERVICE_NAME: spec.name,
         POWERTOOLS_LOG_LEVEL: config.observability.logLevel,
         POWERTOOLS_METRICS_NAMESPACE: config.observability.metricsNamespace,
+        ...(config.observability.tracing ? TRACING_ENV : {}),
       };
       for (const resource of spec.uses) Object.assign(environment, props.bindings[resource].env);
       const consumer = spec.consumes ? props.consumed[spec.consumes].consumer : undefined;

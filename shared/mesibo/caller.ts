@@ -186,7 +186,8 @@ export const createMesiboCaller = (options: MesiboClientOptions): MesiboCaller =
     const started = now();
     const progress = { attempts: 0 };
     try {
-      const result = await run(request, parse, callOptions, progress);
+      const attempt = () => run(request, parse, callOptions, progress);
+      const result = await (options.aroundCall ? options.aroundCall(op, attempt) : attempt());
       report({ op, ok: true, attempts: progress.attempts, durationMs: now() - started });
       return result;
     } catch (e) {

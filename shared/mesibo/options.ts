@@ -36,6 +36,9 @@ export interface MesiboCallOutcome {
 /** Told about every mesibo call once, when it ends. Must not throw (a throw is logged and ignored). */
 export type MesiboCallObserver = (call: MesiboCallOutcome) => void;
 
+/** Runs around every mesibo call, retries included (e.g. a trace subsegment); must return its result. */
+export type MesiboCallWrapper = <T>(op: string, call: () => Promise<T>) => Promise<T>;
+
 export interface MesiboClientOptions {
   baseUrl: string;
   style: MesiboApiStyle;
@@ -59,6 +62,8 @@ export interface MesiboClientOptions {
   localAddress?: string;
   /** Metrics hook, e.g. `mesiboCallMetrics` (shared/observability); none by default. */
   onCall?: MesiboCallObserver;
+  /** Tracing hook, e.g. `tracedMesiboCalls` (shared/observability); none by default. */
+  aroundCall?: MesiboCallWrapper;
   /** Monotonic milliseconds for `durationMs` (default performance.now); injectable for tests. */
   now?: () => number;
 }

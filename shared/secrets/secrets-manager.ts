@@ -5,16 +5,22 @@
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { traceClient } from '../observability/tracing';
 import type { SecretSource } from '../ports';
 import { coalescedSecret } from './coalesce';
 
 export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
 
-let sharedProvider: SecretsProvider | undefined;
+let sharedProvider: Promise<SecretsProvider> | undefined;
 
-/** One provider (and SDK client) per container; created on first use so cache-hit paths never load it. */
-const defaultProvider = (): SecretsProvider => {
-  sharedProvider ??= new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+/**
+ * One provider (and SDK client, traced when tracing is on) per container; created on first use so
+ * cache-hit paths never load it.
+ */
+const defaultProvider = (): Promise<SecretsProvider> => {
+  sharedProvider ??= traceClient(new SecretsManagerClient({})).then(
+    (awsSdkV3Client) => new SecretsProvider({ awsSdkV3Client }),
+  );
   return sharedProvider;
 };
 
@@ -24,7 +30,7 @@ export const secretsManagerSource = (
 ): SecretSource => {
   const maxAge = options.maxAgeSeconds ?? DEFAULT_SECRET_MAX_AGE_SECONDS;
   return coalescedSecret(async ({ forceRefresh } = {}) => {
-    const provider = options.provider ?? defaultProvider();
+    const provider = options.provider ?? (await defaultProvider());
     const value = await provider.get(secretId, { maxAge, forceFetch: forceRefresh === true });
     if (typeof value !== 'string' || value === '') {
       // Names the secret, never its content.

@@ -29,6 +29,7 @@ import {
 } from '../../shared/group-sync/config';
 import { healthConfigFromEnv } from '../../shared/health/deps';
 import { mesiboOptionsFromEnv } from '../../shared/mesibo/env';
+import { TRACING_ENV } from '../../shared/observability/tracing';
 import { SQS_MAX_PAYLOAD_BYTES, VISIBILITY_FACTOR } from '../../shared/queue/limits';
 import { routeKey, routes } from '../../shared/routes';
 import { isAppTokenPlaceholder } from '../../shared/secrets/app-token';
@@ -435,11 +436,17 @@ describe.each(['dev', 'prod'])('%s stage', (stage) => {
       expect(JSON.stringify(c().json)).not.toMatch(/"SecretString"/);
     });
 
-    it('switches X-Ray tracing from config', () => {
+    it('switches X-Ray tracing from config, with the tracer on and capturing no response or error', () => {
       for (const spec of functionSpecs) {
         const tracing = fnProps(c(), spec.name).TracingConfig as { Mode: string } | undefined;
-        if (c().config.observability.tracing) expect(tracing).toEqual({ Mode: 'Active' });
-        else expect(tracing?.Mode ?? 'PassThrough').toBe('PassThrough');
+        const env = envOf(c(), spec.name);
+        if (c().config.observability.tracing) {
+          expect(tracing).toEqual({ Mode: 'Active' });
+          expect(env, spec.name).toMatchObject(TRACING_ENV);
+        } else {
+          expect(tracing?.Mode ?? 'PassThrough').toBe('PassThrough');
+          for (const name of Object.keys(TRACING_ENV)) expect(env, spec.name).not.toHaveProperty(name);
+        }
       }
     });
   });

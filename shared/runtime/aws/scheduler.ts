@@ -1,4 +1,5 @@
-/** EventBridge Scheduler for a Lambda's platform, loaded on first use. */
+/** EventBridge Scheduler for a Lambda's platform, loaded on first use and traced when tracing is on. */
+import { traceClient } from '../../observability/tracing';
 import type { Platform } from '../platform';
 
 export const awsScheduler: Pick<Platform, 'scheduler'> = {
@@ -7,7 +8,7 @@ export const awsScheduler: Pick<Platform, 'scheduler'> = {
       import('@aws-sdk/client-scheduler'),
       import('../../scheduler/eventbridge-scheduler'),
     ]);
-    const client = new SchedulerClient({});
+    const client = await traceClient(new SchedulerClient({}));
     return (targetArn) => eventBridgeOneTimeScheduler({ client, ...group, targetArn });
   },
 };
