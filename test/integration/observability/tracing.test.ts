@@ -50,6 +50,7 @@ beforeAll(async () => {
     USERS_TABLE: tables.usersTable,
     TOKEN_APPIDS: 'com.example.app',
   });
+  // The entry wires at import from this environment: never reuse one another file imported.
   vi.resetModules();
 });
 

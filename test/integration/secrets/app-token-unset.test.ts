@@ -7,14 +7,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2, Context, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTables, type LocalDynamo, startDynalite, uniqueTableNames } from '../../../local/dynamo';
 import { type AwsStub, startAwsStub } from '../../../local/harness/aws-stub';
 import { type CapturedOutput, captureOutput } from '../../../local/harness/capture-output';
 import { iamEvent, jwtEvent, lambdaContext } from '../../../local/harness/user-tokens/events';
 import { emulatorControl } from '../../../local/mesibo-emulator/control';
 import { type RunningEmulator, startMesiboEmulator } from '../../../local/mesibo-emulator/server';
-import { APP_TOKEN_PLACEHOLDER, AppTokenUnsetError } from '../../../shared/secrets/app-token';
+import { APP_TOKEN_PLACEHOLDER } from '../../../shared/secrets/app-token';
 import { appTokenSecretName, webhookSecretName } from '../../../shared/secrets/names';
 
 const arnOf = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-Ab12Cd`;
@@ -67,6 +67,8 @@ beforeAll(async () => {
     TOKEN_APPIDS: 'com.example.app',
     POWERTOOLS_METRICS_NAMESPACE: 'AppTokenUnset/Test',
   });
+  // The entries wire at import from this environment: never reuse one another file imported.
+  vi.resetModules();
 });
 
 afterAll(async () => {
@@ -112,6 +114,9 @@ const sqsRecord = (id: string, body: unknown, arn: string, fifo: boolean) => ({
   eventSourceARN: arn,
   awsRegion: 'us-east-1',
 });
+
+/** What the workers throw (matched by shape: the entries load their own copy of the module). */
+const unsetError = { name: 'AppTokenUnsetError', code: 'mesibo-app-token-unset' };
 
 describe('app token still the placeholder', () => {
   it('issue-user-token: every mesibo route answers 503 mesibo-app-token-unset, one log line per container', async () => {
@@ -171,8 +176,8 @@ describe('app token still the placeholder', () => {
       Records: [sqsRecord('m1', batch, 'arn:aws:sqs:us-east-1:123456789012:fanout', false)],
     } as unknown as SQSEvent;
     const ctx = context('send-system-message-worker');
-    await expect(handler(event, ctx)).rejects.toBeInstanceOf(AppTokenUnsetError);
-    await expect(handler(event, ctx)).rejects.toBeInstanceOf(AppTokenUnsetError);
+    await expect(handler(event, ctx)).rejects.toMatchObject(unsetError);
+    await expect(handler(event, ctx)).rejects.toMatchObject(unsetError);
     // Nothing was claimed or dead-lettered: the batch is sent once the token is set.
     expect(aws.sent('fanout-dlq')).toEqual([]);
     expect(unsetLines('send-system-message-worker')).toHaveLength(1);
@@ -188,7 +193,7 @@ describe('app token still the placeholder', () => {
     const event = {
       Records: [sqsRecord('g1', message, 'arn:aws:sqs:us-east-1:123456789012:group-sync.fifo', true)],
     } as unknown as SQSEvent;
-    await expect(handler(event, context('sync-group-worker'))).rejects.toBeInstanceOf(AppTokenUnsetError);
+    await expect(handler(event, context('sync-group-worker'))).rejects.toMatchObject(unsetError);
     expect(unsetLines('sync-group-worker')).toHaveLength(1);
   });
 

@@ -45,6 +45,8 @@ afterAll(async () => {
 describe('handler (wired from env)', () => {
   it('fails the cold start with a message naming the missing variable, then wires once it is set', async () => {
     const entry = '../../../functions/issue-user-token/index';
+    // The entry wires at import from this environment: never reuse one another file imported.
+    vi.resetModules();
     await expect(import(entry)).rejects.toThrow('USERS_TABLE is required');
 
     process.env.USERS_TABLE = tables.usersTable;
