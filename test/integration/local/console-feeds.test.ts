@@ -188,6 +188,7 @@ describe('views', () => {
   });
 
   it('shows a dead letter with the reason the worker gave', async () => {
+    const before = await getJson<Page<Invocation>>('/_local/invocations');
     await emulatorControl(stack.emulatorUrl ?? '').addFault({
       kind: 'status-after-apply',
       status: 500,
@@ -208,9 +209,12 @@ describe('views', () => {
     });
     expect(fanout.letters[0]?.reason).toMatch(/^outcome-unknown: mesibo may or may not have sent it/);
     expect(fanout.letters[0]?.body).toContain('lost in the post');
-    const invocations = await getJson<Page<Invocation>>('/_local/invocations');
-    const worker = invocations.entries.filter((r) => r.function === 'send-system-message-worker').at(-1);
-    expect(worker?.logs.join('\n')).toContain('batch dead-lettered');
+    // The dead letter is written during the invocation, which is recorded when it settles.
+    const worker = await eventually(async () => {
+      const page = await getJson<Page<Invocation>>(`/_local/invocations?since=${before.cursor}`);
+      return page.entries.find((r) => r.function === 'send-system-message-worker');
+    });
+    expect(worker.logs.join('\n')).toContain('batch dead-lettered');
   });
 
   it('lists system messages with the status the product answers: a sent one done, a lost one unknown', async () => {
