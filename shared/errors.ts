@@ -4,7 +4,7 @@
  * answers the same way on every route. `detail` is written for the caller: never a secret or an
  * upstream body.
  */
-import type { ZodError } from 'zod';
+import type * as z from './zod';
 
 export interface FieldError {
   /** Dotted path of the field at fault, e.g. `audience.addresses.3`; `(body)` for the whole body. */
@@ -104,7 +104,7 @@ export type ErrorCode =
   | UpstreamRejected['code'];
 
 /** Turns zod issues into field errors, paths joined with dots. */
-export const zodFields = (error: ZodError, prefix?: string): FieldError[] =>
+export const zodFields = (error: z.core.$ZodError, prefix?: string): FieldError[] =>
   error.issues.map((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
     const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];

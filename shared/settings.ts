@@ -2,7 +2,7 @@
  * A function's settings, read straight from the schemas its config module parses the environment
  * with: the catalogue declares them once, and the CDK stack, the local stack and the docs read that.
  */
-import type * as z from 'zod';
+import * as z from './zod';
 
 export interface Setting {
   name: string;
@@ -19,10 +19,10 @@ const asEnvValue = (value: unknown): string | undefined => {
 };
 
 /** The settings a config schema reads, required when it refuses them unset, else with the default it applies. */
-export const settingsOf = (...schemas: z.ZodObject[]): Setting[] =>
+export const settingsOf = (...schemas: { shape: Record<string, z.core.$ZodType> }[]): Setting[] =>
   schemas.flatMap((schema) =>
     Object.entries(schema.shape).map(([name, field]) => {
-      const unset = (field as z.ZodType).safeParse(undefined);
+      const unset = z.safeParse(field, undefined);
       if (!unset.success) return { name, required: true };
       const fallback = asEnvValue(unset.data);
       return fallback === undefined

@@ -8,7 +8,6 @@ import type {
   APIGatewayProxyResultV2,
   Context,
 } from 'aws-lambda';
-import * as z from 'zod';
 import { Forbidden, InvalidInput, NotFound, Unauthenticated } from '../../shared/errors';
 import { parseJsonBody } from '../../shared/http/body';
 import { json, noContent } from '../../shared/http/problem';
@@ -18,13 +17,14 @@ import { addressClaimOf } from '../../shared/user-tokens/caller-claims';
 import type { TokenDeps } from '../../shared/user-tokens/deps';
 import type { IssuedToken } from '../../shared/user-tokens/issue-token';
 import { reservedAddresses } from '../../shared/user-tokens/reserved';
+import * as z from '../../shared/zod';
 import { requestSchemas } from './schema';
 
 export type TokenEvent = APIGatewayProxyEventV2WithJWTAuthorizer | APIGatewayProxyEventV2WithIAMAuthorizer;
 export type TokenHandler = (event: TokenEvent, context?: Context) => Promise<APIGatewayProxyResultV2>;
 
 const JwtAuthorizer = z.object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }) });
-const IamAuthorizer = z.object({ iam: z.object({}).loose() });
+const IamAuthorizer = z.object({ iam: z.looseObject({}) });
 
 const unauthorized = (detail: string) => new Unauthenticated('unauthorized', detail);
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 
 /**
  * Environment variable names every function and the stack agree on. The environment carries names,
@@ -33,37 +33,53 @@ export const csv = (value: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+const csvOf = (value: string): string[] => csv(value);
+
 export type Env = Record<string, string | undefined>;
 
 /** Blank variables count as unset, so defaults apply (a stack may set a variable to ''). */
 const blankAsUndefined = (value: unknown) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+/** `schema` applied after blanks became undefined (zod/mini has no `preprocess`). */
+export const unlessBlank = <S extends z.ZodMiniType>(schema: S) =>
+  z.pipe(z.transform(blankAsUndefined), schema);
+
 export const requiredVar = () =>
-  z.preprocess(blankAsUndefined, z.string({ error: 'is required' }).trim().min(1, 'is required'));
+  unlessBlank(z.string({ error: 'is required' }).check(z.trim(), z.minLength(1, 'is required')));
 
 export const optionalVar = (fallback: string) =>
-  z.preprocess(blankAsUndefined, z.string().trim().default(fallback));
+  unlessBlank(z._default(z.string().check(z.trim()), fallback));
+
+/** A comma-separated list (blank: empty), each entry held to `item`. */
+export const csvVar = <S extends z.core.$ZodType<unknown, string>>(item: S) =>
+  z.pipe(optionalVar(''), z.pipe(z.transform(csvOf), z.array(item)));
+
+/** A number from its text, then held to `schema`. */
+const coercedNumber = <S extends z.ZodMiniType<number, number>>(schema: S) =>
+  z.pipe(z.coerce.number({ error: 'must be a number' }), schema);
 
 export const intVar = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.preprocess(
-    blankAsUndefined,
-    z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .default(fallback),
+  unlessBlank(
+    z._default(
+      coercedNumber(
+        z
+          .int('must be a whole number')
+          .check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
+      ),
+      fallback,
+    ),
   );
 
-export const numberVar = (fallback: number, schema: (n: z.ZodNumber) => z.ZodNumber) =>
-  z.preprocess(blankAsUndefined, schema(z.coerce.number({ error: 'must be a number' })).default(fallback));
+/** A number held to the given checks (`z.gte`, `z.lt`, ...). */
+export const numberVar = (fallback: number, ...checks: z.core.$ZodCheck<number>[]) =>
+  unlessBlank(z._default(coercedNumber(z.number().check(...checks)), fallback));
 
 /**
  * Parses a function's settings once at cold start. Every problem is reported at once, naming the
  * variable and never echoing its value (a misplaced secret must not reach the logs).
  */
-export const parseEnv = <S extends z.ZodType>(schema: S, env: Env, functionName: string): z.output<S> => {
+export const parseEnv = <S extends z.ZodMiniType>(schema: S, env: Env, functionName: string): z.output<S> => {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);

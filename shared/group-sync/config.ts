@@ -2,9 +2,10 @@
  * Group-sync settings, read once at cold start. The environment carries names and numbers only; the
  * webhook secrets and the mesibo app token are fetched from Secrets Manager at run time.
  */
-import * as z from 'zod';
+
 import { ENV, type Env, intVar, parseEnv, requiredVar } from '../config/env';
 import { DEFAULT_TOLERANCE_SECONDS } from '../webhook/signature';
+import * as z from '../zod';
 
 export const GROUP_SYNC_DEFAULTS = {
   maxMembers: 20_000,
@@ -23,7 +24,7 @@ const SharedSchema = z.object({
 });
 
 /** What sync-group reads; shared/settings.ts declares it. */
-export const RECEIVER_ENV_SCHEMA = SharedSchema.extend({
+export const RECEIVER_ENV_SCHEMA = z.extend(SharedSchema, {
   [ENV.WEBHOOK_SECRET_ID]: required,
   [ENV.GROUP_SYNC_QUEUE_URL]: required,
   WEBHOOK_TOLERANCE_SECONDS: positiveInt(GROUP_SYNC_DEFAULTS.toleranceSeconds, 86_400),
@@ -33,7 +34,7 @@ export const RECEIVER_ENV_SCHEMA = SharedSchema.extend({
 export const MAX_RECEIVE_COUNT_SETTING = 'GROUP_SYNC_MAX_RECEIVE_COUNT';
 
 /** What sync-group-worker reads beside the mesibo endpoint; shared/settings.ts declares it. */
-export const WORKER_ENV_SCHEMA = SharedSchema.extend({
+export const WORKER_ENV_SCHEMA = z.extend(SharedSchema, {
   [ENV.MESIBO_APP_TOKEN_SECRET_ID]: required,
   GROUP_SYNC_CHUNK_SIZE: positiveInt(GROUP_SYNC_DEFAULTS.chunkSize, 10_000),
   [MAX_RECEIVE_COUNT_SETTING]: intVar(0, 0, 1000),

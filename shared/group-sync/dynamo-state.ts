@@ -17,9 +17,9 @@ import {
   paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import type { Clock } from '../ports';
 import { isConditionFailure } from '../storage/condition-failure';
+import * as z from '../zod';
 import type { GroupVersions, MemberRecord, MemberRecords } from './ordering';
 import type { DeliveryRecord, EditIntent, GroupMeta, GroupStateStore } from './ports';
 import { GROUP_EVENT_TYPES } from './schema';
@@ -46,17 +46,17 @@ const VERSION_ATTRIBUTES = {
 
 const MetaItem = z.object({
   key: z.string(),
-  gid: z.number().optional(),
-  name: z.string().optional(),
-  upsertVersion: z.number().optional(),
-  deleteVersion: z.number().optional(),
-  createVersion: z.number().optional(),
-  nameVersion: z.number().optional(),
-  memberCount: z.number().optional(),
-  lastDeliveryId: z.string().optional(),
-  creating: z.object({ attemptId: z.string(), until: z.number() }).optional(),
-  deleting: z.boolean().optional(),
-  deleted: z.boolean().optional(),
+  gid: z.optional(z.number()),
+  name: z.optional(z.string()),
+  upsertVersion: z.optional(z.number()),
+  deleteVersion: z.optional(z.number()),
+  createVersion: z.optional(z.number()),
+  nameVersion: z.optional(z.number()),
+  memberCount: z.optional(z.number()),
+  lastDeliveryId: z.optional(z.string()),
+  creating: z.optional(z.object({ attemptId: z.string(), until: z.number() })),
+  deleting: z.optional(z.boolean()),
+  deleted: z.optional(z.boolean()),
 });
 
 const IntentItem = z.object({
@@ -74,7 +74,7 @@ const MemberItem = z.object({
   sk: z.string(),
   perm: z.number(),
   v: z.number(),
-  gone: z.boolean().optional(),
+  gone: z.optional(z.boolean()),
 });
 
 const DeliveryItem = z.object({
@@ -84,7 +84,7 @@ const DeliveryItem = z.object({
   type: z.enum(GROUP_EVENT_TYPES),
   version: z.number(),
   receivedAt: z.number(),
-  detail: z.string().optional(),
+  detail: z.optional(z.string()),
 });
 
 const toMeta = (item: Record<string, unknown>): GroupMeta => {

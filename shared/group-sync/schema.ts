@@ -2,9 +2,10 @@
  * The group webhook contract (docs/group-sync.md) and the queue message the route hands the worker.
  * Both are validated with the same strict schemas, so the worker never trusts what it dequeues.
  */
-import * as z from 'zod';
+
 // One address rule for the whole product; it also keeps commas (mesibo's list separator) out.
 import { addressSchema } from '../mesibo/address';
+import * as z from '../zod';
 
 /**
  * Group keys and delivery ids double as SQS MessageGroupId / MessageDeduplicationId, so they follow
@@ -13,29 +14,29 @@ import { addressSchema } from '../mesibo/address';
 const SQS_ID = /^[\x21-\x7e]{1,128}$/;
 const SQS_ID_MESSAGE = 'must be 1-128 printable ASCII characters without spaces';
 
-export const groupKeySchema = z.string().regex(SQS_ID, SQS_ID_MESSAGE);
-export const deliveryIdSchema = z.string().regex(SQS_ID, SQS_ID_MESSAGE);
+export const groupKeySchema = z.string().check(z.regex(SQS_ID, SQS_ID_MESSAGE));
+export const deliveryIdSchema = z.string().check(z.regex(SQS_ID, SQS_ID_MESSAGE));
 
-const versionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const versionSchema = z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 
 export const memberPermissionsSchema = z.strictObject({
-  send: z.boolean().optional(),
-  recv: z.boolean().optional(),
-  pub: z.boolean().optional(),
-  sub: z.boolean().optional(),
-  list: z.boolean().optional(),
+  send: z.optional(z.boolean()),
+  recv: z.optional(z.boolean()),
+  pub: z.optional(z.boolean()),
+  sub: z.optional(z.boolean()),
+  list: z.optional(z.boolean()),
 });
 
 const memberSchema = z.strictObject({
   address: addressSchema,
-  permissions: memberPermissionsSchema.optional(),
+  permissions: z.optional(memberPermissionsSchema),
 });
 const memberRefSchema = z.strictObject({ address: addressSchema });
 
 export type WebhookMember = z.infer<typeof memberSchema>;
 
 /** Flags repeated addresses at the later occurrence, naming the earlier one. */
-const noDuplicateAddresses = (members: readonly { address: string }[], ctx: z.RefinementCtx): void => {
+const noDuplicateAddresses = (members: readonly { address: string }[], ctx: z.core.$RefinementCtx): void => {
   const seen = new Map<string, number>();
   for (const [index, { address }] of members.entries()) {
     const first = seen.get(address);
@@ -50,12 +51,18 @@ const noDuplicateAddresses = (members: readonly { address: string }[], ctx: z.Re
   }
 };
 
-const memberList = <M extends z.ZodType<{ address: string }>>(member: M, maxMembers: number, min: number) =>
+const memberList = <M extends z.ZodMiniType<{ address: string }>>(
+  member: M,
+  maxMembers: number,
+  min: number,
+) =>
   z
     .array(member)
-    .min(min, min ? 'must list at least one member' : undefined)
-    .max(maxMembers, `must list at most ${maxMembers} members`)
-    .superRefine(noDuplicateAddresses);
+    .check(
+      z.minLength(min, min ? 'must list at least one member' : undefined),
+      z.maxLength(maxMembers, `must list at most ${maxMembers} members`),
+      z.superRefine(noDuplicateAddresses),
+    );
 
 /** The event types and their `group` payloads; `maxMembers` is GROUP_MAX_MEMBERS. */
 export const groupEventSchemas = (maxMembers: number) => {
@@ -63,7 +70,7 @@ export const groupEventSchemas = (maxMembers: number) => {
     type: z.literal('group.upsert'),
     group: z.strictObject({
       key: groupKeySchema,
-      name: z.string().min(1).max(256).optional(),
+      name: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
       members: memberList(memberSchema, maxMembers, 0),
       version: versionSchema,
     }),
@@ -108,7 +115,7 @@ export const webhookBodySchema = (maxMembers: number) => {
   const id = { id: deliveryIdSchema };
   return z.discriminatedUnion(
     'type',
-    [upsert.extend(id), membersAdd.extend(id), membersRemove.extend(id), remove.extend(id)],
+    [z.extend(upsert, id), z.extend(membersAdd, id), z.extend(membersRemove, id), z.extend(remove, id)],
     unknownType,
   );
 };
@@ -121,7 +128,7 @@ export const groupSyncMessageSchema = (maxMembers: number) => {
   const [a, b, c, d] = groupEventSchemas(maxMembers);
   return z.strictObject({
     deliveryId: deliveryIdSchema,
-    receivedAt: z.number().int().nonnegative(),
+    receivedAt: z.int().check(z.gte(0)),
     event: z.discriminatedUnion('type', [a, b, c, d]),
   });
 };

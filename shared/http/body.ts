@@ -3,8 +3,8 @@
  * names the field, thrown before anything is written.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type * as z from 'zod';
 import { InvalidInput, PayloadTooLarge, zodFields } from '../errors';
+import type * as z from '../zod';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -14,7 +14,7 @@ export const rawBody = (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64En
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 };
 
-export const parseJsonBody = <S extends z.ZodType>(
+export const parseJsonBody = <S extends z.ZodMiniType>(
   event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>,
   schema: S,
   options: { emptyAs?: unknown; maxBytes?: number } = {},

@@ -6,7 +6,7 @@
  * would not be the address asked for), a comma (mesibo's separator in `to` and member lists: one
  * address would become several) and more than MAX_ADDRESS_BYTES of UTF-8.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 
 /**
  * mesibo publishes no address limit. 256 bytes holds any real identity: the longest e-mail address
@@ -38,18 +38,18 @@ export const addressProblem = (address: string): string | undefined => {
   return undefined;
 };
 
-export const addressSchema = z
-  .string({ error: 'must be a string' })
-  .superRefine((address, ctx) => {
+export const addressSchema = z.string({ error: 'must be a string' }).check(
+  z.superRefine((address, ctx) => {
     const message = addressProblem(address);
     if (message) ctx.addIssue({ code: 'custom', message });
-  })
+  }),
   // What the custom check means, for the generated OpenAPI document (UTF-16 units ≤ UTF-8 bytes).
-  .meta({
+  z.meta({
     description: `A mesibo address: any text of at most ${MAX_ADDRESS_BYTES} UTF-8 bytes, not blank, without commas, control characters or lone surrogates`,
     minLength: 1,
     maxLength: MAX_ADDRESS_BYTES,
-  });
+  }),
+);
 
 /** A caller handed the mesibo client an address the rule refuses: a bug upstream, caught before the wire. */
 export class InvalidAddressError extends Error {

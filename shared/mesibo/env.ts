@@ -2,21 +2,18 @@
  * Reads the mesibo endpoint settings from the environment once, at cold start. The app token is not
  * here on purpose: it comes from Secrets Manager through an AppTokenSource.
  */
-import * as z from 'zod';
-import { DEFAULT_BASE_URL, type MesiboApiStyle } from './options';
 
-const blankAsUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
+import { unlessBlank } from '../config/env';
+import * as z from '../zod';
+import { DEFAULT_BASE_URL, type MesiboApiStyle } from './options';
 
 /** The mesibo endpoint's variables, read by every function that calls mesibo. */
 export const MESIBO_ENDPOINT_ENV_SCHEMA = z.object({
-  MESIBO_API_STYLE: z.preprocess(
-    blankAsUndefined,
-    z.enum(['json', 'legacy'], { error: "must be 'json' or 'legacy'" }).default('json'),
+  MESIBO_API_STYLE: unlessBlank(
+    z._default(z.enum(['json', 'legacy'], { error: "must be 'json' or 'legacy'" }), 'json'),
   ),
-  MESIBO_API_URL: z.preprocess(
-    blankAsUndefined,
-    z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
+  MESIBO_API_URL: unlessBlank(
+    z.optional(z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })),
   ),
 });
 

@@ -3,43 +3,60 @@
  * older builds write `result` as 1/0 or "OK"/"FAIL", so everything is validated with zod and
  * normalised here before the client sees it.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import type { AttemptFailure } from './failures';
 import { parseRetryAfter } from './retry';
 import type { GroupMember, MesiboUser, MessageResult, UserAddResult } from './types';
 
 /** A number, or a string holding an integer (legacy style), as a number. */
 export const Numeric = z.union([
-  z.number().finite(),
-  z
-    .string()
-    .regex(/^\s*-?\d+\s*$/)
-    .transform(Number),
+  // Finite: z.number() refuses Infinity and NaN itself.
+  z.number(),
+  z.pipe(
+    z.string().check(z.regex(/^\s*-?\d+\s*$/)),
+    z.transform((s: string) => Number(s)),
+  ),
 ]);
 
 /** `result`: true/1/"OK" is success, false/0/"FAIL" is failure (case-insensitive strings). */
 export const ResultFlag = z.union([
   z.boolean(),
-  z.literal(1).transform(() => true),
-  z.literal(0).transform(() => false),
-  z
-    .string()
-    .refine((s) => /^(ok|true|1|fail|false|0)$/i.test(s.trim()), 'expected OK or FAIL')
-    .transform((s) => /^(ok|true|1)$/i.test(s.trim())),
+  z.pipe(
+    z.literal(1),
+    z.transform((_: 1) => true),
+  ),
+  z.pipe(
+    z.literal(0),
+    z.transform((_: 0) => false),
+  ),
+  z.pipe(
+    z.string().check(z.refine((s) => /^(ok|true|1|fail|false|0)$/i.test(s.trim()), 'expected OK or FAIL')),
+    z.transform((s: string) => /^(ok|true|1)$/i.test(s.trim())),
+  ),
 ]);
 
 /** A flag as boolean, 1/0 or "1"/"0"/"true"/"false". */
 export const Boolish = z.union([
   z.boolean(),
-  z.union([z.literal(1), z.literal(0)]).transform((n) => n === 1),
-  z
-    .string()
-    .refine((s) => /^(1|0|true|false)$/i.test(s.trim()), 'expected a boolean')
-    .transform((s) => /^(1|true)$/i.test(s.trim())),
+  z.pipe(
+    z.union([z.literal(1), z.literal(0)]),
+    z.transform((n: 1 | 0) => n === 1),
+  ),
+  z.pipe(
+    z.string().check(z.refine((s) => /^(1|0|true|false)$/i.test(s.trim()), 'expected a boolean')),
+    z.transform((s: string) => /^(1|true)$/i.test(s.trim())),
+  ),
 ]);
 
+/** A string or a number, as text. */
+const stringOrNumberAsText = () =>
+  z.pipe(
+    z.union([z.string(), z.number()]),
+    z.transform((v: string | number) => String(v)),
+  );
+
 /** Failure details are informative only: a malformed one must not hide the failure itself. */
-const lenient = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+const lenient = <T extends z.ZodMiniType>(schema: T) => z.catch(z.optional(schema), undefined);
 
 export const EnvelopeSchema = z.looseObject({
   op: lenient(z.string()),
@@ -49,7 +66,7 @@ export const EnvelopeSchema = z.looseObject({
   code: lenient(Numeric),
   cause: lenient(z.string()),
   action: lenient(z.string()),
-  properties: lenient(z.array(z.union([z.string(), z.number()]).transform(String))),
+  properties: lenient(z.array(stringOrNumberAsText())),
 });
 export type ResponseEnvelope = z.infer<typeof EnvelopeSchema>;
 
@@ -67,7 +84,7 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-const summarise = (error: z.ZodError): string =>
+const summarise = (error: z.core.$ZodError): string =>
   error.issues
     .slice(0, 3)
     .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
@@ -156,17 +173,17 @@ export const badResponse = (cause: string, httpStatus?: number): AttemptFailure 
 /** Thrown by an op parser when a success body lacks what the op must return. */
 export class ResponseShapeError extends Error {}
 
-const parseWith = <S extends z.ZodType>(schema: S, body: unknown): z.output<S> => {
+const parseWith = <S extends z.ZodMiniType>(schema: S, body: unknown): z.output<S> => {
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new ResponseShapeError(summarise(parsed.error));
   return parsed.data;
 };
 
 /** Addresses may come back as numbers (a client's numeric ids); they are text to this product. */
-const AddressText = z.union([z.string(), z.number()]).transform(String);
+const AddressText = stringOrNumberAsText();
 
 const UserAddSchema = z.looseObject({
-  user: z.looseObject({ uid: Numeric, address: AddressText.nullish(), token: z.string().nullish() }),
+  user: z.looseObject({ uid: Numeric, address: z.nullish(AddressText), token: z.nullish(z.string()) }),
 });
 export const parseUserAdd = (body: unknown): UserAddResult => {
   const { user } = parseWith(UserAddSchema, body);
@@ -180,13 +197,13 @@ export const parseUserAdd = (body: unknown): UserAddResult => {
 const UserSchema = z.looseObject({
   uid: Numeric,
   address: AddressText,
-  appid: z.string().nullish(),
-  name: z.string().nullish(),
-  active: Boolish.optional(),
+  appid: z.nullish(z.string()),
+  name: z.nullish(z.string()),
+  active: z.optional(Boolish),
 });
 const UsersGetSchema = z.looseObject({
-  users: z.array(UserSchema).nullish(),
-  count: Numeric.optional(),
+  users: z.nullish(z.array(UserSchema)),
+  count: z.optional(Numeric),
 });
 export const parseUsersGet = (body: unknown): { users: MesiboUser[]; count: number } => {
   const data = parseWith(UsersGetSchema, body);
@@ -204,35 +221,41 @@ export const parseUsersGet = (body: unknown): { users: MesiboUser[]; count: numb
 
 // Current builds nest it (`group.gid`); some answers carry it at top level.
 const GroupAddSchema = z.union([
-  z.looseObject({ group: z.looseObject({ gid: Numeric }) }).transform((b) => b.group.gid),
-  z.looseObject({ gid: Numeric }).transform((b) => b.gid),
+  z.pipe(
+    z.looseObject({ group: z.looseObject({ gid: Numeric }) }),
+    z.transform((b: { group: { gid: number } }) => b.group.gid),
+  ),
+  z.pipe(
+    z.looseObject({ gid: Numeric }),
+    z.transform((b: { gid: number }) => b.gid),
+  ),
 ]);
 export const parseGroupAdd = (body: unknown): { gid: number } => ({ gid: parseWith(GroupAddSchema, body) });
 
 const Permissions = z.looseObject({
-  send: Boolish.optional(),
-  recv: Boolish.optional(),
-  pub: Boolish.optional(),
-  sub: Boolish.optional(),
-  list: Boolish.optional(),
+  send: z.optional(Boolish),
+  recv: z.optional(Boolish),
+  pub: z.optional(Boolish),
+  sub: z.optional(Boolish),
+  list: z.optional(Boolish),
 });
 const MemberSchema = z.looseObject({
-  uid: Numeric.optional(),
+  uid: z.optional(Numeric),
   address: AddressText,
-  permissions: Permissions.nullish(),
+  permissions: z.nullish(Permissions),
   // Legacy spellings of the same rights.
-  cs: Boolish.optional(),
-  cr: Boolish.optional(),
-  cansend: Boolish.optional(),
-  canrecv: Boolish.optional(),
-  canpub: Boolish.optional(),
-  cansub: Boolish.optional(),
-  canlist: Boolish.optional(),
+  cs: z.optional(Boolish),
+  cr: z.optional(Boolish),
+  cansend: z.optional(Boolish),
+  canrecv: z.optional(Boolish),
+  canpub: z.optional(Boolish),
+  cansub: z.optional(Boolish),
+  canlist: z.optional(Boolish),
 });
 const GroupMembersSchema = z.looseObject({
-  gid: Numeric.optional(),
-  count: Numeric.optional(),
-  members: z.array(MemberSchema).nullish(),
+  gid: z.optional(Numeric),
+  count: z.optional(Numeric),
+  members: z.nullish(z.array(MemberSchema)),
 });
 
 /** A right that the answer does not mention is reported as granted: mesibo's default for members. */
@@ -258,7 +281,7 @@ export const parseGroupMembers = (
   return { gid: data.gid ?? requestedGid, count: data.count ?? members.length, members };
 };
 
-const MessageSchema = z.looseObject({ mid: Numeric.nullish() });
+const MessageSchema = z.looseObject({ mid: z.nullish(Numeric) });
 export const parseMessage = (body: unknown): MessageResult => {
   const { mid } = parseWith(MessageSchema, body);
   return mid == null ? {} : { mid };

@@ -3,7 +3,7 @@
  * describes its own routes alike: JSON bodies and answers from the same zod schemas the handlers
  * validate with, problem+json errors.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -14,7 +14,7 @@ export interface FunctionApi {
   schemas?: Record<string, JsonSchema>;
 }
 
-export const schemaOf = (schema: z.ZodType): JsonSchema => {
+export const schemaOf = (schema: z.core.$ZodType): JsonSchema => {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   return rest;
 };

@@ -2,9 +2,10 @@
  * Typed configuration of send-system-message and its worker, parsed once from the environment. Their
  * schemas are what shared/settings.ts declares to the stack (the mesibo endpoint's come from shared/mesibo).
  */
-import * as z from 'zod';
-import { csv, ENV, type Env, intVar, optionalVar, parseEnv, requiredVar } from '../config/env';
+
+import { csvVar, ENV, type Env, intVar, optionalVar, parseEnv, requiredVar } from '../config/env';
 import { addressSchema } from '../mesibo/address';
+import * as z from '../zod';
 
 /** The sender of system messages unless SYSTEM_SENDER_ADDRESS names another. */
 export const DEFAULT_SYSTEM_SENDER_ADDRESS = 'system';
@@ -48,9 +49,9 @@ const DAY_SECONDS = 86_400;
 
 /** Who may be `from` and which URLs a message may carry: also checked on recurring schedules at synth. */
 const SendRulesSchema = z.object({
-  [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: addressSchema.default(DEFAULT_SYSTEM_SENDER_ADDRESS),
-  [NOTIFY_ENV.SYSTEM_SENDERS]: optionalVar('').transform(csv).pipe(z.array(addressSchema)),
-  [NOTIFY_ENV.MESSAGE_URL_ALLOW_HTTP]: optionalVar('false').pipe(z.enum(['true', 'false'])),
+  [NOTIFY_ENV.SYSTEM_SENDER_ADDRESS]: z._default(addressSchema, DEFAULT_SYSTEM_SENDER_ADDRESS),
+  [NOTIFY_ENV.SYSTEM_SENDERS]: csvVar(addressSchema),
+  [NOTIFY_ENV.MESSAGE_URL_ALLOW_HTTP]: z.pipe(optionalVar('false'), z.enum(['true', 'false'])),
 });
 
 export interface SendRules {
@@ -70,7 +71,7 @@ export const sendRulesFromEnv = (env: Env): SendRules =>
   sendRules(parseEnv(SendRulesSchema, env, 'send-system-message'));
 
 /** What send-system-message reads. */
-export const SEND_ENV_SCHEMA = SendRulesSchema.extend({
+export const SEND_ENV_SCHEMA = z.extend(SendRulesSchema, {
   [ENV.GROUPS_TABLE]: required,
   [ENV.IDEMPOTENCY_TABLE]: required,
   [ENV.FANOUT_QUEUE_URL]: required,

@@ -3,23 +3,27 @@
  * needs nothing but mesibo and the batch ledger ((notificationId, batch) is the batch's identity), or
  * one step of expanding an all-users audience ((notificationId, step) is the step's identity).
  */
-import * as z from 'zod';
+
 import { addressSchema } from '../mesibo/address';
+import * as z from '../zod';
 import { DeliverySchema, MessageSchema } from './schema';
+
+const notificationId = z.string().check(z.minLength(1), z.maxLength(200));
+const count = (min: number) => z.int().check(z.gte(min));
 
 export const FanoutBatchSchema = z
   .strictObject({
     v: z.literal(1),
     /** Ids derived for recurring schedules may be longer than client-given ones. */
-    notificationId: z.string().min(1).max(200),
-    batch: z.number().int().min(0),
+    notificationId,
+    batch: count(0),
     from: addressSchema,
     delivery: DeliverySchema,
     message: MessageSchema,
-    to: z.array(addressSchema).min(1).optional(),
-    gid: z.number().int().positive().optional(),
+    to: z.optional(z.array(addressSchema).check(z.minLength(1))),
+    gid: z.optional(z.int().check(z.positive())),
   })
-  .refine((b) => (b.to === undefined) !== (b.gid === undefined), 'a batch has either to or gid');
+  .check(z.refine((b) => (b.to === undefined) !== (b.gid === undefined), 'a batch has either to or gid'));
 export type FanoutBatch = z.infer<typeof FanoutBatchSchema>;
 
 /**
@@ -30,17 +34,17 @@ export type FanoutBatch = z.infer<typeof FanoutBatchSchema>;
 export const ExpansionTaskSchema = z.strictObject({
   v: z.literal(1),
   kind: z.literal('expand'),
-  notificationId: z.string().min(1).max(200),
-  step: z.number().int().min(0),
+  notificationId,
+  step: count(0),
   /** The page's ExclusiveStartKey (absent for step 0). */
-  cursor: z.record(z.string(), z.string()).optional(),
-  firstBatch: z.number().int().min(0),
+  cursor: z.optional(z.record(z.string(), z.string())),
+  firstBatch: count(0),
   /** Recipients enqueued by the steps before this one. */
-  recipientsBefore: z.number().int().min(0),
+  recipientsBefore: count(0),
   /** The previous page's last address: a user's items may straddle two pages. */
-  lastAddress: addressSchema.optional(),
-  pageSize: z.number().int().min(1),
-  batchSize: z.number().int().min(1),
+  lastAddress: z.optional(addressSchema),
+  pageSize: count(1),
+  batchSize: count(1),
   from: addressSchema,
   delivery: DeliverySchema,
   message: MessageSchema,

@@ -5,8 +5,9 @@
  * `<aws.scheduler.scheduled-time>` placeholder instead, so every occurrence gets its own id while a
  * repeated invocation of the same occurrence keeps it.
  */
-import * as z from 'zod';
+
 import { zodFields } from '../errors';
+import * as z from '../zod';
 import {
   RecurringNotificationSchema,
   type ScheduledNotification,
@@ -20,9 +21,9 @@ export const SCHEDULE_NAME_PATTERN = /^[0-9A-Za-z._-]{1,64}$/;
 
 export const ScheduleInputSchema = z.strictObject({
   source: z.literal(SCHEDULE_SOURCE),
-  schedule: z.string().regex(SCHEDULE_NAME_PATTERN, 'must be a schedule name'),
+  schedule: z.string().check(z.regex(SCHEDULE_NAME_PATTERN, 'must be a schedule name')),
   /** Filled in by Scheduler for recurring schedules. */
-  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  scheduledTime: z.optional(z.iso.datetime({ offset: true })),
   notification: ScheduledNotificationSchema,
 });
 export type ScheduleInput = z.infer<typeof ScheduleInputSchema>;

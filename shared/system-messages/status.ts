@@ -1,10 +1,13 @@
 /** `GET /v1/system-messages/{notificationId}`: where a notification stands, from its status record. */
-import * as z from 'zod';
+
 import { InvalidInput, NotFound } from '../errors';
+import * as z from '../zod';
 import type { NotificationStatus, StatusStore } from './ports';
 
 /** Caller ids, and the `<schedule>@<time>` ids of recurring occurrences. */
-const StatusIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/, 'must be a notification id');
+const StatusIdSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$/, 'must be a notification id'));
 
 export const readStatus = async (
   deps: { status: StatusStore },

@@ -2,10 +2,21 @@
  * Settings of the issue-user-token function, read from the environment once per container. A missing
  * or malformed setting fails the cold start with a message that names the variable (never its value).
  */
-import * as z from 'zod';
-import { csv, ENV, type Env, intVar, numberVar, optionalVar, parseEnv, requiredVar } from '../config/env';
+
+import {
+  csv,
+  csvVar,
+  ENV,
+  type Env,
+  intVar,
+  numberVar,
+  optionalVar,
+  parseEnv,
+  requiredVar,
+} from '../config/env';
 import { addressSchema } from '../mesibo/address';
 import { DEFAULT_SYSTEM_SENDER_ADDRESS, NOTIFY_ENV } from '../system-messages/config';
+import * as z from '../zod';
 
 /** Kept here rather than imported so reading config never loads the Secrets Manager SDK. */
 const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
@@ -75,20 +86,24 @@ export const TOKEN_ENV_SCHEMA = z.object({
   USERS_TABLE: requiredVar(),
   MESIBO_APP_TOKEN_SECRET_ID: requiredVar(),
   MESIBO_APP_TOKEN_MAX_AGE_SECONDS: intVar(DEFAULT_SECRET_MAX_AGE_SECONDS, 0, 86_400),
-  TOKEN_ADDRESS_CLAIM: optionalVar('sub').pipe(z.string().min(1)),
+  TOKEN_ADDRESS_CLAIM: z.pipe(optionalVar('sub'), z.string().check(z.minLength(1))),
   TOKEN_ADDRESS_PREFIX: optionalVar(''),
-  TOKEN_APPIDS: requiredVar().pipe(
-    z.string().transform(csv).pipe(z.array(z.string()).min(1, 'must list at least one appid')),
+  TOKEN_APPIDS: z.pipe(
+    requiredVar(),
+    z.pipe(
+      z.transform((v: string) => csv(v)),
+      z.array(z.string()).check(z.minLength(1, 'must list at least one appid')),
+    ),
   ),
   TOKEN_DEFAULT_APPID: optionalVar(''),
   TOKEN_EXPIRY_MINUTES: intVar(MESIBO_DEFAULT_EXPIRY_MINUTES, 0),
   TOKEN_EXPIRY_MINUTES_MIN: intVar(15, 0),
   TOKEN_EXPIRY_MINUTES_MAX: intVar(MESIBO_DEFAULT_EXPIRY_MINUTES, 0),
-  TOKEN_REFRESH_WINDOW: numberVar(0.1, (n) => n.min(0, 'must be at least 0').lt(1, 'must be below 1')),
+  TOKEN_REFRESH_WINDOW: numberVar(0.1, z.gte(0, 'must be at least 0'), z.lt(1, 'must be below 1')),
   TOKEN_LEASE_MS: intVar(DEFAULT_TOKEN_LEASE_MS, 100, 60_000),
-  TOKEN_RESERVED_ADDRESSES: optionalVar('').transform(csv).pipe(z.array(addressSchema)),
-  SYSTEM_SENDER_ADDRESS: addressSchema.default(DEFAULT_SYSTEM_SENDER_ADDRESS),
-  SYSTEM_SENDERS: optionalVar('').transform(csv).pipe(z.array(addressSchema)),
+  TOKEN_RESERVED_ADDRESSES: csvVar(addressSchema),
+  SYSTEM_SENDER_ADDRESS: z._default(addressSchema, DEFAULT_SYSTEM_SENDER_ADDRESS),
+  SYSTEM_SENDERS: csvVar(addressSchema),
 });
 
 export const tokenConfigFromEnv = (env: Env): TokenConfig => {

@@ -17,8 +17,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
 import { isConditionFailure } from '../storage/condition-failure';
+import * as z from '../zod';
 import type { CacheEntry, TokenStore } from './ports';
 
 const tokenSk = (appid: string) => `appid#${appid}`;
@@ -34,17 +34,17 @@ const TokenFields = z.object({
   pk: z.string(),
   appid: z.string(),
   uid: z.number(),
-  token: z.string().min(1),
+  token: z.string().check(z.minLength(1)),
   issuedAt: z.number(),
-  expiresAt: z.number().optional(),
+  expiresAt: z.optional(z.number()),
   expiryMinutes: z.number(),
-  name: z.string().optional(),
+  name: z.optional(z.string()),
 });
 
 const LeaseFields = z.object({
   leaseOwner: z.string(),
   leaseExpiresAt: z.number(),
-  leaseFailure: z.object({ kind: z.enum(['unavailable', 'rejected']), mesiboError: z.string() }).optional(),
+  leaseFailure: z.optional(z.object({ kind: z.enum(['unavailable', 'rejected']), mesiboError: z.string() })),
 });
 
 /** Absent, a tombstone, or an item this code did not write: all mean "no usable token cached". */

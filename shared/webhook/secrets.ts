@@ -3,12 +3,13 @@
  * (`previous` optional), so a rotation is: write the new value as `current` and the old one as
  * `previous`, then switch the sender; both verify meanwhile.
  */
-import * as z from 'zod';
+
 import type { Clock, SecretSource } from '../ports';
+import * as z from '../zod';
 
 const SecretPairSchema = z.object({
-  current: z.string().min(16),
-  previous: z.string().min(16).optional(),
+  current: z.string().check(z.minLength(16)),
+  previous: z.optional(z.string().check(z.minLength(16))),
 });
 
 /** Active secrets, newest first. */

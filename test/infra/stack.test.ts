@@ -889,6 +889,21 @@ describe('function bundles (prod synth)', () => {
     }
   });
 
+  it("validates with zod/mini, never classic zod, and keeps zod's English messages", () => {
+    for (const spec of functionSpecs.filter((f) => f.name !== 'health')) {
+      const dir = bundleDir(prod(), spec.name);
+      const code = readdirSync(dir)
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => readFileSync(join(dir, f), 'utf8'))
+        .join('\n');
+      // Schema class names survive minification: classic's base class is ZodType, mini's ZodMiniType.
+      expect(code.includes('"ZodMiniType"'), `${spec.name} uses zod/mini`).toBe(true);
+      expect(code.includes('"ZodType"'), `${spec.name} carries classic zod`).toBe(false);
+      // Without the locale mini answers every built-in issue with a bare "Invalid input".
+      expect(code.includes('Invalid input: expected '), `${spec.name} has the English messages`).toBe(true);
+    }
+  });
+
   it('leaves what only a cache miss or a deep health check needs out of the entry chunk', () => {
     for (const name of ['issue-user-token', 'health'] as const) {
       const entry = readFileSync(join(bundleDir(prod(), name), 'index.mjs'), 'utf8');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { createMesiboClient } from '../../../shared/mesibo';
 import {
   addressProblem,
@@ -53,7 +54,7 @@ describe('the address rule', () => {
   });
 
   it('documents itself for the OpenAPI document', () => {
-    expect(addressSchema.meta()).toMatchObject({ minLength: 1, maxLength: MAX_ADDRESS_BYTES });
+    expect(z.globalRegistry.get(addressSchema)).toMatchObject({ minLength: 1, maxLength: MAX_ADDRESS_BYTES });
   });
 });
 
