@@ -1,28 +1,22 @@
 /**
- * Sizes of a split bundle, from esbuild's metafile: every chunk, and what a cold start loads (the
- * entry and the chunks it imports statically, transitively; dynamic imports wait for their path).
+ * Sizes of a split bundle: every chunk (from esbuild's metafile), and what a run actually loaded (the
+ * files a cold start's process reported through Node's module hooks, dynamic imports included).
  */
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Metafile } from 'esbuild';
 import { round } from './stats';
 
-export interface BundleSizes {
-  totalKiB: number;
-  loadedKiB: number;
-}
+const KiB = (bytes: number) => round(bytes / 1024, 1);
 
-export const bundleSizes = (metafile: Metafile): BundleSizes => {
-  const code = Object.entries(metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
-  const entry = code.find(([, out]) => out.entryPoint !== undefined);
-  if (!entry) throw new Error('the bundle has no entry chunk');
-  const loaded = new Set<string>();
-  const visit = (path: string) => {
-    const out = metafile.outputs[path];
-    if (!out || loaded.has(path)) return;
-    loaded.add(path);
-    for (const i of out.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
-  };
-  visit(entry[0]);
-  const kib = (paths: string[]) =>
-    round(paths.reduce((sum, p) => sum + (metafile.outputs[p]?.bytes ?? 0), 0) / 1024, 1);
-  return { totalKiB: kib(code.map(([p]) => p)), loadedKiB: kib([...loaded]) };
-};
+/** All code chunks of the bundle. */
+export const totalKiB = (metafile: Metafile): number =>
+  KiB(
+    Object.entries(metafile.outputs)
+      .filter(([path]) => path.endsWith('.mjs'))
+      .reduce((sum, [, out]) => sum + out.bytes, 0),
+  );
+
+/** The files behind `urls` (file: URLs a process loaded), each counted once. */
+export const loadedKiB = (urls: readonly string[]): number =>
+  KiB([...new Set(urls)].reduce((sum, url) => sum + statSync(fileURLToPath(url)).size, 0));

@@ -5,7 +5,7 @@
  * node:http. It is bundled exactly as the function is, so the product's ratio to it is what the
  * product's own code costs.
  */
-import { build, type Metafile } from 'esbuild';
+import { build } from 'esbuild';
 import { bundleOptions } from '../../infra/bundling';
 import type { RecordedCall } from './recording-proxy';
 
@@ -112,17 +112,15 @@ export const bundleFloor = async (
   plans: readonly FloorPlan[],
   outdir: string,
   root: string,
-): Promise<Metafile> => {
+): Promise<void> => {
   const calls = plans.flat(2);
   const targets = [...new Set(calls.flatMap((c) => (c.target ? [c.target] : [])))];
   const mesibo = calls.some((c) => !c.target);
-  const { metafile } = await build({
-    ...bundleOptions({
+  await build(
+    bundleOptions({
       entry: { contents: floorSource(targets, mesibo), sourcefile: 'floor.mjs' },
       outdir,
       root,
     }),
-    metafile: true,
-  });
-  return metafile;
+  );
 };

