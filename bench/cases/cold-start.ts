@@ -45,8 +45,9 @@ const WEBHOOK_SECRET = 'whsec_bench_current_0001';
  */
 const CHILD = `
 // Which bundle files load by the end of init and by the first response (Node 22.15+ has the hooks).
+// Hooks slow every module load, so only runs that are not timed record them.
 const loadedUrls = [];
-(await import('node:module')).registerHooks?.({
+if (process.env.BENCH_RECORD_LOADS) (await import('node:module')).registerHooks?.({
   load(url, context, nextLoad) { if (url.startsWith('file:')) loadedUrls.push(url); return nextLoad(url, context); },
 });
 const started = performance.now();
@@ -354,7 +355,7 @@ export const coldStartCases = async (
       const floorFile = join(dir, `${spec.name}-floor`, ENTRY_FILE);
       let events = 0;
 
-      const product = async (node: NodeRuntime, tag: string) => {
+      const product = async (node: NodeRuntime, tag: string, recordLoads = false) => {
         const resultFile = join(dir, `${spec.name}-${tag}.json`);
         const env = {
           ...baseEnv(),
@@ -363,6 +364,7 @@ export const coldStartCases = async (
           BENCH_EVENT: JSON.stringify(event(events++)),
           BENCH_WARM_EVENT: JSON.stringify(event(events++)),
           BENCH_RESULT_FILE: resultFile,
+          ...(recordLoads ? { BENCH_RECORD_LOADS: '1' } : {}),
         };
         recorded();
         const wallMs = await runNode(node.execPath, ['--input-type=module', '-e', CHILD, file], env);
@@ -378,7 +380,7 @@ export const coldStartCases = async (
         return { result: { wallMs, ...child }, plans };
       };
 
-      const floor = async (node: NodeRuntime, tag: string, plans: FloorPlan[]) => {
+      const floor = async (node: NodeRuntime, tag: string, plans: FloorPlan[], recordLoads = false) => {
         const resultFile = join(dir, `${spec.name}-${tag}-floor.json`);
         const planFile = join(dir, `${spec.name}-${tag}-plan.json`);
         await writeFile(planFile, JSON.stringify(plans), { mode: 0o600 });
@@ -391,6 +393,7 @@ export const coldStartCases = async (
           BENCH_EVENT: '{}',
           BENCH_WARM_EVENT: '{}',
           BENCH_RESULT_FILE: resultFile,
+          ...(recordLoads ? { BENCH_RECORD_LOADS: '1' } : {}),
         };
         const wallMs = await runNode(node.execPath, ['--input-type=module', '-e', CHILD, floorFile], env);
         recorded();
@@ -401,6 +404,8 @@ export const coldStartCases = async (
       };
 
       const perNode: Pair[][] = [];
+      /** One untimed pair on Lambda's Node (the first runtime) that records what it loaded. */
+      let sized: Pair | undefined;
       for (const node of runtimes) {
         const pairs: Pair[] = [];
         for (let i = 0; i <= runs; i++) {
@@ -412,6 +417,10 @@ export const coldStartCases = async (
             // Built from a measured run's calls, so it carries no client only the warm-up needed.
             await bundleFloor(ran.plans, dirname(floorFile), root);
             await floor(node, `${tag}-warmup`, ran.plans);
+            sized ??= {
+              product: (await product(node, `${tag}-loads`, true)).result,
+              floor: await floor(node, `${tag}-loads`, ran.plans, true),
+            };
           }
           pairs.push({ product: ran.result, floor: await floor(node, tag, ran.plans) });
         }
@@ -423,8 +432,7 @@ export const coldStartCases = async (
       const plain = (pick: (r: ChildResult) => number, of: 'product' | 'floor' = 'product') =>
         perNode.map((pairs) => ({ value: round(median(pairs.map((p) => pick(p[of])))) }));
       row('bundle size, all chunks', 'KiB', [{ value: totalKiB(metafile) }]);
-      // Sizes come from Lambda's Node (the first runtime), whose module hooks report what was loaded.
-      const sized = perNode[0]?.[0];
+
       for (const [moment, pick] of [
         ['the end of init', (r: ChildResult) => r.loaded.init],
         ['the first response', (r: ChildResult) => r.loaded.firstResponse],

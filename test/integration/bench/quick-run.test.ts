@@ -70,6 +70,8 @@ describe('npm run bench -- --quick', () => {
       'health',
     ]) {
       expect(value('cold-start', `${fn}: bundle size`)).toBeGreaterThan(0);
+      // Node 24's module hooks report the files a cold start loaded.
+      expect(value('cold-start', `${fn}: bundle size loaded by the first response`)).toBeGreaterThan(0);
     }
   });
 
