@@ -31,9 +31,14 @@ export const requestSchemas = (config: TokenConfig) => {
           ),
       ),
       expiryMinutes: z.optional(
+        // The type's own message first: z.int's error would answer a non-number too.
         z
-          .int({ error: 'must be a whole number of minutes' })
-          .check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
+          .number({ error: 'must be a number of minutes' })
+          .check(
+            z.int('must be a whole number of minutes'),
+            z.gte(min, `must be at least ${min}`),
+            z.lte(max, `must be at most ${max}`),
+          ),
       ),
     }),
   };
