@@ -404,8 +404,8 @@ export const coldStartCases = async (
       };
 
       const perNode: Pair[][] = [];
-      /** One untimed pair on Lambda's Node (the first runtime) that records what it loaded. */
-      let sized: Pair | undefined;
+      /** From one untimed pair on Lambda's Node (the first runtime) that records what it loaded. */
+      let loads: { moment: 'init' | 'firstResponse'; value: number; baseline: number }[] | undefined;
       for (const node of runtimes) {
         const pairs: Pair[] = [];
         for (let i = 0; i <= runs; i++) {
@@ -417,12 +417,27 @@ export const coldStartCases = async (
             // Built from a measured run's calls, so it carries no client only the warm-up needed.
             await bundleFloor(ran.plans, dirname(floorFile), root);
             await floor(node, `${tag}-warmup`, ran.plans);
-            sized ??= {
+          }
+          pairs.push({ product: ran.result, floor: await floor(node, tag, ran.plans) });
+          if (!loads) {
+            // After the timed pair, so nothing runs between a product run and its floor.
+            const recorded = {
               product: (await product(node, `${tag}-loads`, true)).result,
               floor: await floor(node, `${tag}-loads`, ran.plans, true),
             };
+            // Sized now: the next runtime rebuilds the floor's files.
+            loads = (['init', 'firstResponse'] as const).flatMap((moment) =>
+              recorded.product.loaded[moment].length === 0
+                ? []
+                : [
+                    {
+                      moment,
+                      value: loadedKiB(recorded.product.loaded[moment]),
+                      baseline: loadedKiB(recorded.floor.loaded[moment]),
+                    },
+                  ],
+            );
           }
-          pairs.push({ product: ran.result, floor: await floor(node, tag, ran.plans) });
         }
         perNode.push(pairs);
       }
@@ -433,14 +448,9 @@ export const coldStartCases = async (
         perNode.map((pairs) => ({ value: round(median(pairs.map((p) => pick(p[of])))) }));
       row('bundle size, all chunks', 'KiB', [{ value: totalKiB(metafile) }]);
 
-      for (const [moment, pick] of [
-        ['the end of init', (r: ChildResult) => r.loaded.init],
-        ['the first response', (r: ChildResult) => r.loaded.firstResponse],
-      ] as const) {
-        if (!sized || pick(sized.product).length === 0) continue;
-        const value = loadedKiB(pick(sized.product));
-        const baseline = loadedKiB(pick(sized.floor));
-        row(`bundle size loaded by ${moment}, vs the floor`, 'KiB', [
+      const moments = { init: 'the end of init', firstResponse: 'the first response' };
+      for (const { moment, value, baseline } of loads ?? []) {
+        row(`bundle size loaded by ${moments[moment]}, vs the floor`, 'KiB', [
           { value, baseline, ratio: round(value / Math.max(0.1, baseline), 3) },
         ]);
       }
