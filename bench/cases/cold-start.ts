@@ -405,7 +405,7 @@ export const coldStartCases = async (
 
       const perNode: Pair[][] = [];
       /** From one untimed pair on Lambda's Node (the first runtime) that records what it loaded. */
-      let loads: { moment: 'init' | 'firstResponse'; value: number; baseline: number }[] | undefined;
+      let loads: { moment: string; value: number; baseline: number }[] | undefined;
       for (const node of runtimes) {
         const pairs: Pair[] = [];
         for (let i = 0; i <= runs; i++) {
@@ -420,20 +420,23 @@ export const coldStartCases = async (
           }
           pairs.push({ product: ran.result, floor: await floor(node, tag, ran.plans) });
           if (!loads) {
-            // After the timed pair, so nothing runs between a product run and its floor.
-            const recorded = {
-              product: (await product(node, `${tag}-loads`, true)).result,
-              floor: await floor(node, `${tag}-loads`, ran.plans, true),
-            };
-            // Sized now: the next runtime rebuilds the floor's files.
-            loads = (['init', 'firstResponse'] as const).flatMap((moment) =>
-              recorded.product.loaded[moment].length === 0
+            // After the timed pair, so nothing runs between a product run and its floor; sized at
+            // once, because the next runtime rebuilds the floor's files.
+            const sampled = (await product(node, `${tag}-loads`, true)).result;
+            const sampledFloor = await floor(node, `${tag}-loads`, ran.plans, true);
+            loads = (
+              [
+                ['the end of init', 'init'],
+                ['the first response', 'firstResponse'],
+              ] as const
+            ).flatMap(([moment, key]) =>
+              sampled.loaded[key].length === 0
                 ? []
                 : [
                     {
                       moment,
-                      value: loadedKiB(recorded.product.loaded[moment]),
-                      baseline: loadedKiB(recorded.floor.loaded[moment]),
+                      value: loadedKiB(sampled.loaded[key]),
+                      baseline: loadedKiB(sampledFloor.loaded[key]),
                     },
                   ],
             );
@@ -448,9 +451,8 @@ export const coldStartCases = async (
         perNode.map((pairs) => ({ value: round(median(pairs.map((p) => pick(p[of])))) }));
       row('bundle size, all chunks', 'KiB', [{ value: totalKiB(metafile) }]);
 
-      const moments = { init: 'the end of init', firstResponse: 'the first response' };
       for (const { moment, value, baseline } of loads ?? []) {
-        row(`bundle size loaded by ${moments[moment]}, vs the floor`, 'KiB', [
+        row(`bundle size loaded by ${moment}, vs the floor`, 'KiB', [
           { value, baseline, ratio: round(value / Math.max(0.1, baseline), 3) },
         ]);
       }

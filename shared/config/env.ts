@@ -51,9 +51,15 @@ export const requiredVar = () =>
 export const optionalVar = (fallback: string) =>
   unlessBlank(z._default(z.string().check(z.trim()), fallback));
 
-/** A comma-separated list (blank: empty), each entry held to `item`. */
+/** A comma-separated text as a list, each entry held to `item` and the list to `checks`. */
+export const listOf = <S extends z.core.$ZodType<unknown, string>>(
+  item: S,
+  ...checks: z.core.$ZodCheck<z.output<S>[]>[]
+) => z.pipe(z.transform(csvOf), z.array(item).check(...checks));
+
+/** An optional comma-separated list (blank: empty), each entry held to `item`. */
 export const csvVar = <S extends z.core.$ZodType<unknown, string>>(item: S) =>
-  z.pipe(optionalVar(''), z.pipe(z.transform(csvOf), z.array(item)));
+  z.pipe(optionalVar(''), listOf(item));
 
 /** A number from its text, then held to `schema`. */
 const coercedNumber = <S extends z.ZodMiniType<number, number>>(schema: S) =>

@@ -4,11 +4,11 @@
  */
 
 import {
-  csv,
   csvVar,
   ENV,
   type Env,
   intVar,
+  listOf,
   numberVar,
   optionalVar,
   parseEnv,
@@ -88,13 +88,7 @@ export const TOKEN_ENV_SCHEMA = z.object({
   MESIBO_APP_TOKEN_MAX_AGE_SECONDS: intVar(DEFAULT_SECRET_MAX_AGE_SECONDS, 0, 86_400),
   TOKEN_ADDRESS_CLAIM: z.pipe(optionalVar('sub'), z.string().check(z.minLength(1))),
   TOKEN_ADDRESS_PREFIX: optionalVar(''),
-  TOKEN_APPIDS: z.pipe(
-    requiredVar(),
-    z.pipe(
-      z.transform((v: string) => csv(v)),
-      z.array(z.string()).check(z.minLength(1, 'must list at least one appid')),
-    ),
-  ),
+  TOKEN_APPIDS: z.pipe(requiredVar(), listOf(z.string(), z.minLength(1, 'must list at least one appid'))),
   TOKEN_DEFAULT_APPID: optionalVar(''),
   TOKEN_EXPIRY_MINUTES: intVar(MESIBO_DEFAULT_EXPIRY_MINUTES, 0),
   TOKEN_EXPIRY_MINUTES_MIN: intVar(15, 0),
