@@ -18,10 +18,13 @@ export const ENTRY_FILE = 'index.mjs';
 /**
  * Modules swapped for lighter ones in the Lambda bundles, as paths relative to the repository root
  * (esbuild resolves them from its working directory, the root, in both builds). The SDK's default
- * credential chain becomes the environment provider, the only one that answers on Lambda.
+ * credential chain becomes the environment provider, the only one that answers on Lambda, and
+ * node:http its CommonJS module, which does not load undici.
  */
 export const ALIASES: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts',
+  'node:http': './shared/aws/node-http.ts',
+  http: './shared/aws/node-http.ts',
 };
 
 /**

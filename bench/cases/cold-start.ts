@@ -2,8 +2,9 @@
  * Cold start: every function bundled as deployed (infra/bundling.ts), then a fresh `node` process
  * imports the bundle and serves one realistic request, then a second (warm) one, against local parts
  * (emulator, dynalite in its own process, the loopback AWS stub). Measured on Node 24 (the Lambda
- * runtime) and on the bench's own Node, each paired with the function's SDK-only floor (bench/lib/
- * floor.ts) run right after it on the same Node, so the ratio to the floor holds under load.
+ * runtime) and on the bench's own Node, each paired with the function's SDK-only floors (bench/lib/
+ * floor.ts: the SDK as shipped, and tuned as the bundles tune it) run right after it on the same
+ * Node, so the ratios to the floors hold under load.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -27,7 +28,7 @@ import { onlySettingsOf } from '../../shared/settings';
 import { signPayload } from '../../shared/webhook/signature';
 import { loadedKiB, totalKiB } from '../lib/bundle-size';
 import { startDynaliteProcess } from '../lib/dynalite-process';
-import { bundleFloor, type FloorPlan, planOf } from '../lib/floor';
+import { bundleFloor, type FloorPlan, type FloorSdk, planOf } from '../lib/floor';
 import { benchRuntimes, type NodeRuntime } from '../lib/node-runtimes';
 import { type RecordingProxy, startRecordingProxy } from '../lib/recording-proxy';
 import type { BenchRow, BenchSettings, Measured } from '../lib/report';
@@ -275,18 +276,24 @@ const scenario = (
   };
 };
 
-/** One product run and the floor run paired with it, on one Node. */
+/** One product run and the runs of its floors right after it, on one Node. */
 interface Pair {
   product: ChildResult;
-  floor: ChildResult;
+  floor: Record<FloorSdk, ChildResult>;
 }
 
-const pairedRatio = (pairs: readonly Pair[], pick: (r: ChildResult) => number): Measured => {
+const pairedRatio = (
+  pairs: readonly Pair[],
+  pick: (r: ChildResult) => number,
+  sdk: FloorSdk = 'as-shipped',
+): Measured => {
   const value = round(median(pairs.map((p) => pick(p.product))));
-  const baseline = round(median(pairs.map((p) => pick(p.floor))), 3);
-  const ratio = round(median(pairs.map((p) => pick(p.product) / Math.max(0.001, pick(p.floor)))), 3);
+  const baseline = round(median(pairs.map((p) => pick(p.floor[sdk]))), 3);
+  const ratio = round(median(pairs.map((p) => pick(p.product) / Math.max(0.001, pick(p.floor[sdk])))), 3);
   return { value, baseline, ratio };
 };
+
+const FLOOR_SDKS: readonly FloorSdk[] = ['as-shipped', 'tuned'];
 
 export const coldStartCases = async (
   settings: BenchSettings,
@@ -352,7 +359,7 @@ export const coldStartCases = async (
         metafile: true,
       });
       const file = join(dir, spec.name, ENTRY_FILE);
-      const floorFile = join(dir, `${spec.name}-floor`, ENTRY_FILE);
+      const floorFile = (sdk: FloorSdk) => join(dir, `${spec.name}-floor-${sdk}`, ENTRY_FILE);
       let events = 0;
 
       const product = async (node: NodeRuntime, tag: string, recordLoads = false) => {
@@ -380,8 +387,14 @@ export const coldStartCases = async (
         return { result: { wallMs, ...child }, plans };
       };
 
-      const floor = async (node: NodeRuntime, tag: string, plans: FloorPlan[], recordLoads = false) => {
-        const resultFile = join(dir, `${spec.name}-${tag}-floor.json`);
+      const floor = async (
+        sdk: FloorSdk,
+        node: NodeRuntime,
+        tag: string,
+        plans: FloorPlan[],
+        recordLoads = false,
+      ) => {
+        const resultFile = join(dir, `${spec.name}-${tag}-floor-${sdk}.json`);
         const planFile = join(dir, `${spec.name}-${tag}-plan.json`);
         await writeFile(planFile, JSON.stringify(plans), { mode: 0o600 });
         const env = {
@@ -395,7 +408,11 @@ export const coldStartCases = async (
           BENCH_RESULT_FILE: resultFile,
           ...(recordLoads ? { BENCH_RECORD_LOADS: '1' } : {}),
         };
-        const wallMs = await runNode(node.execPath, ['--input-type=module', '-e', CHILD, floorFile], env);
+        const wallMs = await runNode(
+          node.execPath,
+          ['--input-type=module', '-e', CHILD, floorFile(sdk)],
+          env,
+        );
         recorded();
         floorAwsProxy.calls.length = 0;
         const child = JSON.parse(await readFile(resultFile, 'utf8')) as Omit<ChildResult, 'wallMs'>;
@@ -415,15 +432,21 @@ export const coldStartCases = async (
           if (i === 0) continue;
           if (pairs.length === 0) {
             // Built from a measured run's calls, so it carries no client only the warm-up needed.
-            await bundleFloor(ran.plans, dirname(floorFile), root);
-            await floor(node, `${tag}-warmup`, ran.plans);
+            for (const sdk of FLOOR_SDKS) {
+              await bundleFloor(ran.plans, dirname(floorFile(sdk)), root, sdk);
+              await floor(sdk, node, `${tag}-warmup`, ran.plans);
+            }
           }
-          pairs.push({ product: ran.result, floor: await floor(node, tag, ran.plans) });
+          const asShipped = await floor('as-shipped', node, tag, ran.plans);
+          pairs.push({
+            product: ran.result,
+            floor: { 'as-shipped': asShipped, tuned: await floor('tuned', node, tag, ran.plans) },
+          });
           if (!loads) {
             // After the timed pair, so nothing runs between a product run and its floor; sized at
             // once, because the next runtime rebuilds the floor's files.
             const sampled = (await product(node, `${tag}-loads`, true)).result;
-            const sampledFloor = await floor(node, `${tag}-loads`, ran.plans, true);
+            const sampledFloor = await floor('as-shipped', node, `${tag}-loads`, ran.plans, true);
             loads = (
               [
                 ['the end of init', 'init'],
@@ -447,8 +470,8 @@ export const coldStartCases = async (
 
       const row = (metric: string, unit: string, values: Measured[]) =>
         rows.push({ case: CASE, metric: `${spec.name}: ${metric}`, unit, ...byNode(values) });
-      const plain = (pick: (r: ChildResult) => number, of: 'product' | 'floor' = 'product') =>
-        perNode.map((pairs) => ({ value: round(median(pairs.map((p) => pick(p[of])))) }));
+      const plain = (pick: (r: ChildResult) => number) =>
+        perNode.map((pairs) => ({ value: round(median(pairs.map((p) => pick(p.product)))) }));
       row('bundle size, all chunks', 'KiB', [{ value: totalKiB(metafile) }]);
 
       for (const { moment, value, baseline } of loads ?? []) {
@@ -462,9 +485,19 @@ export const coldStartCases = async (
         perNode.map((pairs) => pairedRatio(pairs, (r) => r.wallMs)),
       );
       row(
+        'fresh process to first response, vs the floor with the same SDK tuning',
+        'ms',
+        perNode.map((pairs) => pairedRatio(pairs, (r) => r.wallMs, 'tuned')),
+      );
+      row(
         'import of the bundle, vs the floor',
         'ms',
         perNode.map((pairs) => pairedRatio(pairs, (r) => r.importMs)),
+      );
+      row(
+        'import of the bundle, vs the floor with the same SDK tuning',
+        'ms',
+        perNode.map((pairs) => pairedRatio(pairs, (r) => r.importMs, 'tuned')),
       );
       row(
         'first request, vs the floor',

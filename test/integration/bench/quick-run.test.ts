@@ -59,6 +59,13 @@ describe('npm run bench -- --quick', () => {
     );
     expect(floors.length).toBeGreaterThanOrEqual(6);
     for (const r of floors) expect(r.ratio).toBeGreaterThan(0);
+    // Each function against the SDK as shipped (its goal) and against the SDK tuned as it is tuned.
+    for (const spec of ['issue-user-token', 'send-system-message-worker', 'health']) {
+      for (const floor of ['its SDK-only floor', 'the floor with the same SDK tuning']) {
+        const metric = `${spec}: fresh process to first response, vs ${floor}`;
+        expect(rows.find((r) => r.metric === metric)?.ratio, metric).toBeGreaterThan(0);
+      }
+    }
   });
 
   it('serves one request from every function bundle', () => {
