@@ -53,7 +53,8 @@ ${markdownTable(results.cases, nodes)}
   were), mesibo's over plain \`node:http\`. It uses the SDK as its packages ship it (the default
   credential chain included), as a function written the plain way would; the function's goal is
   this floor. A second floor, "with the same SDK tuning", gets what the function bundles swap in
-  (the environment-only credentials), so the ratio to it is what the product's own code costs. Both
+  (the environment-only credentials), so the ratio to it is what the product's own code costs. Rows
+  that say only "vs the floor" (sizes, import, first and warm request) are against the first. Both
   floors take \`node:http\` as the bundles do, without its ESM import (on Node 24 that loads undici):
   the bench's endpoints speak http where Lambda's speak https, and the floors should not pay for
   that. Product and floors run in turn, one right after the other, and the \`floor\` ratios are
@@ -82,10 +83,11 @@ ${markdownTable(results.cases, nodes)}
   where the naive flow has none.
 - **Cold start** against the SDK-only floor: beyond the SDK clients, a function loads and runs its
   own code, zod/mini's core (about 80 KiB: settings checked at init, requests validated; about
-  20 ms of the token function's init, most of it building some 270 schemas) and Powertools Logger
-  and Metrics (about 6 ms together), none of which the floor carries. The environment-only
-  credentials win back less than that (compare the two floors). Health's liveness loads none of
-  them: its logger waits for the first refusal, failure or deep check.
+  20 ms of the token function's init, mostly compiling and first running zod's own code, which
+  fewer schemas barely change) and Powertools Logger and Metrics (about 6 ms together), none of
+  which the floor carries. The environment-only credentials take only a few milliseconds off the
+  SDK's own cost (the gap between the two floors), far less than these add. Health's liveness loads
+  none of them: its logger waits for the first refusal, failure or deep check.
 - **Group sync initial upsert**: the same mesibo calls as the naive re-add, plus two DynamoDB batch
   writes per chunk (the members marked pending before the call, then recorded), which is what lets a
   crash or a dead-lettered delivery leave nothing behind. Every later change costs only its difference.
