@@ -1,7 +1,7 @@
 /**
  * Cold start: every function bundled as deployed (infra/bundling.ts), then a fresh `node` process
  * imports the bundle and serves one realistic request, then a second (warm) one, against local parts
- * (emulator, dynalite in its own process, the loopback AWS stub). Measured on Node 24 (the Lambda
+ * (emulator, dynalite in its own process, the loopback AWS stub) reached over https, as on Lambda. Measured on Node 24 (the Lambda
  * runtime) and on the bench's own Node, each paired with the function's SDK-only floors (bench/lib/
  * floor.ts: the SDK as shipped, and tuned as the bundles tune it) run right after it on the same
  * Node, so the ratios to the floors hold under load.
@@ -29,6 +29,7 @@ import { signPayload } from '../../shared/webhook/signature';
 import { loadedKiB, totalKiB } from '../lib/bundle-size';
 import { startDynaliteProcess } from '../lib/dynalite-process';
 import { bundleFloor, type FloorPlan, type FloorSdk, planOf } from '../lib/floor';
+import { loopbackTls } from '../lib/loopback-tls';
 import { benchRuntimes, type NodeRuntime } from '../lib/node-runtimes';
 import { type RecordingProxy, startRecordingProxy } from '../lib/recording-proxy';
 import type { BenchRow, BenchSettings, Measured } from '../lib/report';
@@ -310,12 +311,16 @@ export const coldStartCases = async (
   secrets[APP_TOKEN_SECRET] = emulator.appToken;
   // The floor's AWS calls go to a stub of their own, so its replayed sends never reach the queues
   // the workers' events are taken from.
-  const [stub, floorStub] = await Promise.all([startAwsStub(secrets), startAwsStub(secrets)]);
+  const [stub, floorStub, tls] = await Promise.all([
+    startAwsStub(secrets),
+    startAwsStub(secrets),
+    loopbackTls(dir),
+  ]);
   const proxies: RecordingProxy[] = await Promise.all([
-    startRecordingProxy('dynamodb', dynamo.endpoint),
-    startRecordingProxy('aws', stub.endpoint),
-    startRecordingProxy('mesibo', emulator.url),
-    startRecordingProxy('aws', floorStub.endpoint),
+    startRecordingProxy('dynamodb', dynamo.endpoint, tls),
+    startRecordingProxy('aws', stub.endpoint, tls),
+    startRecordingProxy('mesibo', emulator.url, tls),
+    startRecordingProxy('aws', floorStub.endpoint, tls),
   ]);
   const [dynamoProxy, awsProxy, mesiboProxy, floorAwsProxy] = proxies as [
     RecordingProxy,
@@ -366,6 +371,7 @@ export const coldStartCases = async (
         const resultFile = join(dir, `${spec.name}-${tag}.json`);
         const env = {
           ...baseEnv(),
+          NODE_EXTRA_CA_CERTS: tls.certFile,
           ...scenarioEnv,
           POWERTOOLS_SERVICE_NAME: spec.name,
           BENCH_EVENT: JSON.stringify(event(events++)),
@@ -399,6 +405,7 @@ export const coldStartCases = async (
         await writeFile(planFile, JSON.stringify(plans), { mode: 0o600 });
         const env = {
           ...baseEnv(),
+          NODE_EXTRA_CA_CERTS: tls.certFile,
           AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
           AWS_ENDPOINT_URL_SECRETS_MANAGER: floorAwsProxy.endpoint,
           BENCH_FLOOR_MESIBO_URL: mesiboProxy.endpoint,

@@ -2,7 +2,7 @@
  * The SDK-only floor of a function: a bundle that imports and constructs only the AWS SDK clients the
  * function used, and makes the same calls it made (replayed from what the recording proxies saw, in
  * the same order, concurrent where they were concurrent), plus the same mesibo calls over plain
- * node:http. It is bundled with the function's esbuild options, over the SDK as shipped or over the
+ * node:https. It is bundled with the function's esbuild options, over the SDK as shipped or over the
  * SDK as the functions' bundles tune it (`FloorSdk`).
  */
 import { build } from 'esbuild';
@@ -63,9 +63,7 @@ const floorSource = (targets: readonly string[], mesibo: boolean): string => {
     byPrefix.set(prefix, ops);
   }
   const lines = ["import { readFileSync } from 'node:fs';"];
-  // Not an ESM import: on Node 24 that loads undici too, which a deployed floor, speaking https to
-  // mesibo, would not pay for.
-  if (mesibo) lines.push("const { Agent, request } = process.getBuiltinModule('node:http');");
+  if (mesibo) lines.push("import { Agent, request } from 'node:https';");
   const clients: string[] = [];
   const commands: string[] = [];
   for (const [prefix, ops] of byPrefix) {
@@ -116,12 +114,6 @@ export const handler = async () => {
  */
 export type FloorSdk = 'as-shipped' | 'tuned';
 
-/**
- * Even as shipped, node:http is the product's CommonJS stand-in: the bench's endpoints speak http,
- * whose ESM import loads undici on Node 24, where a deployed floor would speak https and not pay it.
- */
-const AS_SHIPPED_ALIASES = { 'node:http': ALIASES['node:http']!, http: ALIASES.http! };
-
 /** Bundles the floor for the calls of these plans into `outdir` (its entry is `index.mjs`). */
 export const bundleFloor = async (
   plans: readonly FloorPlan[],
@@ -138,6 +130,6 @@ export const bundleFloor = async (
       outdir,
       root,
     }),
-    alias: sdk === 'tuned' ? ALIASES : AS_SHIPPED_ALIASES,
+    alias: sdk === 'tuned' ? ALIASES : {},
   });
 };

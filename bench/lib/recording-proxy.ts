@@ -1,10 +1,12 @@
 /**
- * A loopback HTTP proxy that forwards every request to one upstream and records what went through
+ * A loopback proxy that forwards every request to one upstream and records what went through
  * (method, path, the AWS JSON target, body, and when it started and ended). The cold-start bench puts
  * one in front of each part a function calls, so the SDK-only floor can replay exactly the calls the
- * function made; both go through the same proxies, so the extra hop costs them alike.
+ * function made; both go through the same proxies, so the extra hop costs them alike. It speaks
+ * https to its callers, as AWS and mesibo do to a deployed function, and plain http to its upstream.
  */
-import { createServer, request } from 'node:http';
+import { type RequestListener, request } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedCall {
@@ -26,10 +28,14 @@ export interface RecordingProxy {
   close(): Promise<void>;
 }
 
-export const startRecordingProxy = async (name: string, upstream: string): Promise<RecordingProxy> => {
+export const startRecordingProxy = async (
+  name: string,
+  upstream: string,
+  tls: { key: Buffer; cert: Buffer },
+): Promise<RecordingProxy> => {
   const target = new URL(upstream);
   const calls: RecordedCall[] = [];
-  const server = createServer((req, res) => {
+  const handle: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -60,11 +66,12 @@ export const startRecordingProxy = async (name: string, upstream: string): Promi
       out.on('error', () => res.destroy());
       out.end(body);
     });
-  });
+  };
+  const server = createServer(tls, handle);
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
     close: () =>
       new Promise<void>((resolve) => {
