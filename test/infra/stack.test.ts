@@ -889,13 +889,18 @@ describe('function bundles (prod synth)', () => {
     }
   });
 
+  /** Every chunk of a function's prod bundle, joined. */
+  const bundleCode = (name: FunctionName) => {
+    const dir = bundleDir(prod(), name);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.mjs'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
+  };
+
   it("validates with zod/mini, never classic zod, and keeps zod's English messages", () => {
     for (const spec of functionSpecs.filter((f) => f.name !== 'health')) {
-      const dir = bundleDir(prod(), spec.name);
-      const code = readdirSync(dir)
-        .filter((f) => f.endsWith('.mjs'))
-        .map((f) => readFileSync(join(dir, f), 'utf8'))
-        .join('\n');
+      const code = bundleCode(spec.name);
       // Schema class names survive minification: classic's base class is ZodType, mini's ZodMiniType.
       expect(code.includes('"ZodMiniType"'), `${spec.name} uses zod/mini`).toBe(true);
       expect(code.includes('"ZodType"'), `${spec.name} carries classic zod`).toBe(false);
@@ -906,11 +911,7 @@ describe('function bundles (prod synth)', () => {
 
   it("carries only the environment's credentials, not the SDK's default chain", () => {
     for (const spec of functionSpecs) {
-      const dir = bundleDir(prod(), spec.name);
-      const code = readdirSync(dir)
-        .filter((f) => f.endsWith('.mjs'))
-        .map((f) => readFileSync(join(dir, f), 'utf8'))
-        .join('\n');
+      const code = bundleCode(spec.name);
       // A setting only the chain's SSO provider reads.
       expect(code.includes('sso_start_url'), spec.name).toBe(false);
     }
@@ -918,11 +919,7 @@ describe('function bundles (prod synth)', () => {
 
   it('never imports node:http as a module at load (on Node 24 that loads undici too)', () => {
     for (const spec of functionSpecs) {
-      const dir = bundleDir(prod(), spec.name);
-      const code = readdirSync(dir)
-        .filter((f) => f.endsWith('.mjs'))
-        .map((f) => readFileSync(join(dir, f), 'utf8'))
-        .join('\n');
+      const code = bundleCode(spec.name);
       const imports = [
         ...code.matchAll(/\bfrom\s*["'](?:node:)?http["']|\bimport\(\s*["'](?:node:)?http["']\s*\)/g),
       ];
