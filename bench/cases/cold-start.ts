@@ -1,10 +1,10 @@
 /**
  * Cold start: every function bundled as deployed (infra/bundling.ts), then a fresh `node` process
  * imports the bundle and serves one realistic request, then a second (warm) one, against local parts
- * (emulator, dynalite in its own process, the loopback AWS stub) reached over https, as on Lambda. Measured on Node 24 (the Lambda
- * runtime) and on the bench's own Node, each paired with the function's SDK-only floors (bench/lib/
- * floor.ts: the SDK as shipped, and tuned as the bundles tune it) run right after it on the same
- * Node, so the ratios to the floors hold under load.
+ * (emulator, dynalite in its own process, the loopback AWS stub) reached over https, as on Lambda.
+ * Measured on Node 24 (the Lambda runtime) and on the bench's own Node, each paired with the
+ * function's SDK-only floors (bench/lib/floor.ts: the SDK as shipped, and tuned as the bundles tune
+ * it) run right after it on the same Node, so the ratios to the floors hold under load.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

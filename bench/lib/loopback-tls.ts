@@ -19,7 +19,7 @@ export interface LoopbackTls {
 export const loopbackTls = async (dir: string): Promise<LoopbackTls> => {
   const keyFile = join(dir, 'loopback-key.pem');
   const certFile = join(dir, 'loopback-cert.pem');
-  // P-256, as AWS endpoints commonly negotiate ECDHE with ECDSA or RSA; one day is enough for a run.
+  // A P-256 key is quick to make; one day outlives any run.
   const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   args.push('-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1');
   args.push('-addext', 'subjectAltName=IP:127.0.0.1');

@@ -5,7 +5,7 @@
  * function made; both go through the same proxies, so the extra hop costs them alike. It speaks
  * https to its callers, as AWS and mesibo do to a deployed function, and plain http to its upstream.
  */
-import { type RequestListener, request } from 'node:http';
+import { request } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
@@ -35,7 +35,7 @@ export const startRecordingProxy = async (
 ): Promise<RecordingProxy> => {
   const target = new URL(upstream);
   const calls: RecordedCall[] = [];
-  const handle: RequestListener = (req, res) => {
+  const server = createServer(tls, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -66,8 +66,7 @@ export const startRecordingProxy = async (
       out.on('error', () => res.destroy());
       out.end(body);
     });
-  };
-  const server = createServer(tls, handle);
+  });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -41,6 +41,7 @@ import {
 } from '../../shared/system-messages/config';
 import { recurringScheduleInput } from '../../shared/system-messages/schedule-input';
 import { tokenConfigFromEnv } from '../../shared/user-tokens/config';
+import { DEFAULT_CREDENTIAL_CHAIN, NODE_HTTP_IMPORT } from '../support/bundle-markers';
 import { deployableProd } from './support/stages';
 import { type Synthesized, synth } from './support/synth';
 import {
@@ -912,18 +913,14 @@ describe('function bundles (prod synth)', () => {
   it("carries only the environment's credentials, not the SDK's default chain", () => {
     for (const spec of functionSpecs) {
       const code = bundleCode(spec.name);
-      // A setting only the chain's SSO provider reads.
-      expect(code.includes('sso_start_url'), spec.name).toBe(false);
+      expect(code.includes(DEFAULT_CREDENTIAL_CHAIN), spec.name).toBe(false);
     }
   });
 
   it('never imports node:http as a module at load (on Node 24 that loads undici too)', () => {
     for (const spec of functionSpecs) {
       const code = bundleCode(spec.name);
-      const imports = [
-        ...code.matchAll(/\bfrom\s*["'](?:node:)?http["']|\bimport\(\s*["'](?:node:)?http["']\s*\)/g),
-      ];
-      expect(imports.length, spec.name).toBe(0);
+      expect([...code.matchAll(NODE_HTTP_IMPORT)].length, spec.name).toBe(0);
     }
   });
 
