@@ -51,6 +51,16 @@ export class PayloadTooLarge extends DomainError<'payload-too-large'> {
   }
 }
 
+/** The body is not in a media type the route reads (every route with a body reads JSON). */
+export class UnsupportedMediaType extends DomainError<'unsupported-media-type'> {
+  override readonly name = 'UnsupportedMediaType';
+  constructor(message: string) {
+    super('unsupported-media-type', `Content-Type ${message}`, {
+      fields: [{ field: '(content-type)', message }],
+    });
+  }
+}
+
 /** The caller's identity is missing or was not proven (a JWT, an IAM signature, a webhook signature). */
 export type UnauthenticatedCode =
   | 'unauthorized'
@@ -96,6 +106,7 @@ export class UpstreamRejected extends DomainError<'mesibo-rejected'> {
 export type ErrorCode =
   | InvalidInput['code']
   | PayloadTooLarge['code']
+  | UnsupportedMediaType['code']
   | UnauthenticatedCode
   | Forbidden['code']
   | NotFoundCode

@@ -1,5 +1,6 @@
 /** The OpenAPI description of issue-user-token's routes (shared/openapi/document.ts gathers them). */
 import {
+  bodyProblems,
   type FunctionApi,
   jsonBody,
   jsonResponse,
@@ -34,6 +35,7 @@ export const api: FunctionApi = {
         403: problemResponse(
           'The address is reserved (`reserved-address`): the system sender or the reserved list',
         ),
+        ...bodyProblems(),
         502: problemResponse('mesibo rejected the request (its error code is in `mesiboError`)'),
         503: problemResponse(
           "mesibo is unavailable and no valid cached token exists (`mesibo-unavailable`), or the deployment's mesibo app token is not set yet (`mesibo-app-token-unset`); see Retry-After",
@@ -63,6 +65,7 @@ export const api: FunctionApi = {
         403: problemResponse(
           'The address is reserved (`reserved-address`): the system sender or the reserved list',
         ),
+        ...bodyProblems(),
         502: problemResponse('mesibo rejected the request'),
         503: problemResponse(
           "mesibo is unavailable and no valid cached token exists (`mesibo-unavailable`), or the deployment's mesibo app token is not set yet (`mesibo-app-token-unset`); see Retry-After",

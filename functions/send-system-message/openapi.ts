@@ -1,5 +1,6 @@
 /** The OpenAPI description of send-system-message's routes (shared/openapi/document.ts gathers them). */
 import {
+  bodyProblems,
   type FunctionApi,
   type JsonSchema,
   jsonBody,
@@ -109,7 +110,7 @@ export const api: FunctionApi = {
         409: problemResponse(
           'The notificationId was used with a different payload, or is being accepted right now',
         ),
-        413: problemResponse('Body over 1 MiB, or too large to schedule'),
+        ...bodyProblems('Body over 1 MiB, or too large to schedule'),
       },
     },
     'GET /v1/system-messages/{notificationId}': {

@@ -2,6 +2,7 @@
 import { GROUP_SYNC_DEFAULTS } from '../../shared/group-sync/config';
 import { webhookBodySchema } from '../../shared/group-sync/schema';
 import {
+  bodyProblems,
   type FunctionApi,
   jsonBody,
   jsonResponse,
@@ -44,7 +45,7 @@ export const api: FunctionApi = {
         400: problemResponse('Invalid payload (the `errors` member names the problem)'),
         401: problemResponse('Missing or bad signature, or a timestamp outside the tolerance window'),
         409: problemResponse('The delivery id was already used for a different event'),
-        413: problemResponse('Body over 1 MiB'),
+        ...bodyProblems(),
         503: problemResponse('The event could not be queued; nothing was applied, deliver it again later'),
       },
     },

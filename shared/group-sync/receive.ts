@@ -1,5 +1,5 @@
 /**
- * The webhook route's use case: check size, signature, then the body; record the delivery; enqueue it
+ * The webhook route's use case: check size, signature, then the body and its content type; record the delivery; enqueue it
  * on the group's FIFO lane; acknowledge. Nothing is parsed before the signature is verified, and nothing
  * is enqueued for a request that fails any check.
  */
@@ -11,9 +11,8 @@ import {
   Unauthenticated,
   type UnauthenticatedCode,
   Unavailable,
-  zodFields,
 } from '../errors';
-import { MAX_BODY_BYTES } from '../http/body';
+import { MAX_BODY_BYTES, parseJson, requireJsonContentType } from '../http/body';
 import type { Clock, QueuePublisher } from '../ports';
 import { SQS_MAX_PAYLOAD_BYTES } from '../queue/limits';
 import type { WebhookSecretsLoader } from '../webhook/secrets';
@@ -96,18 +95,6 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
     }
   };
 
-  const parse = (raw: Buffer) => {
-    let data: unknown;
-    try {
-      data = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new InvalidInput([{ field: '(body)', message: 'the body is not valid JSON' }]);
-    }
-    const parsed = bodySchema.safeParse(data);
-    if (!parsed.success) throw new InvalidInput(zodFields(parsed.error));
-    return parsed.data;
-  };
-
   /**
    * Only signed bytes identify a delivery: the body's `id`. An X-Delivery-Id header is not signed, so it
    * may only repeat that id; otherwise anyone holding a signed request could replay it under the sender's
@@ -142,7 +129,9 @@ export const createWebhookReceiver = (deps: ReceiveDeps) => {
     const raw = Buffer.from(request.body ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
     if (raw.byteLength > MAX_BODY_BYTES) throw payloadTooLarge(`The body is over ${MAX_BODY_BYTES} bytes`);
     await verify(request.headers[SIGNATURE_HEADER], raw);
-    const { id, ...event } = parse(raw);
+    // Checked once the sender is known, so an unsigned request learns nothing about the route.
+    requireJsonContentType(request.headers);
+    const { id, ...event } = parseJson(raw.toString('utf8'), bodySchema);
     const deliveryId = deliveryIdOf(request.headers[DELIVERY_ID_HEADER], id);
     const groupEvent: GroupEvent = event;
     const { key, version } = groupEvent.group;

@@ -9,6 +9,7 @@ import type { ProblemInit } from './problem';
 const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   'invalid-request': { status: 400, title: 'The request is not valid' },
   'payload-too-large': { status: 413, title: 'The request is too large' },
+  'unsupported-media-type': { status: 415, title: 'The body must be JSON' },
   unauthorized: { status: 401, title: 'Authentication is required' },
   'signature-missing': { status: 401, title: 'The webhook signature was not accepted' },
   'signature-malformed': { status: 401, title: 'The webhook signature was not accepted' },

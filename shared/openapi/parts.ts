@@ -24,6 +24,13 @@ export const problemResponse = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: problemRef } },
 });
+/** The refusals every route that reads a body shares, whatever its body is. */
+export const bodyProblems = (tooLarge = 'Body over 1 MiB') => ({
+  413: problemResponse(tooLarge),
+  415: problemResponse(
+    'The body is not labelled `application/json` (or a `+json` type) in UTF-8 (`unsupported-media-type`)',
+  ),
+});
 export const jsonBody = (schema: JsonSchema, required = true) => ({
   required,
   content: { 'application/json': { schema } },

@@ -10,7 +10,9 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../../local/auth/dev-keys';
 import { type EmulatorControl, emulatorControl } from '../../local/mesibo-emulator/control';
+import { readSecrets } from '../../local/secrets';
 import { ScheduleInputSchema } from '../../shared/system-messages/schedule-input';
+import { signPayload } from '../../shared/webhook/signature';
 import { REAL_SUBJECTS } from '../support/subjects';
 import { call, runHelper, signedWebhook, withIam, withJwt } from './support/helpers';
 import { eventually, portIsFree, ROOT, type RunningStack, startStack } from './support/local-stack';
@@ -46,7 +48,6 @@ describe('npm start', () => {
   });
 
   it('never prints a secret from the state directory', async () => {
-    const { readSecrets } = await import('../../local/secrets');
     const { readCredentials } = await import('../../local/auth/dev-credentials');
     const secrets = await readSecrets(stack.stateDir);
     const credentials = await readCredentials(stack.stateDir);
@@ -395,6 +396,38 @@ describe('system messages', () => {
       body: 'x'.repeat(10 * 1024 * 1024 + 1),
     });
     expect(r.status).toBe(413);
+  });
+
+  it('refuses a body not labelled JSON with 415 on every route that reads one, changing nothing', async () => {
+    const before = await emulator.state();
+    const requestsBefore = (await emulator.requests()).length;
+    const jwt = await signDevToken(stack.stateDir, { subject: 'media-type' });
+    const key = (await readSecrets(stack.stateDir)).webhook.current;
+    const webhook = JSON.stringify({
+      id: 'evt-media-type',
+      type: 'group.upsert',
+      group: { key: 'media-type', name: 'M', version: 1, members: [{ address: 'a' }] },
+    });
+    const cases = [
+      await call(stack, 'POST', '/v1/users/me/token', {
+        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'text/plain' },
+        body: '{"expiryMinutes":60}',
+      }),
+      await call(stack, 'POST', '/v1/webhooks/groups', {
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-mesibo-signature': signPayload(key, webhook, Math.floor(Date.now() / 1000)),
+        },
+        body: webhook,
+      }),
+    ];
+    for (const r of cases) {
+      expect(r.status).toBe(415);
+      expect(problemType(r)).toBe('application/problem+json');
+      expect(r.json).toMatchObject({ code: 'unsupported-media-type', errors: [{ field: '(content-type)' }] });
+    }
+    expect(await emulator.state()).toEqual(before);
+    expect((await emulator.requests()).length).toBe(requestsBefore);
   });
 });
 

@@ -49,4 +49,15 @@ describe('docs/openapi.json', () => {
       expect(documented).toEqual(names);
     }
   });
+
+  it('gives every route that reads a body its 413 and 415 refusals', () => {
+    const withBody = routes.filter((r) => committed.paths[r.path][r.method.toLowerCase()].requestBody);
+    expect(withBody.length).toBeGreaterThan(0);
+    for (const route of withBody) {
+      const { responses } = committed.paths[route.path][route.method.toLowerCase()];
+      expect(Object.keys(responses), `${route.method} ${route.path}`).toEqual(
+        expect.arrayContaining(['413', '415']),
+      );
+    }
+  });
 });

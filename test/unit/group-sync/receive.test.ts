@@ -42,6 +42,7 @@ const signed = (
   return {
     body: text,
     headers: {
+      'content-type': 'application/json',
       'x-mesibo-signature': signPayload(options.secret ?? SECRET, text, options.t ?? nowSeconds()),
       ...options.headers,
     },
@@ -106,7 +107,10 @@ describe('webhook receiver', () => {
     expect(await refusal(overReserialised)).toMatchObject({ status: 401 });
     const overRaw = {
       body: raw,
-      headers: { 'x-mesibo-signature': signPayload(SECRET, Buffer.from(raw), t) },
+      headers: {
+        'content-type': 'application/json',
+        'x-mesibo-signature': signPayload(SECRET, Buffer.from(raw), t),
+      },
     };
     expect(await receive(overRaw)).toEqual({ deliveryId: 'd-raw', status: 'queued' });
     expect(JSON.parse(queue.messages[0]!.body).event.group.name).toBe('Équipe 🚀');
@@ -138,6 +142,26 @@ describe('webhook receiver', () => {
       [signed(body, { t: nowSeconds() + 301 }), 'signature-expired'],
     ];
     for (const [request, code] of cases) expect(await refusal(request)).toMatchObject({ status: 401, code });
+    expect(queue.messages).toEqual([]);
+    expect(store.deliveries.size).toBe(0);
+  });
+
+  it('refuses a signed body not labelled JSON with 415, after the signature, recording nothing', async () => {
+    const body = upsert('d-1');
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+      expect(await refusal(signed(body, { headers: { 'content-type': contentType } }))).toMatchObject({
+        status: 415,
+        code: 'unsupported-media-type',
+        errors: [{ field: '(content-type)' }],
+      });
+    }
+    const { 'content-type': _, ...unlabelled } = signed(body).headers;
+    expect(await refusal({ body: JSON.stringify(body), headers: unlabelled })).toMatchObject({
+      status: 415,
+    });
+    // An unsigned request hears only about its signature.
+    const unsigned = { body: JSON.stringify(body), headers: { 'content-type': 'text/plain' } };
+    expect(await refusal(unsigned)).toMatchObject({ status: 401, code: 'signature-missing' });
     expect(queue.messages).toEqual([]);
     expect(store.deliveries.size).toBe(0);
   });

@@ -40,7 +40,7 @@ const httpEvent = (over: object = {}) =>
     routeKey: 'POST /v1/x',
     rawPath: '/v1/x',
     requestContext: { requestId: 'apigw-1', http: { method: 'POST', path: '/v1/x' } },
-    headers: {},
+    headers: { 'content-type': 'application/json' },
     body: '{}',
     isBase64Encoded: false,
     ...over,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { Conflict, DomainError } from '../../../shared/errors';
 import { parseJsonBody } from '../../../shared/http/body';
 import { errorResponse, PROBLEM_CONTENT_TYPE, problem } from '../../../shared/http/problem';
 import { toProblem } from '../../../shared/http/problems';
+import * as z from '../../../shared/zod';
 
 const schema = z.strictObject({
-  appid: z.string().min(1),
-  expiryMinutes: z.number().int().positive().optional(),
+  appid: z.string().check(z.minLength(1)),
+  expiryMinutes: z.optional(z.int().check(z.positive())),
 });
 
 const caught = (fn: () => unknown) => {
@@ -21,47 +21,85 @@ const caught = (fn: () => unknown) => {
   throw new Error('expected a DomainError');
 };
 
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const sent = (body: string, isBase64Encoded = false) => ({ body, isBase64Encoded, headers: JSON_HEADERS });
+
 describe('parseJsonBody', () => {
   it('returns the parsed body', () => {
-    expect(parseJsonBody({ body: '{"appid":"a"}', isBase64Encoded: false }, schema)).toEqual({ appid: 'a' });
+    expect(parseJsonBody(sent('{"appid":"a"}'), schema)).toEqual({ appid: 'a' });
   });
 
   it('decodes base64 bodies', () => {
     const body = Buffer.from('{"appid":"b"}').toString('base64');
-    expect(parseJsonBody({ body, isBase64Encoded: true }, schema)).toEqual({ appid: 'b' });
+    expect(parseJsonBody(sent(body, true), schema)).toEqual({ appid: 'b' });
   });
 
   it('uses the empty value when the body is empty and one is given', () => {
-    expect(parseJsonBody({ body: '', isBase64Encoded: false }, schema.partial(), { emptyAs: {} })).toEqual(
-      {},
-    );
+    expect(parseJsonBody(sent(''), z.partial(schema), { emptyAs: {} })).toEqual({});
   });
 
   it('names the body when it is not JSON', () => {
-    const e = caught(() => parseJsonBody({ body: '{nope', isBase64Encoded: false }, schema));
+    const e = caught(() => parseJsonBody(sent('{nope'), schema));
     expect(e.problem.status).toBe(400);
     expect(e.problem.errors).toEqual([{ field: '(body)', message: 'the body is not valid JSON' }]);
   });
 
   it('names an unknown field', () => {
-    const e = caught(() =>
-      parseJsonBody({ body: '{"appid":"a","extra":1}', isBase64Encoded: false }, schema),
-    );
+    const e = caught(() => parseJsonBody(sent('{"appid":"a","extra":1}'), schema));
     expect(e.problem.errors?.[0]?.field).toBe('extra');
   });
 
+  it('names a missing field as required', () => {
+    const e = caught(() => parseJsonBody(sent('{"expiryMinutes":5}'), schema));
+    expect(e.problem.errors).toEqual([{ field: 'appid', message: 'is required' }]);
+  });
+
   it('names a field with a bad value', () => {
-    const e = caught(() =>
-      parseJsonBody({ body: '{"appid":"a","expiryMinutes":-1}', isBase64Encoded: false }, schema),
-    );
+    const e = caught(() => parseJsonBody(sent('{"appid":"a","expiryMinutes":-1}'), schema));
     expect(e.problem.code).toBe('invalid-request');
     expect(e.problem.errors?.[0]?.field).toBe('expiryMinutes');
   });
 
+  it.each([
+    ['application/json', { appid: 'a' }],
+    ['application/json; charset=UTF-8', { appid: 'a' }],
+    ['Application/JSON;charset="utf-8"', { appid: 'a' }],
+    ['application/merge-patch+json', { appid: 'a' }],
+  ])('reads a body labelled %s', (contentType, expected) => {
+    expect(
+      parseJsonBody(
+        { body: '{"appid":"a"}', isBase64Encoded: false, headers: { 'content-type': contentType } },
+        schema,
+      ),
+    ).toEqual(expected);
+  });
+
+  it.each([
+    [undefined, 'is missing; send application/json'],
+    ['', 'is missing; send application/json'],
+    ['text/plain', 'must be application/json, not text/plain'],
+    ['application/x-www-form-urlencoded', 'must be application/json, not application/x-www-form-urlencoded'],
+    ['application/jsonx', 'must be application/json, not application/jsonx'],
+    ['application/json; charset=iso-8859-1', 'charset must be utf-8, not iso-8859-1'],
+  ])('refuses a body labelled %j with 415 naming the content type', (contentType, message) => {
+    const headers = contentType === undefined ? {} : { 'content-type': contentType };
+    const e = caught(() => parseJsonBody({ body: '{"appid":"a"}', isBase64Encoded: false, headers }, schema));
+    expect(e.problem).toMatchObject({
+      status: 415,
+      code: 'unsupported-media-type',
+      detail: `Content-Type ${message}`,
+      errors: [{ field: '(content-type)', message }],
+    });
+  });
+
+  it('takes an empty optional body whatever it is labelled', () => {
+    expect(
+      parseJsonBody({ body: '', isBase64Encoded: false, headers: {} }, z.partial(schema), { emptyAs: {} }),
+    ).toEqual({});
+  });
+
   it('rejects a body over the limit with 413', () => {
-    const e = caught(() =>
-      parseJsonBody({ body: `"${'x'.repeat(100)}"`, isBase64Encoded: false }, schema, { maxBytes: 50 }),
-    );
+    const e = caught(() => parseJsonBody(sent(`"${'x'.repeat(100)}"`), schema, { maxBytes: 50 }));
     expect(e.problem.status).toBe(413);
   });
 });

@@ -7,6 +7,7 @@ import {
   PayloadTooLarge,
   Unauthenticated,
   Unavailable,
+  UnsupportedMediaType,
   UpstreamRejected,
 } from '../../../shared/errors';
 import { toProblem } from '../../../shared/http/problems';
@@ -17,6 +18,7 @@ describe('the edge table of domain errors', () => {
   it.each([
     [new InvalidInput([{ field: 'a', message: 'bad' }]), 400, 'invalid-request'],
     [new PayloadTooLarge('big', [{ field: '(body)', message: 'big' }]), 413, 'payload-too-large'],
+    [new UnsupportedMediaType('must be application/json, not text/plain'), 415, 'unsupported-media-type'],
     [new Unauthenticated('signature-invalid', 'no'), 401, 'signature-invalid'],
     [new Forbidden('reserved-address', 'no'), 403, 'reserved-address'],
     [new NotFound('group-not-found', 'no'), 404, 'group-not-found'],

@@ -19,6 +19,7 @@ const httpEvent = (body: unknown) =>
   ({
     rawPath: '/v1/system-messages',
     requestContext: { http: { method: 'POST', path: '/v1/system-messages' } },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
     isBase64Encoded: false,
   }) as unknown as APIGatewayProxyEventV2;
