@@ -88,9 +88,18 @@ const feedQuery = (req: LocalRequest): { since: string | null; limit: number } |
   const since = req.query.get('since');
   if (!isCursor(since)) return badQuery('since', 'must be a cursor a previous poll answered');
   const limit = req.query.get('limit');
-  if (limit !== null && !/^[1-9]\d{0,2}$/.test(limit))
+  if (limit !== null && !(/^[1-9]\d{0,2}$/.test(limit) && Number(limit) <= FEED_PAGE_MAX))
     return badQuery('limit', `must be a whole number from 1 to ${FEED_PAGE_MAX}`);
-  return { since, limit: Math.min(Number(limit ?? FEED_PAGE_MAX), FEED_PAGE_MAX) };
+  return { since, limit: Number(limit ?? FEED_PAGE_MAX) };
+};
+
+/** A percent-encoded path segment as text, or undefined when it does not decode (e.g. `%FF`). */
+const decodedSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 };
 
 const CONSOLE_FILES: Record<string, { file: string; type: string }> = {
@@ -208,8 +217,10 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
 
     const fire = /^\/_local\/schedules\/([^/]+)\/fire$/.exec(req.path);
     if (fire?.[1]) {
+      const name = decodedSegment(fire[1]);
+      if (name === undefined) return localNotFound(`no schedule named ${fire[1]}`);
       try {
-        const outcome = await deps.recurring.fireNow(decodeURIComponent(fire[1]));
+        const outcome = await deps.recurring.fireNow(name);
         return json(outcome.ok ? 200 : 502, outcome);
       } catch (e) {
         if (e instanceof UnknownScheduleError) return localNotFound(e.message);
@@ -218,11 +229,11 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
     }
     const redrive = /^\/_local\/queues\/([^/]+)\/redrive$/.exec(req.path);
     if (redrive?.[1]) {
-      const name = decodeURIComponent(redrive[1]);
-      const target = redriveTarget(name);
+      const name = decodedSegment(redrive[1]);
+      const target = name === undefined ? undefined : redriveTarget(name);
       return target
         ? json(200, await redriveLocal(target))
-        : localNotFound(`no queue or DLQ named "${name}"`);
+        : localNotFound(`no queue or DLQ named "${name ?? redrive[1]}"`);
     }
     return undefined;
   };

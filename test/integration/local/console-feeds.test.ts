@@ -124,8 +124,12 @@ describe('feeds read by cursor', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toBe('application/problem+json');
     expect(await bad.json()).toMatchObject({ code: 'invalid-request', errors: [{ field: 'since' }] });
-    const limit = await get('/_local/requests?limit=0');
-    expect(await limit.json()).toMatchObject({ errors: [{ field: 'limit' }] });
+    for (const limit of ['0', '201', '999']) {
+      const res = await get(`/_local/requests?limit=${limit}`);
+      expect(res.status, limit).toBe(400);
+      expect(await res.json()).toMatchObject({ errors: [{ field: 'limit' }] });
+    }
+    expect((await get('/_local/requests?limit=200')).status).toBe(200);
   });
 
   it('links an HTTP invocation to its gateway request and keeps what it logged', async () => {
@@ -259,6 +263,9 @@ describe('the local API itself', () => {
     const cases = [
       ['POST', '/_local/queues/nonesuch/redrive', 'no queue or DLQ named "nonesuch"'],
       ['POST', '/_local/schedules/nonesuch/fire', 'no schedule named nonesuch'],
+      // A segment that does not decode names nothing, rather than failing the request.
+      ['POST', '/_local/queues/%FF/redrive', 'no queue or DLQ named "%FF"'],
+      ['POST', '/_local/schedules/%FF/fire', 'no schedule named %FF'],
       ['GET', '/_local/nonesuch', 'GET /_local/nonesuch'],
     ] as const;
     for (const [method, path, detail] of cases) {
