@@ -4,7 +4,7 @@
  * `shared/redrive/`). Shows the letters by reason and asks before sending anything (unless `--yes`);
  * prints what moved and what was left, and why. Uses the shell's AWS credentials and region (or the
  * stage config's region). Exit code 0 when nothing that was meant to move was left behind (and for
- * `--help`), 2 for a usage mistake.
+ * `--help`), 2 for a usage mistake or an AWS setup the command cannot use (no region, no credentials).
  */
 import { createInterface } from 'node:readline/promises';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -143,13 +143,39 @@ const main = async (): Promise<number> => {
   }
 };
 
+/** Errors AWS answers when the shell's credentials are not accepted. */
+const REFUSED_CREDENTIALS = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'AccessDenied',
+  'AccessDeniedException',
+]);
+
+/** One line naming what to fix, when the shell's AWS setup is what failed. */
+const awsSetupProblem = (e: unknown): string | undefined => {
+  if (!(e instanceof Error)) return undefined;
+  const message = e.message.split('\n')[0];
+  if (message === 'Region is missing') {
+    return 'no AWS region: set AWS_REGION (or AWS_PROFILE with a region), or region in the stage config';
+  }
+  if (e.name === 'CredentialsProviderError') {
+    return `no AWS credentials (${message}): set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
+  }
+  if (REFUSED_CREDENTIALS.has(e.name)) return `AWS refused the shell's credentials: ${e.name}: ${message}`;
+  return undefined;
+};
+
 main().then(
   (code) => {
     process.exitCode = code;
   },
   (e: unknown) => {
-    // Usage and config mistakes name what to fix; a stack trace adds nothing.
-    console.error(e instanceof UsageError || e instanceof ConfigError ? e.message : e);
+    // Usage, config and AWS setup mistakes name what to fix; a stack trace adds nothing to them.
+    const known = e instanceof UsageError || e instanceof ConfigError ? e.message : awsSetupProblem(e);
+    console.error(known === undefined ? e : `redrive: ${known}`);
     process.exitCode = 2;
   },
 );

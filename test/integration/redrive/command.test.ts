@@ -46,24 +46,24 @@ beforeEach(async () => {
 });
 afterEach(async () => stub.close());
 
-const redrive = async (...args: string[]) => {
+const shellEnv = () => ({
+  PATH: process.env.PATH,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDREDRIVETEST',
+  AWS_SECRET_ACCESS_KEY: 'redrive-test-secret',
+  AWS_CONFIG_FILE: '/nonexistent',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_ENDPOINT_URL_SQS: stub.endpoint,
+  AWS_ENDPOINT_URL_SCHEDULER: stub.endpoint,
+});
+
+const redriveWith = async (env: Record<string, string | undefined>, ...args: string[]) => {
   try {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', 'ops/redrive.ts', ...args, '-c', 'stage=dev'],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'AKIDREDRIVETEST',
-          AWS_SECRET_ACCESS_KEY: 'redrive-test-secret',
-          AWS_CONFIG_FILE: '/nonexistent',
-          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-          AWS_ENDPOINT_URL_SQS: stub.endpoint,
-          AWS_ENDPOINT_URL_SCHEDULER: stub.endpoint,
-        },
-      },
+      { cwd: ROOT, env },
     );
     return { code: 0, stdout };
   } catch (e) {
@@ -71,8 +71,25 @@ const redrive = async (...args: string[]) => {
     return { code: err.code, stdout: err.stdout + err.stderr };
   }
 };
+const redrive = (...args: string[]) => redriveWith(shellEnv(), ...args);
 
 describe('npm run redrive', () => {
+  it('names what to fix in one line when the shell has no AWS region or no credentials', async () => {
+    // Without the SDK's notice about Node versions older than it will support, on Node 20.
+    const env = { ...shellEnv(), NODE_NO_WARNINGS: '1' };
+    const { AWS_REGION: _region, ...noRegion } = env;
+    const withoutRegion = await redriveWith(noRegion, 'group-sync', '--yes');
+    expect(withoutRegion.code).toBe(2);
+    expect(withoutRegion.stdout.trim()).toMatch(/^redrive: no AWS region: set AWS_REGION/);
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, ...noCredentials } = env;
+    const withoutCredentials = await redriveWith(noCredentials, 'group-sync', '--yes');
+    expect(withoutCredentials.code).toBe(2);
+    expect(withoutCredentials.stdout.trim()).toMatch(/^redrive: no AWS credentials \(.+\): set AWS_PROFILE/);
+    for (const run of [withoutRegion, withoutCredentials]) {
+      expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('fanout: unwraps records, sends moved batches as they are, keeps the rest; deletes only what was sent', async () => {
     stub.seed('fanout-dlq', [
       { body: record('attempts-exhausted', batch(1)) },
