@@ -51,7 +51,7 @@ export interface DevTokenOptions {
   subject: string;
   /** Lifetime in seconds (default one hour). */
   expiresIn?: number;
-  /** Extra claims; any JSON type, so tests can send what a misconfigured IdP would. */
+  /** Extra claims, overriding the registered ones; any JSON type, as a misconfigured IdP would send. */
   claims?: Record<string, unknown>;
   now?: Date;
 }
@@ -61,13 +61,17 @@ export const signDevToken = async (dir: string, options: DevTokenOptions): Promi
   const keys = await loadRequired(dir, DEV_KEYS_FILE, (v) => DevKeysSchema.parse(v));
   const key = await importJWK(keys.privateJwk as JWK, JWT_ALG);
   const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  // `sub` in `claims` wins, so a test can send a subject of another JSON type.
-  return new SignJWT({ scope: 'openid', sub: options.subject, ...options.claims } as JWTPayload)
-    .setProtectedHeader({ alg: JWT_ALG, kid: keys.kid, typ: 'JWT' })
-    .setIssuer(LOCAL_JWT_ISSUER)
-    .setAudience(LOCAL_JWT_AUDIENCE)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + (options.expiresIn ?? 3600))
-    .setJti(randomUUID())
-    .sign(key);
+  // Every claim in `claims` wins, registered ones too (sub, aud, iss, exp...), so a test or a
+  // developer can send what a misconfigured IdP would: another audience, a numeric subject, an old exp.
+  const payload: JWTPayload = {
+    scope: 'openid',
+    sub: options.subject,
+    iss: LOCAL_JWT_ISSUER,
+    aud: LOCAL_JWT_AUDIENCE,
+    iat,
+    exp: iat + (options.expiresIn ?? 3600),
+    jti: randomUUID(),
+    ...options.claims,
+  };
+  return new SignJWT(payload).setProtectedHeader({ alg: JWT_ALG, kid: keys.kid, typ: 'JWT' }).sign(key);
 };

@@ -88,6 +88,34 @@ describe('user tokens', () => {
     expect((await user('alice'))?.tokens).toHaveLength(1);
   });
 
+  it('dev:token sends the claims it is given, registered ones and JSON values included', async () => {
+    const { stdout } = await runHelper(stack, 'dev:token', [
+      'dave',
+      '--claim',
+      'aud=another-app',
+      '--claim',
+      'email_verified=true',
+      '--claim',
+      'employee=7',
+      '--claim',
+      'badge=007',
+      '--claim',
+      'code="7"',
+    ]);
+    const jwt = stdout.trim();
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    expect(payload).toMatchObject({
+      sub: 'dave',
+      aud: 'another-app',
+      email_verified: true,
+      employee: 7,
+      badge: '007',
+      code: '7',
+    });
+    // The authorizer holds the audience to the configured one, as API Gateway's does.
+    expect((await withJwt(stack, jwt, 'POST', '/v1/users/me/token')).status).toBe(401);
+  });
+
   it('revokes the caller’s tokens', async () => {
     const jwt = await signDevToken(stack.stateDir, { subject: 'dave' });
     const issued = await withJwt(stack, jwt, 'POST', '/v1/users/me/token');
