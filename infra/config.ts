@@ -8,6 +8,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as z from 'zod';
 import { type FunctionName, functionSpecs } from '../shared/functions';
 import { CREATION_LEASE_MS, minReceiveCount, retriesOutlastLease } from '../shared/group-sync/retry-rule';
+import { isOriginPattern, ORIGIN_PATTERN_RULE } from '../shared/http/cors';
 import { VISIBILITY_FACTOR } from '../shared/queue/limits';
 import { routes } from '../shared/routes';
 import { sendRulesFromEnv } from '../shared/system-messages/config';
@@ -39,20 +40,7 @@ const FunctionConfigSchema = z.strictObject({
 });
 
 /** An origin as HTTP API's allowOrigins takes it: exact (`https://app.example.com`) or a scheme wildcard. */
-const OriginSchema = z.string().refine(
-  (origin) => {
-    if (['*', 'https://*', 'http://*'].includes(origin)) return true;
-    try {
-      const url = new URL(origin);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === origin;
-    } catch {
-      return false;
-    }
-  },
-  {
-    message: 'must be an origin (scheme://host[:port], no path or trailing slash), *, https://* or http://*',
-  },
-);
+const OriginSchema = z.string().refine((origin) => isOriginPattern(origin), { message: ORIGIN_PATTERN_RULE });
 
 const CorsConfigSchema = z.strictObject({
   /** Browser origins allowed to call the API; none means browsers cannot call it at all. */

@@ -7,6 +7,7 @@
  * `--schedules <file>` replaces local/schedules.json. Ends its output with one `ready` line.
  */
 import { parseArgs } from 'node:util';
+import { isOriginPattern, ORIGIN_PATTERN_RULE } from '../shared/http/cors';
 import { stateDir } from './state-dir';
 
 const started = performance.now();
@@ -67,6 +68,10 @@ const corsOrigins = (process.env.CORS_ALLOW_ORIGINS ?? '')
   .split(',')
   .map((o) => o.trim())
   .filter(Boolean);
+for (const origin of corsOrigins) {
+  if (!isOriginPattern(origin, { anyPort: true }))
+    fail(`CORS_ALLOW_ORIGINS: "${origin}" ${ORIGIN_PATTERN_RULE}, or http://host:* for any port of one host`);
+}
 
 const port = portFrom('PORT', 3000);
 const emulatorPort = portFrom('MESIBO_EMULATOR_PORT', 3100);

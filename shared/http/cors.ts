@@ -32,6 +32,27 @@ export const LOCAL_CORS_POLICY: CorsPolicy = {
   maxAgeSeconds: 300,
 };
 
+/** What an allowOrigins entry may be, for the messages that refuse one. */
+export const ORIGIN_PATTERN_RULE =
+  'must be an origin (scheme://host[:port], no path or trailing slash), *, https://* or http://*';
+
+/**
+ * Whether `pattern` is an allowOrigins entry as HTTP API takes it: an exact http(s) origin or one of
+ * its wildcards; with `anyPort`, also the local gateway's `http://host:*`.
+ */
+export const isOriginPattern = (pattern: string, { anyPort = false } = {}): boolean => {
+  if (['*', 'https://*', 'http://*'].includes(pattern)) return true;
+  const portWildcard = anyPort && pattern.endsWith(':*');
+  const origin = portWildcard ? pattern.slice(0, -2) : pattern;
+  try {
+    const url = new URL(origin);
+    const web = url.protocol === 'https:' || url.protocol === 'http:';
+    return web && url.origin === origin && !(portWildcard && url.port !== '');
+  } catch {
+    return false;
+  }
+};
+
 /** Whether a request's `Origin` is allowed by one of the patterns. */
 export const originAllowed = (origin: string, patterns: readonly string[]): boolean =>
   patterns.some((pattern) => {

@@ -62,6 +62,26 @@ describe('a port already in use', () => {
   });
 });
 
+describe('CORS_ALLOW_ORIGINS', () => {
+  it('names an entry that is not an origin and exits 1', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'mesibo-local-'));
+    const result = await npmStart({
+      CORS_ALLOW_ORIGINS: 'http://localhost:*, https://app.example.com/',
+      PORT: String(await freePort()),
+      MESIBO_EMULATOR_PORT: String(await freePort()),
+      LOCAL_STATE_DIR: stateDir,
+    });
+    await rm(stateDir, { recursive: true, force: true });
+    expect(result.code).toBe(1);
+    const errors = result.stderr.split('\n').filter((l) => l.startsWith('npm start:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^npm start: CORS_ALLOW_ORIGINS: "https:\/\/app\.example\.com\/" must be an origin/,
+    );
+    expect(result.stdout).not.toMatch(/ready/);
+  });
+});
+
 describe('SIGTERM to the npm process alone', () => {
   it('stops the whole stack and frees both ports', async () => {
     const stack = await startStack();
