@@ -16,7 +16,7 @@ export const exampleCalls = (
     `  console    ${stack.consoleUrl}`,
     stack.emulatorUrl
       ? `  mesibo     emulator at ${stack.emulatorUrl}   (${stack.emulatorUrl}/_emulator/state)`
-      : `  mesibo     ${stack.mesiboUrl}`,
+      : `  mesibo     ${withoutUserinfo(stack.mesiboUrl)}`,
     `  dynamodb   ${stack.dynamoEndpoint}   (${info.persistDir ? `data in ${info.persistDir}` : 'in memory'})`,
     `  state      ${info.stateDir}   (dev keys, credentials, secrets; never printed)`,
     `  functions  ${stack.wired.join(', ')}`,
@@ -35,3 +35,16 @@ export const exampleCalls = (
 
 const shellQuote = (value: string): string =>
   /^[\w./:@-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** A URL as it can be shown: a user name or password in it is replaced, the rest kept. */
+const withoutUserinfo = (text: string): string => {
+  try {
+    const url = new URL(text);
+    if (!url.username && !url.password) return text;
+    url.username = 'REDACTED';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return text;
+  }
+};

@@ -25,4 +25,15 @@ describe('npm start banner', () => {
   it('prints no export on the defaults', () => {
     expect(exampleCalls(stack, { stateDir: '.local', helperEnv: {} })).not.toContain('export');
   });
+
+  it('never shows a user name or password in a real mesibo URL', () => {
+    const real = {
+      ...stack,
+      emulatorUrl: undefined,
+      mesiboUrl: 'https://user:s3cret@mesibo.example/backend/',
+    };
+    const text = exampleCalls(real as unknown as LocalStack, { stateDir: '.local', helperEnv: {} });
+    expect(text).toContain('  mesibo     https://REDACTED@mesibo.example/backend/');
+    expect(text).not.toMatch(/user:|s3cret/);
+  });
 });
