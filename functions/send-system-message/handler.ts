@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { parseJsonBody } from '../../shared/http/body';
-import { type ErrorResponseOptions, json } from '../../shared/http/problem';
+import { json } from '../../shared/http/problem';
 import { asyncFunction, httpFunction } from '../../shared/runtime/handler-runtime';
 import { acceptNotification } from '../../shared/system-messages/accept';
 import type { SendSystemMessageDeps } from '../../shared/system-messages/deps';
@@ -37,12 +37,11 @@ export const createHandler = (deps: SendSystemMessageDeps) => {
     isHttpEvent(event) ? http(event, context) : occurrence(event, context);
 };
 
-const errorOptions = (event: APIGatewayProxyEventV2): ErrorResponseOptions =>
+const errorOptions = (event: APIGatewayProxyEventV2) =>
   event.requestContext.http.method === 'GET'
-    ? { what: 'notification status', instance: event.rawPath }
+    ? { what: 'notification status' }
     : {
         what: 'notification',
-        instance: event.rawPath,
         internalDetail: 'Repeat the request with the same notificationId; it will not be sent twice',
       };
 

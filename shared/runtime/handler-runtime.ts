@@ -37,9 +37,24 @@ const end = (parts: InvocationParts) => {
   parts.logger.resetKeys();
 };
 
+/** How a route's errors are named; every problem's `instance` is the request's path, on every route. */
+type RouteErrors = Omit<ErrorResponseOptions, 'instance'>;
+
+/** The answer to an error of an HTTP route. */
+const answerError = async <E extends HttpEventBase>(
+  e: unknown,
+  event: E,
+  logger: Parameters<typeof errorResponse>[1],
+  options: HttpOptions<E>,
+): Promise<APIGatewayProxyResultV2> => {
+  options.onError?.(e);
+  const named = typeof options.errors === 'function' ? options.errors(event) : options.errors;
+  return errorResponse(e, logger, { ...named, ...(event.rawPath ? { instance: event.rawPath } : {}) });
+};
+
 export interface HttpOptions<E> {
   /** Names the request in the log line of a refusal or failure; may depend on the event. */
-  errors: ErrorResponseOptions | ((event: E) => ErrorResponseOptions);
+  errors: RouteErrors | ((event: E) => RouteErrors);
   /** Sees every error before it is answered (e.g. to count refusals). */
   onError?(error: unknown): void;
 }
@@ -59,9 +74,7 @@ export const httpFunction =
     try {
       return await route(event, context);
     } catch (e) {
-      options.onError?.(e);
-      const answer = typeof options.errors === 'function' ? options.errors(event) : options.errors;
-      return errorResponse(e, parts.logger, answer);
+      return answerError(e, event, parts.logger, options);
     } finally {
       end(parts);
     }
@@ -140,9 +153,7 @@ export const lazyHttpFunction =
     try {
       return await route(event, logger);
     } catch (e) {
-      options.onError?.(e);
-      const answer = typeof options.errors === 'function' ? options.errors(event) : options.errors;
-      return errorResponse(e, await logger(), answer);
+      return answerError(e, event, await logger(), options);
     } finally {
       loaded?.resetKeys();
     }

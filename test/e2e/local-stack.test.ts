@@ -412,6 +412,8 @@ describe('system messages', () => {
       expect(r.status).toBe(400);
       expect(problemType(r)).toBe('application/problem+json');
       expect(r.json).toMatchObject({ status: 400, code: 'invalid-request' });
+      // Every route's problems name the request they answer, the same way.
+      expect((r.json as { instance?: string }).instance).toMatch(/^\/v1\/(users\/|system-messages$)/);
       expect(r.text).not.toMatch(/at .*\.ts:\d+/);
     }
     expect(await emulator.state()).toEqual(before);
@@ -453,6 +455,9 @@ describe('system messages', () => {
       expect(r.status).toBe(415);
       expect(problemType(r)).toBe('application/problem+json');
       expect(r.json).toMatchObject({ code: 'unsupported-media-type', errors: [{ field: '(content-type)' }] });
+      expect((r.json as { instance?: string }).instance).toMatch(
+        /^\/v1\/(users\/me\/token|webhooks\/groups)$/,
+      );
     }
     expect(await emulator.state()).toEqual(before);
     expect((await emulator.requests()).length).toBe(requestsBefore);
