@@ -55,7 +55,7 @@ export const createHandler = (deps: TokenDeps): TokenHandler => {
     if (isReserved(address)) {
       throw new Forbidden(
         'reserved-address',
-        "The address is reserved (the system sender, or the deployment's reserved list): no user token is issued, revoked or deleted for it",
+        "The address is reserved (the system sender, or the deployment's reserved list): no token route acts on it (issue, revoke or delete)",
       );
     }
     return address;
