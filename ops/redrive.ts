@@ -4,7 +4,8 @@
  * `shared/redrive/`). Shows the letters by reason and asks before sending anything (unless `--yes`);
  * prints what moved and what was left, and why. Uses the shell's AWS credentials and region (or the
  * stage config's region). Exit code 0 when nothing that was meant to move was left behind (and for
- * `--help`), 2 for a usage mistake or an AWS setup the command cannot use (no region, no credentials).
+ * `--help`), 2 for a usage mistake or an AWS setup the command cannot use (no region, no credentials,
+ * credentials refused, a permission missing).
  */
 import { createInterface } from 'node:readline/promises';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -150,9 +151,10 @@ const REFUSED_CREDENTIALS = new Set([
   'UnrecognizedClientException',
   'InvalidClientTokenId',
   'InvalidSignatureException',
-  'AccessDenied',
-  'AccessDeniedException',
 ]);
+
+/** Errors AWS answers when the credentials are good but lack a permission. */
+const DENIED = new Set(['AccessDenied', 'AccessDeniedException']);
 
 /** One line naming what to fix, when the shell's AWS setup is what failed. */
 const awsSetupProblem = (e: unknown): string | undefined => {
@@ -165,6 +167,9 @@ const awsSetupProblem = (e: unknown): string | undefined => {
     return `no AWS credentials (${message}): set AWS_PROFILE, run aws sso login, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`;
   }
   if (REFUSED_CREDENTIALS.has(e.name)) return `AWS refused the shell's credentials: ${e.name}: ${message}`;
+  if (DENIED.has(e.name)) {
+    return `the shell's AWS identity lacks a permission (docs/operations.md#redrive lists them): ${message}`;
+  }
   return undefined;
 };
 

@@ -16,12 +16,17 @@ export const rawBody = (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64En
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 };
 
+/** Charsets whose JSON is UTF-8 as RFC 8259 requires (ASCII is a subset of it). */
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
 /**
- * A body must be labelled JSON (`application/json` or a `+json` type), in UTF-8 as RFC 8259 requires.
- * Header names arrive in lower case from API Gateway HTTP APIs.
+ * A body must be labelled JSON (`application/json` or a `+json` type), in UTF-8. API Gateway HTTP
+ * APIs deliver header names in lower case and join a repeated header with commas; the first value
+ * counts (a media type holds no comma outside a quoted parameter, which JSON types do not have).
  */
 export const requireJsonContentType = (headers: Record<string, string | undefined> | undefined): void => {
-  const value = headers?.['content-type']?.trim();
+  const name = Object.keys(headers ?? {}).find((key) => key.toLowerCase() === 'content-type');
+  const value = (name === undefined ? undefined : headers?.[name])?.split(',')[0]?.trim();
   if (!value) throw new UnsupportedMediaType('is missing; send application/json');
   const [type = '', ...params] = value.split(';').map((part) => part.trim().toLowerCase());
   if (type !== 'application/json' && !/^application\/[^/\s]+\+json$/.test(type)) {
@@ -31,7 +36,7 @@ export const requireJsonContentType = (headers: Record<string, string | undefine
     .find((p) => p.startsWith('charset='))
     ?.slice('charset='.length)
     .replace(/"/g, '');
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+  if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
     throw new UnsupportedMediaType(`charset must be utf-8, not ${charset}`);
   }
 };

@@ -47,7 +47,8 @@ export const isOriginPattern = (pattern: string, { anyPort = false } = {}): bool
   try {
     const url = new URL(origin);
     const web = url.protocol === 'https:' || url.protocol === 'http:';
-    return web && url.origin === origin && !(portWildcard && url.port !== '');
+    // HTTP API has no other wildcard (no `https://*.example.com`): any other `*` would match nothing.
+    return web && url.origin === origin && !origin.includes('*') && !(portWildcard && url.port !== '');
   } catch {
     return false;
   }

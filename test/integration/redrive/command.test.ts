@@ -4,6 +4,9 @@
  * its work was accepted where it is processed.
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -87,6 +90,34 @@ describe('npm run redrive', () => {
     expect(withoutCredentials.stdout.trim()).toMatch(/^redrive: no AWS credentials \(.+\): set AWS_PROFILE/);
     for (const run of [withoutRegion, withoutCredentials]) {
       expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('names a missing permission as one, not as refused credentials', async () => {
+    // Scheduler answering as it does to an identity without scheduler:GetScheduleGroup.
+    const denying = createServer((_req, res) => {
+      res
+        .writeHead(403, { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' })
+        .end(
+          JSON.stringify({ Message: 'User: test is not authorized to perform: scheduler:GetScheduleGroup' }),
+        );
+    });
+    denying.listen(0, '127.0.0.1');
+    await once(denying, 'listening');
+    try {
+      const { port } = denying.address() as AddressInfo;
+      const env = {
+        ...shellEnv(),
+        NODE_NO_WARNINGS: '1',
+        AWS_ENDPOINT_URL_SCHEDULER: `http://127.0.0.1:${port}`,
+      };
+      const run = await redriveWith(env, 'group-sync', '--yes');
+      expect(run.code).toBe(2);
+      expect(run.stdout.trim()).toBe(
+        "redrive: the shell's AWS identity lacks a permission (docs/operations.md#redrive lists them): User: test is not authorized to perform: scheduler:GetScheduleGroup",
+      );
+    } finally {
+      denying.close();
     }
   });
 

@@ -8,10 +8,16 @@ import { createHandler as syncGroup } from '../../../functions/sync-group/handle
 import { createHandler as syncGroupWorker } from '../../../functions/sync-group-worker/handler';
 import { type CapturedOutput, captureOutput } from '../../../local/harness/capture-output';
 import { CountingMetrics } from '../../../local/harness/counting-metrics';
+import { InvalidInput } from '../../../shared/errors';
 import { noGroupSyncMetrics } from '../../../shared/group-sync/metrics';
 import { groupSyncMessageSchema } from '../../../shared/group-sync/schema';
 import { createLogger } from '../../../shared/observability/logger';
-import { asyncFunction, httpFunction, sqsFunction } from '../../../shared/runtime/handler-runtime';
+import {
+  asyncFunction,
+  httpFunction,
+  lazyHttpFunction,
+  sqsFunction,
+} from '../../../shared/runtime/handler-runtime';
 import type {
   SendSystemMessageDeps,
   SendSystemMessageWorkerDeps,
@@ -202,6 +208,24 @@ describe('handler runtime: per invocation', () => {
     logger.info('after');
     expect(output.records().at(-1)).not.toHaveProperty('route');
     expect(output.records().filter((r) => r.message === 'occurrence failed')).toHaveLength(1);
+  });
+
+  it("answers every HTTP route's problems with the request path as instance, refusals and failures alike", async () => {
+    const refuse = async (): Promise<never> => {
+      throw new InvalidInput([{ field: 'a', message: 'bad' }]);
+    };
+    const fail = async (): Promise<never> => {
+      throw new Error('boom');
+    };
+    const routes = [
+      httpFunction({ logger: createLogger('t') }, refuse, { errors: { what: 'x' } }),
+      httpFunction({ logger: createLogger('t') }, fail, { errors: { what: 'x' } }),
+      lazyHttpFunction(async () => createLogger('t'), refuse, { errors: () => ({ what: 'x' }) }),
+    ];
+    for (const route of routes) {
+      const answer = (await route(httpEvent({ rawPath: '/v1/x/7' }), context)) as { body: string };
+      expect(JSON.parse(answer.body)).toHaveProperty('instance', '/v1/x/7');
+    }
   });
 
   it('an SQS precondition that throws fails the whole invocation (the batch comes back untouched)', async () => {

@@ -16,6 +16,7 @@ describe('allowOrigins entries', () => {
     'not a url',
     'ftp://files.example.com',
     'http://localhost:*',
+    'https://*.example.com',
   ])('refuses %s where HTTP API would', (pattern) => {
     expect(isOriginPattern(pattern)).toBe(false);
   });
@@ -23,6 +24,7 @@ describe('allowOrigins entries', () => {
   it('takes any port of one host only where the local gateway is asked to', () => {
     expect(isOriginPattern('http://localhost:*', { anyPort: true })).toBe(true);
     expect(isOriginPattern('http://localhost:8080:*', { anyPort: true })).toBe(false);
+    expect(isOriginPattern('https://*.example.com:*', { anyPort: true })).toBe(false);
     expect(originAllowed('http://localhost:8080', ['http://localhost:*'])).toBe(true);
     expect(originAllowed('http://localhost.evil.example', ['http://localhost:*'])).toBe(false);
   });

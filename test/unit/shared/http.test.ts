@@ -65,6 +65,9 @@ describe('parseJsonBody', () => {
     ['application/json; charset=UTF-8', { appid: 'a' }],
     ['Application/JSON;charset="utf-8"', { appid: 'a' }],
     ['application/merge-patch+json', { appid: 'a' }],
+    ['application/json; charset=us-ascii', { appid: 'a' }],
+    // A repeated header, as API Gateway joins it.
+    ['application/json,application/json', { appid: 'a' }],
   ])('reads a body labelled %s', (contentType, expected) => {
     expect(
       parseJsonBody(
@@ -90,6 +93,15 @@ describe('parseJsonBody', () => {
       detail: `Content-Type ${message}`,
       errors: [{ field: '(content-type)', message }],
     });
+  });
+
+  it('finds the content type whatever the case of its header name (a hand-built event)', () => {
+    const event = {
+      body: '{"appid":"a"}',
+      isBase64Encoded: false,
+      headers: { 'Content-Type': 'application/json' },
+    };
+    expect(parseJsonBody(event, schema)).toEqual({ appid: 'a' });
   });
 
   it('takes an empty optional body whatever it is labelled', () => {
