@@ -93,12 +93,12 @@ const feedQuery = (req: LocalRequest): { since: string | null; limit: number } |
   return { since, limit: Number(limit ?? FEED_PAGE_MAX) };
 };
 
-/** A percent-encoded path segment as text, or undefined when it does not decode (e.g. `%FF`). */
-const decodedSegment = (segment: string): string | undefined => {
+/** A percent-encoded path segment as text; one that does not decode (`%FF`) stays as sent and names nothing. */
+const decodedSegment = (segment: string): string => {
   try {
     return decodeURIComponent(segment);
   } catch {
-    return undefined;
+    return segment;
   }
 };
 
@@ -217,10 +217,8 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
 
     const fire = /^\/_local\/schedules\/([^/]+)\/fire$/.exec(req.path);
     if (fire?.[1]) {
-      const name = decodedSegment(fire[1]);
-      if (name === undefined) return localNotFound(`no schedule named ${fire[1]}`);
       try {
-        const outcome = await deps.recurring.fireNow(name);
+        const outcome = await deps.recurring.fireNow(decodedSegment(fire[1]));
         return json(outcome.ok ? 200 : 502, outcome);
       } catch (e) {
         if (e instanceof UnknownScheduleError) return localNotFound(e.message);
@@ -230,10 +228,10 @@ export const createLocalApi = (deps: LocalApiDeps): LocalHandler => {
     const redrive = /^\/_local\/queues\/([^/]+)\/redrive$/.exec(req.path);
     if (redrive?.[1]) {
       const name = decodedSegment(redrive[1]);
-      const target = name === undefined ? undefined : redriveTarget(name);
+      const target = redriveTarget(name);
       return target
         ? json(200, await redriveLocal(target))
-        : localNotFound(`no queue or DLQ named "${name ?? redrive[1]}"`);
+        : localNotFound(`no queue or DLQ named "${name}"`);
     }
     return undefined;
   };
