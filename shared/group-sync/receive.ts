@@ -1,7 +1,7 @@
 /**
  * The webhook route's use case: check size, signature, then the content type and the body; record the
- * delivery; enqueue it on the group's FIFO lane; acknowledge. Nothing is parsed before the signature is verified, and nothing
- * is enqueued for a request that fails any check.
+ * delivery; enqueue it on the group's FIFO lane; acknowledge. Nothing is parsed before the signature
+ * is verified, and nothing is enqueued for a request that fails any check.
  */
 
 import {
